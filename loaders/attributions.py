@@ -1,0 +1,203 @@
+"""Attributions: recognise a responsibility statement and split it into (role, agency list) clauses.
+
+Two families of wording are recognised, alone or mixed:
+- label form: "牵头单位：A、B；配合单位：C；责任单位：D" (单位/部门, ：or :)
+- suffix form: "A、B牵头，C参与，D负责落实" / "A按照职责负责" / "A等部门配合" / "A牵头督导"
+A statement is accepted only when ALL of it parses this way and every list item looks like an agency, so a
+sentence such as "名单由市工信局牵头确定" is not taken for an attribution.
+
+Works on the matching copy (full-width punctuation). Offsets are relative to the input string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from loaders.records import Role
+
+# label words (before a colon) and their roles
+LABEL_ROLES = {
+    "牵头": Role.LEADS,
+    "牵头督导": Role.LEADS,
+    "配合": Role.SUPPORTS,
+    "参与": Role.SUPPORTS,
+    "协办": Role.SUPPORTS,
+    "协助": Role.SUPPORTS,
+    "责任": Role.IMPLEMENTS,
+    "实施": Role.IMPLEMENTS,
+    "落实": Role.IMPLEMENTS,
+}
+LABEL = re.compile(r"(?P<w>牵头督导|牵头|配合|参与|协办|协助|责任|实施|落实)(?:单位|部门)\s*[：:]\s*")
+# role words that close a list (longest first)
+_SUFFIXES = [
+    ("按照职责分别负责", Role.RESPONSIBLE),
+    ("按职责分别负责", Role.RESPONSIBLE),
+    ("按照职责负责", Role.RESPONSIBLE),
+    ("按职责负责", Role.RESPONSIBLE),
+    ("根据职责分工负责", Role.RESPONSIBLE),
+    ("按职能分工负责", Role.RESPONSIBLE),
+    ("分别负责", Role.RESPONSIBLE),
+    ("负责落实", Role.IMPLEMENTS),
+    ("具体负责", Role.IMPLEMENTS),
+    ("组织实施", Role.IMPLEMENTS),
+    ("牵头督导", Role.LEADS),
+    ("牵头负责", Role.LEADS),
+    ("牵头", Role.LEADS),
+    ("参与", Role.SUPPORTS),
+    ("配合", Role.SUPPORTS),
+    ("协助", Role.SUPPORTS),
+    ("协办", Role.SUPPORTS),
+    ("负责", Role.RESPONSIBLE),
+]
+_SUFFIX = re.compile(
+    r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:"
+    + "|".join(re.escape(s) for s, _ in _SUFFIXES)
+    + r")[。.]?\s*$"
+)
+_SUFFIX_ROLE = dict(_SUFFIXES)
+_OPEN, _CLOSE = "（(〔[【<《", "）)〕]】>》"
+# what a list item must end with to be taken for an agency or a collective of agencies
+_AGENCY_END = re.compile(
+    r"(?:局|委|委员会|办|办公室|厅|部|处|院|会|站|队|所|中心|政府|单位|部门|公司|行|支行|分局|管委|"
+    r"领导小组|小组|集团|银行|街道|办事处|镇|乡|署|台|社|馆|团|监狱|分行|海关|总队|支队|大队|机关|企业|学校|"
+    r"成员单位|各县[（〔(]市、区[）〕)]|各区|各县|各县区|县区|县市|各乡镇|各地)$"
+)
+_NOT_AGENCY = re.compile(r"[。！？《》]|确定|审核|制定|完成|开展|建立|要|的")
+_PLACE_END = re.compile(r"(?:市|县|区|州|旗|盟|镇|乡)$")
+_MAX_ITEM = 30
+
+
+@dataclass
+class Clause:
+    """One role with the text of its agency list."""
+
+    role: str
+    list_text: str
+    start: int  # offsets of the list text
+    end: int
+
+
+def split_top(text: str, seps: str) -> list[tuple[int, int]]:
+    """Spans of `text` between separators in `seps`, ignoring separators inside brackets."""
+    spans, depth, begin = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in seps and depth == 0:
+            spans.append((begin, i))
+            begin = i + 1
+    spans.append((begin, len(text)))
+    return spans
+
+
+def looks_like_agency_list(text: str) -> bool:
+    """Whether every item of a list (split on 、，,) looks like the name of an agency or a collective.
+
+    Items before the last may be bare place names that share the last item's suffix (蒙自市、个旧市人民政府).
+    """
+    items = [text[a:b].strip() for a, b in split_top(text, "、，,")]
+    # 等/等部门 tails, quotes, and a bracketed other name (指挥部办公室（区生态环境分局）) do not count
+    items = [re.sub(r"等(?:有关|相关)?(?:部门|单位)?$|[“”\"‘’]|（[^（）]*）$", "", it) for it in items if it.strip()]
+    if not items or any(len(it) > _MAX_ITEM or _NOT_AGENCY.search(it) for it in items):
+        return False
+    return bool(_AGENCY_END.search(items[-1])) and all(
+        _AGENCY_END.search(it) or _PLACE_END.search(it) for it in items[:-1]
+    )
+
+
+def parse_attribution(text: str) -> list[Clause] | None:
+    """The clauses of a responsibility statement, or None when `text` is not wholly one."""
+    stripped = text.rstrip("。.；; \t")
+    if not stripped.strip():
+        return None
+    clauses: list[Clause] = []
+    for a, b in split_top(stripped, "；;"):
+        part = stripped[a:b]
+        if not part.strip():
+            continue
+        got = _parse_major(part, a)
+        if got is None:
+            return None
+        clauses.extend(got)
+    return clauses or None
+
+
+def _parse_major(part: str, base: int) -> list[Clause] | None:
+    """Parse one ；-separated clause group: a label form, or a run of suffix forms separated by ，."""
+    m = LABEL.match(part.lstrip())
+    if m:
+        lead = len(part) - len(part.lstrip())
+        role = LABEL_ROLES[m.group("w")]
+        s, e = lead + m.end(), len(part.rstrip())
+        items = part[s:e]
+        if not items or not looks_like_agency_list(items):
+            return None
+        return [Clause(role, items, base + s, base + e)]
+    clauses: list[Clause] = []
+    pending_start = None
+    for a, b in split_top(part, "，,、"):  # 、 too: "X牵头、Y配合"
+        seg = part[a:b]
+        if pending_start is None:
+            pending_start = a + (len(seg) - len(seg.lstrip()))
+        m = _SUFFIX.search(seg)
+        if not m:
+            continue
+        word = re.sub(r"^等(?:有关|相关)?(?:部门|单位)?", "", m.group(0)).rstrip("。. ")
+        list_end = a + m.start()
+        list_text = part[pending_start:list_end]
+        if not list_text.strip() or not looks_like_agency_list(list_text):
+            return None
+        clauses.append(Clause(_SUFFIX_ROLE[word], list_text, base + pending_start, base + list_end))
+        pending_start = None
+    if pending_start is not None or not clauses:
+        return None  # a trailing list with no role word: not an attribution
+    return clauses
+
+
+_LABEL_ANYWHERE = re.compile(r"(?:牵头督导|牵头|责任)(?:单位|部门)\s*[：:]")
+
+
+def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
+    """Every attribution in a paragraph: (start, end, clauses) with offsets in `line`.
+
+    Looks at bracketed groups （…）, at the whole line, and at a trailing "牵头单位：…" run.
+    """
+    whole = parse_attribution(line)
+    if whole:
+        return [(0, len(line), whole)]
+    found = []
+    for s, e in _bracket_groups(line):
+        clauses = parse_attribution(line[s + 1 : e - 1])
+        if clauses:
+            for c in clauses:
+                c.start += s + 1
+                c.end += s + 1
+            found.append((s, e, clauses))
+    if not found:
+        m = _LABEL_ANYWHERE.search(line)
+        if m and m.start() > 0:
+            clauses = parse_attribution(line[m.start() :])
+            if clauses:
+                for c in clauses:
+                    c.start += m.start()
+                    c.end += m.start()
+                found.append((m.start(), len(line), clauses))
+    return found
+
+
+def _bracket_groups(line: str) -> list[tuple[int, int]]:
+    """Spans (including the brackets) of top-level （…） groups."""
+    groups, depth, begin = [], 0, 0
+    for i, ch in enumerate(line):
+        if ch in "（(":
+            if depth == 0:
+                begin = i
+            depth += 1
+        elif ch in "）)" and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((begin, i + 1))
+    return groups

@@ -1,0 +1,205 @@
+"""Plan metadata from the text itself: title, jurisdiction and level, 文号, date, year, and cited upper plans.
+
+The title is the last plan-like line ("…方案/计划/细则…") before the first top-level heading, so site chrome and
+a covering notice ("关于印发…的通知") in front of it are passed over. The plan's jurisdiction is the place name
+that opens the title; its parents come from the issuers of the plans it says it implements (为贯彻落实《…》（…号）).
+Cited plans are identified by their normalised 文号 (brackets 〔〕 [] ﹝﹞ () → 〔〕), else their title; cited plans
+of the same family (蓝天/大气/空气) are chained by level so that derivesFrom+ walks county → nation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from loaders.outline import Paragraph
+from loaders.records import CitedPlan, Jurisdiction, Level
+
+_PLAN_WORD = r"(?:实施方案|工作方案|作战方案|行动方案|方案|行动计划|决战计划|计划|实施细则|细则|实施意见|意见|办法|要点)"
+_TITLE = re.compile(rf"^(?!《|关于)(?!.*(?:关于印发|的通知|印发给你们)).{{4,60}}{_PLAN_WORD}(?:[（(][^）)]*[）)])?$")
+_TITLE_TAIL = re.compile(rf"^{_PLAN_WORD}$")
+_DOCNO = re.compile(
+    r"(?P<org>[\u4e00-\u9fff]{1,10})\s*[〔\[﹝(（【]\s*(?P<year>(?:19|20)\d\d)\s*[〕\]﹞)）】]\s*(?P<num>\d{1,4})\s*号"
+)
+_DATE_CN = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月(\d{1,2})日")
+_DATE_ISO = re.compile(r"(?:发布日期|发布时间|成文日期|时间|日期)\s*[：:]\s*((?:19|20)\d\d)-(\d\d)-(\d\d)")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
+_PLACE_SUFFIX = "自治区|自治州|自治县|地区|省|州|市|县|区|旗|盟"
+_PLACE = re.compile(rf"^([\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))")
+_ISSUER = re.compile(rf"(?:中共)?([\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))(?:委|人民政府|政府|人民政府办公厅|政府办公室)")
+_FAMILY = re.compile(r"蓝天|大气|空气")
+_CITATION_CUE = re.compile(r"贯彻|落实|根据|按照|依据|结合")
+_CITED = re.compile(r"《(?P<title>[^《》]{4,120})》\s*(?:[（(](?P<no>[^（）()]{3,30}号)[）)])?")
+
+_LEVEL_OF_SUFFIX = {
+    "省": Level.PROVINCE,
+    "自治区": Level.PROVINCE,
+    "州": Level.PREFECTURE,
+    "自治州": Level.PREFECTURE,
+    "地区": Level.PREFECTURE,
+    "盟": Level.PREFECTURE,
+    "市": Level.PREFECTURE,
+    "县": Level.COUNTY,
+    "自治县": Level.COUNTY,
+    "区": Level.COUNTY,
+    "旗": Level.COUNTY,
+}
+_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+_RANK = [Level.NATION, Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP]
+NATION = "中国"
+
+
+@dataclass
+class PlanMetadata:
+    """What the text says about the plan itself."""
+
+    title: str = ""
+    title_start: int = -1  # offset of the title line (the body starts after it)
+    title_end: int = -1
+    jurisdiction: Jurisdiction | None = None
+    level: str = ""
+    doc_number: str = ""
+    date: str = ""
+    year: int | None = None
+    cites: list[CitedPlan] = field(default_factory=list)
+    cites_span: tuple[int, int] | None = None  # the paragraph that states them
+
+
+def normalise_doc_number(text: str) -> str:
+    """云政发[2018]44号 / 云政发﹝2018﹞44号 / 云政发（2018）44号 → 云政发〔2018〕44号; '' when none."""
+    m = _DOCNO.search(text)
+    return f"{m.group('org')}〔{m.group('year')}〕{int(m.group('num'))}号" if m else ""
+
+
+def place_level(name: str) -> str:
+    """The level a place name's suffix implies (市 is taken as a prefecture; callers refine)."""
+    if name in _MUNICIPALITIES:
+        return Level.PROVINCE
+    for suffix in sorted(_LEVEL_OF_SUFFIX, key=len, reverse=True):
+        if name.endswith(suffix):
+            return _LEVEL_OF_SUFFIX[suffix]
+    return ""
+
+
+def leading_places(title: str) -> list[str]:
+    """Place names that open a title, outermost first: 昆明市官渡区… → [昆明市, 官渡区]."""
+    places, rest = [], title
+    while True:
+        m = _PLACE.match(rest)
+        if not m:
+            return places
+        name = m.group(1)
+        # 钦州市: the shortest match "钦州" is followed by another suffix character; take the longer name
+        while len(name) < len(rest) and rest[len(name)] in "市县区州旗盟" and len(name) < 12:
+            name += rest[len(name)]
+        if name in ("全省", "全市", "全州", "全县", "全区"):
+            return places
+        places.append(name)
+        rest = rest[len(name) :]
+
+
+def issuer_of(title: str) -> tuple[str, str]:
+    """(jurisdiction, level) of the body that issued a cited document, from its title or 文号."""
+    if title.startswith(("国务院", "中共中央", "国家", "生态环境部", "环境保护部")) or "国发" in title:
+        return NATION, Level.NATION
+    m = _ISSUER.match(title)
+    if m:
+        return m.group(1), place_level(m.group(1))
+    places = leading_places(title)
+    if places:
+        return places[-1], place_level(places[-1])
+    return "", ""
+
+
+def _find_title(paragraphs: list[Paragraph], text: str) -> tuple[str, int, int]:
+    first_top = next((i for i, p in enumerate(paragraphs) if p.level == 1 and not p.appendix), len(paragraphs))
+    best = None
+    for i in range(first_top):
+        p = paragraphs[i]
+        line = p.text[p.body_start - p.start :].strip() if p.markdown_title else p.text.strip()
+        line = line.lstrip("#").strip()
+        if _TITLE.match(line):
+            end = p.end
+            if i + 1 < first_top and _TITLE_TAIL.match(paragraphs[i + 1].text.strip()):
+                line += paragraphs[i + 1].text.strip()
+                end = paragraphs[i + 1].end
+            best = (line, p.start, end)
+        elif best and _TITLE_TAIL.match(line):
+            continue
+    if best:
+        return best
+    p = next((p for p in paragraphs if p.text.strip()), None)
+    return (p.text.strip()[:60], p.start, p.end) if p else ("", -1, -1)
+
+
+def _find_citations(paragraphs: list[Paragraph], after: int) -> tuple[list[CitedPlan], tuple[int, int] | None]:
+    for p in paragraphs:
+        if p.start < after or p.level == 1:
+            if p.level == 1 and p.start >= after:
+                break
+            continue
+        head = p.text.split("。")[0]
+        if "《" in head and _CITATION_CUE.search(head):
+            cites = []
+            for m in _CITED.finditer(head):
+                title = m.group("title")
+                jur, level = issuer_of(title)
+                cites.append(CitedPlan(title, normalise_doc_number(m.group("no") or ""), jur, level))
+            return cites, (p.start, p.start + len(head))
+    return [], None
+
+
+def chain_cited(cites: list[CitedPlan]) -> None:
+    """Link cited plans of the plan family by level: each derives from the one at the next level up."""
+    family = [c for c in cites if _FAMILY.search(c.title) and c.level in _RANK]
+    for c in family:
+        higher = [u for u in family if _RANK.index(u.level) < _RANK.index(c.level)]
+        if higher:
+            nearest = max(_RANK.index(u.level) for u in higher)
+            c.derives_from = [u.key for u in higher if _RANK.index(u.level) == nearest]
+
+
+def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
+    """Everything the plan says about itself, found in its front matter and preamble."""
+    meta = PlanMetadata()
+    meta.title, meta.title_start, meta.title_end = _find_title(paragraphs, text)
+    front = text[: max(meta.title_start, 0)]
+    for line in front.split("\n"):
+        stripped = line.strip().lstrip("#").strip()
+        if not meta.doc_number and _DOCNO.fullmatch(stripped.replace("文号：", "").replace("文号:", "")):
+            meta.doc_number = normalise_doc_number(stripped)
+    dm = _DATE_CN.search(front) or _DATE_ISO.search(front)
+    if dm:
+        meta.date = f"{int(dm.group(1)):04d}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
+    ym = _YEAR_IN_TITLE.search(meta.title)
+    meta.cites, meta.cites_span = _find_citations(paragraphs, meta.title_end)
+    cited_years = [int(_DOCNO.search(c.doc_number).group("year")) for c in meta.cites if c.doc_number]
+    # the year the plan is for: in its title, else its date, else the latest plan it implements
+    meta.year = int(ym.group(1)) if ym else int(meta.date[:4]) if meta.date else max(cited_years, default=None)
+    chain_cited(meta.cites)
+
+    places = leading_places(meta.title)
+    if places:
+        name = places[-1]
+        level = place_level(name)
+        parents = [(c.jurisdiction, c.level) for c in meta.cites if c.jurisdiction and c.jurisdiction != name]
+        parents += [(p, place_level(p)) for p in places[:-1]]
+        if level == Level.PREFECTURE and name.endswith("市") and any(lv == Level.PREFECTURE for _, lv in parents):
+            level = Level.COUNTY  # a county-level city under a prefecture it cites
+        meta.level = level
+        meta.jurisdiction = _with_parents(name, level, parents)
+    return meta
+
+
+def _with_parents(name: str, level: str, parents: list[tuple[str, str]]) -> Jurisdiction:
+    """The jurisdiction with its `within` chain built from distinct higher-level parents, nearest first."""
+    by_level: dict[str, str] = {}
+    for pname, plevel in parents:
+        if plevel in _RANK and _RANK.index(plevel) < _RANK.index(level) and plevel not in by_level:
+            by_level[plevel] = pname
+    by_level.setdefault(Level.NATION, NATION)
+    chain = None
+    for plevel in _RANK:
+        if plevel in by_level and _RANK.index(plevel) < _RANK.index(level):
+            chain = Jurisdiction(by_level[plevel], plevel, chain)
+    return Jurisdiction(name, level, chain)

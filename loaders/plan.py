@@ -1,0 +1,201 @@
+"""Load one plan file into a Plan record: read → outline → metadata → tasks → evidence → agencies.
+
+This is the loaders' front door (`load_plan`), plus `unify_citations`, which gives a cited plan known only by
+its title the 文号 another plan in the same build cites it with, so both share one node.
+A sidecar `<file>.yaml` beside a plan overrides any metadata field (title, jurisdiction, level, within,
+doc_number, date, year, cites).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from loaders.agencies import AgencyResolver, split_agency_list
+from loaders.metadata import PlanMetadata, chain_cited, normalise_doc_number, place_level, read_metadata
+from loaders.outline import parse_outline
+from loaders.pipeline import annotate, records
+from loaders.reading import PlanInputError, read_plan
+from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Skipped, Task
+from loaders.tasks import Unit, segment
+
+# lines of a scraped web page that are not the plan: site footers and bylines
+_CHROME = re.compile(
+    r"主办单位|承办单位|运维单位|技术支持|版权所有|ICP备|网站标识|公网安备|网站地图|联系电话|Copyright|©|浏览次数|字号[：:]"
+)
+_SIDECAR_FIELDS = {"title", "jurisdiction", "level", "within", "doc_number", "date", "year", "cites"}
+
+
+def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
+    sidecar = path.with_suffix(".yaml")
+    if not sidecar.exists():
+        sidecar = path.with_name(path.name + ".yaml")
+    if not sidecar.exists():
+        return
+    try:
+        data = yaml.safe_load(sidecar.read_text("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise PlanInputError(sidecar, f"unreadable sidecar: {e}") from e
+    if not isinstance(data, dict) or set(data) - _SIDECAR_FIELDS:
+        raise PlanInputError(sidecar, f"sidecar fields must be among {sorted(_SIDECAR_FIELDS)}")
+    for key in ("title", "doc_number", "date", "year", "level"):
+        if key in data:
+            setattr(meta, key, normalise_doc_number(data[key]) if key == "doc_number" else data[key])
+    if "jurisdiction" in data or "within" in data:
+        name = data.get("jurisdiction") or (meta.jurisdiction.name if meta.jurisdiction else "")
+        level = data.get("level") or place_level(name)
+        chain = None
+        for parent in reversed(data.get("within") or []):
+            chain = Jurisdiction(parent, place_level(parent), chain)
+        if chain is None and meta.jurisdiction:
+            chain = meta.jurisdiction.within
+        meta.jurisdiction = Jurisdiction(name, level, chain)
+        meta.level = level
+    if "cites" in data:
+        meta.cites = [
+            CitedPlan(title=c.get("title", ""), doc_number=normalise_doc_number(c.get("doc_number", "")))
+            if isinstance(c, dict)
+            else CitedPlan(doc_number=normalise_doc_number(str(c)) or "", title="" if normalise_doc_number(str(c)) else str(c))
+            for c in data["cites"]
+        ]
+        chain_cited(meta.cites)
+
+
+def load_plan(path: Path) -> Plan:
+    """Read and understand one plan file. Raises PlanInputError when the file cannot be read."""
+    path = Path(path)
+    text = read_plan(path)
+    paragraphs = parse_outline(text.match)
+    meta = read_metadata(text.match, paragraphs)
+    _apply_sidecar(path, meta)
+    plan = Plan(
+        source_file=path.name,
+        title=text.display[meta.title_start : meta.title_end].replace("\n", "") if meta.title_start >= 0 else meta.title,
+        text=text.display,
+        jurisdiction=meta.jurisdiction,
+        level=meta.level,
+        doc_number=meta.doc_number,
+        date=meta.date,
+        year=meta.year,
+        cites=meta.cites,
+    )
+    if meta.title and plan.title.replace(" ", "") != meta.title.replace(" ", ""):
+        plan.title = meta.title
+    resolver = AgencyResolver(meta.jurisdiction or Jurisdiction(plan.title[:3] or "未知", ""))
+    body_start = max(meta.title_end, 0)
+    cites_span = meta.cites_span or (-1, -1)
+    front = [p for p in paragraphs if p.end <= body_start]
+    for p in front:
+        if p.start < meta.title_start:
+            plan.skipped.append(Skipped(p.start, p.end, text.display[p.start : p.end], "front matter before the title"))
+    body = []
+    for p in paragraphs:
+        if p.start < body_start or p.start <= cites_span[0] < p.end:
+            continue
+        if _CHROME.search(p.text):
+            plan.skipped.append(Skipped(p.start, p.end, text.display[p.start : p.end], "web page chrome"))
+        else:
+            body.append(p)
+    seg = segment(text.match, body)
+    plan.warnings.extend(seg.warnings)
+    plan.skipped.extend(seg.skipped)
+
+    attributed_sections = {_top(u.paragraph.section) for u in seg.attributed}
+    units = [(u, False) for u in seg.attributed]
+    for u in seg.unattributed:
+        if _top(u.paragraph.section) in attributed_sections or seg.defaults and u.start > seg.defaults[0][0]:
+            units.append((u, True))
+        else:
+            targets = _evidence(text.match, u, plan.year, "TARGET")
+            if targets:
+                plan.targets.extend(targets)
+            else:
+                plan.skipped.append(
+                    Skipped(u.start, u.end, text.display[u.start : u.end], "no responsibility attribution")
+                )
+    units.sort(key=lambda x: x[0].start)
+    for unit, unattributed in units:
+        plan.tasks.append(_task(text.match, text.display, unit, plan.year, resolver, seg.defaults, unattributed))
+    if not any(t.attributions for t in plan.tasks):
+        plan.warnings.append("no responsibility attributions found: the plan names no agency for any measure")
+    plan.skipped.sort(key=lambda s: s.start)
+    return plan
+
+
+def _top(section: str) -> str:
+    parts = section.split(".")
+    return ".".join(parts[:2]) if parts and parts[0] == "附件" else parts[0]
+
+
+def _evidence(match: str, unit: Unit, year: int | None, label: str) -> list:
+    found = []
+    for s, e in unit.spans:
+        doc = annotate(match[s:e], year)
+        for rec in records(doc, label):
+            rec.start += s
+            rec.end += s
+            found.append(rec)
+    return found
+
+
+def _task(match, display, unit: Unit, year, resolver, defaults, unattributed: bool) -> Task:
+    para = unit.paragraph
+    task = Task(
+        section=para.section,
+        heading=para.heading,
+        text=display[unit.start : unit.end],
+        start=unit.start,
+        end=unit.end,
+    )
+    for s, e in unit.spans:
+        doc = annotate(match[s:e], year)
+        for label, bucket in (("DATE", task.deadlines), ("TARGET", task.targets), ("DOCREF", task.docrefs)):
+            for rec in records(doc, label):
+                rec.start += s
+                rec.end += s
+                bucket.append(rec)
+    for clause, base in unit.clauses:
+        task.attributions.extend(_attributions(match, clause, base, resolver))
+    if not any(a.role == "implements" for a in task.attributions):
+        for from_offset, clause, base in defaults:
+            if unit.start >= from_offset:
+                task.attributions.extend(_attributions(match, clause, base, resolver))
+    task.names_none = not task.attributions
+    return task
+
+
+def _attributions(match: str, clause, base: int, resolver) -> list[Attribution]:
+    out = []
+    for mention in split_agency_list(clause.list_text, base + clause.start):
+        agency = resolver.resolve(mention)
+        out.append(Attribution(clause.role, agency, mention.start, mention.end))
+    return out
+
+
+_NOTICE = re.compile(r"^(?:.*?关于印发)?(?P<title>.+?)(?:的通知)?$")
+
+
+def _plan_title_key(title: str) -> str:
+    """The plan title inside a notice title: 《云南省人民政府关于印发云南省…方案的通知》 → 云南省…方案."""
+    return _NOTICE.match(title.replace(" ", "")).group("title")
+
+
+def unify_citations(plans: list[Plan]) -> None:
+    """Across one build: a cited plan known only by title gets the 文号 it is cited with elsewhere,
+    and a loaded plan's own 文号 names the plans that cite it by title."""
+    numbers: dict[str, str] = {}
+    for plan in plans:
+        for cited in plan.cites:
+            if cited.doc_number:
+                numbers.setdefault(_plan_title_key(cited.title), cited.doc_number)
+        if plan.doc_number:
+            numbers.setdefault(_plan_title_key(plan.title), plan.doc_number)
+    for plan in plans:
+        renamed = {}
+        for cited in plan.cites:
+            if not cited.doc_number and _plan_title_key(cited.title) in numbers:
+                renamed[cited.title] = cited.doc_number = numbers[_plan_title_key(cited.title)]
+        for cited in plan.cites:
+            cited.derives_from = [renamed.get(k, k) for k in cited.derives_from]

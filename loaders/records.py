@@ -1,0 +1,165 @@
+"""The plain records a plan becomes: Plan, Task, Attribution, Agency, Deadline, Target, CitedPlan.
+
+Loaders produce these; `kg.build` turns them into triples. They know nothing of RDF and are
+JSON-serialisable with `dataclasses.asdict`. Every fact keeps the character offsets (`start`,
+`end`) of the span that states it, in the plan's display text (`Plan.text`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """How an agency is accountable for a task (DESIGN.md role mapping)."""
+
+    LEADS = "leads"  # 牵头 / 牵头单位 / 牵头督导
+    SUPPORTS = "supports"  # 参与 / 配合 / 配合单位 / 协助
+    IMPLEMENTS = "implements"  # 负责落实 / 具体负责 / 责任单位
+    RESPONSIBLE = "responsibleFor"  # 按照职责负责 / 分别负责 / 负责, no lead named
+
+
+class Level(StrEnum):
+    """Administrative level of a jurisdiction."""
+
+    NATION = "nation"
+    PROVINCE = "province"
+    PREFECTURE = "prefecture"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+
+
+@dataclass
+class Jurisdiction:
+    """An administrative area, e.g. 武定县 (county) within 楚雄州 within 云南省."""
+
+    name: str  # full name as the plan uses it: 红河州, 钦州市, 官渡区
+    level: str  # a Level value
+    within: Jurisdiction | None = None
+
+
+@dataclass
+class Agency:
+    """A government unit resolved to its canonical name and the jurisdiction it belongs to."""
+
+    name: str  # canonical full name, e.g. 红河州环境保护局
+    jurisdiction: str  # name of its Jurisdiction, e.g. 红河州
+    is_group: bool = False  # a collective placeholder (各县市人民政府, 有关部门)
+    surface: str = ""  # the form written in the plan, e.g. 州环保局
+    key: str = ""  # stable identifier key inside its jurisdiction (canonical, normalised)
+
+
+@dataclass
+class Attribution:
+    """One agency's role on a task, with the span of the plan text that names it."""
+
+    role: str  # a Role value
+    agency: Agency
+    start: int
+    end: int
+
+
+@dataclass
+class Deadline:
+    """A due date: the last day of the stated period, with the phrase as written."""
+
+    due_date: str  # ISO yyyy-mm-dd
+    phrase: str  # as written: 2020年底前
+    precision: str  # year | month | day
+    start: int
+    end: int
+
+
+@dataclass
+class Target:
+    """A quantitative target: PM2.5年均浓度小于30微克/立方米."""
+
+    indicator: str
+    comparator: str  # lt | le | gt | ge | eq | reduce | increase ...
+    value: float
+    unit: str
+    year: int | None
+    baseline_year: int | None
+    phrase: str
+    start: int
+    end: int
+
+
+@dataclass
+class DocRef:
+    """A document cited in the text: 《…》 with its 文号 when stated."""
+
+    title: str
+    doc_number: str
+    start: int
+    end: int
+
+
+@dataclass
+class CitedPlan:
+    """An upper-level plan the plan says it implements, identified by its 文号 or title."""
+
+    title: str = ""
+    doc_number: str = ""  # normalised brackets: 云政发〔2018〕44号
+    jurisdiction: str = ""  # issuer's jurisdiction when the title names it: 云南省; 国务院 -> 中国
+    level: str = ""  # a Level value when known
+    derives_from: list[str] = field(default_factory=list)  # keys of the cited plans it in turn implements
+
+    @property
+    def key(self) -> str:
+        """The identity of the cited plan: its 文号, else its title."""
+        return self.doc_number or self.title
+
+
+@dataclass
+class Task:
+    """One measure of a plan that carries its own responsibility attribution."""
+
+    section: str  # outline place: 二.(一).3
+    heading: str  # the heading text of its section, e.g. 优化产业布局
+    text: str  # the task's text as written
+    start: int  # offsets in Plan.text
+    end: int
+    attributions: list[Attribution] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    docrefs: list[DocRef] = field(default_factory=list)
+    names_none: bool = False  # the plan names no accountable agency for it
+
+
+@dataclass
+class Skipped:
+    """A paragraph that yielded nothing, with why."""
+
+    start: int
+    end: int
+    text: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    """A loaded plan document and everything extracted from it."""
+
+    source_file: str
+    title: str
+    text: str  # display text (as written, normalised punctuation/line breaks)
+    jurisdiction: Jurisdiction | None = None
+    level: str = ""
+    doc_number: str = ""
+    date: str = ""  # ISO date of issue when stated
+    year: int | None = None  # the year the plan is for (for dates like 3月底前)
+    cites: list[CitedPlan] = field(default_factory=list)  # upper plans it implements
+    tasks: list[Task] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)  # plan-level targets
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The identity of the plan: its 文号, else its title."""
+        return self.doc_number or self.title
+
+    def to_dict(self) -> dict:
+        return asdict(self)

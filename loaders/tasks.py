@@ -1,0 +1,235 @@
+"""Tasks: cut a plan's body into measures, each closed by the responsibility attribution that follows it.
+
+One rule covers the family of formats: an attribution — a bracketed "（X牵头，Y参与）" or "（牵头单位：…）", a
+whole line "X牵头；Y参与；Z负责落实", or a block of "牵头单位:/配合单位:/责任单位:" lines — closes the text since
+the previous attribution or section heading into one task. So inline (one per paragraph), trailing label
+lines, and several attributions inside one paragraph (each closing the clauses before it) all come out right.
+
+An appendix responsibility table (rows of task text, each followed by its attribution row) is read the same
+way; each row is then matched to the body paragraphs that state the same measure (character n-gram
+containment), so a measure is one task: its body text and section, with the appendix's attribution. A row
+whose task text was lost (an attribution directly after another) is reported, never attached to a neighbour.
+
+A default implementer stated once ("以下各项工作均需各县区人民政府负责落实，不再列出") is added to every task
+after it. Text left without any attribution becomes a task marked as naming no agency when it sits in a
+top-level section whose other measures are attributed; otherwise it is reported as a skipped paragraph
+(or, when it states quantitative targets, kept as the plan's targets).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from loaders.attributions import LABEL, LABEL_ROLES, Clause, find_attributions, parse_attribution
+from loaders.outline import Paragraph
+from loaders.records import Role, Skipped
+
+_DEFAULT_IMPLEMENTER = re.compile(
+    r"(?:以下|下列|本方案|上述)[^。]{0,20}?(?:均需|均由|由|需|均)(?P<list>[^。，；]{2,60}?)负责落实[^。]{0,10}?不再(?:一一)?列出[。]?"
+)
+_TRIVIAL = re.compile(r"^[\s；;，,。.、）)]*$")
+_TABLE_HEADER = re.compile(r"^(?:序号|主要任务|重点任务|工作任务|任务|具体措施|责任单位|牵头单位|完成时限|\s|\t)+$")
+_NGRAM = 3
+_MATCH_THRESHOLD = 0.6
+_MIN_LEFTOVER = 10  # n-grams: less than this left of a paragraph is a heading, not a measure
+_SENTENCE_END = re.compile(r"[。！？；]")
+
+
+@dataclass
+class Unit:
+    """A stretch of plan text that is one measure, with the clauses attributing it (if any)."""
+
+    spans: list[tuple[int, int]]  # pieces of plan text (offsets) that state the measure
+    paragraph: Paragraph  # where it begins (section, heading)
+    clauses: list[tuple[Clause, int]] = field(default_factory=list)  # clause, offset of its line
+    appendix_row: tuple[int, int] | None = None  # the appendix row that attributed it
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+
+@dataclass
+class Segmentation:
+    """The plan body cut into attributed and unattributed units, plus what could not be used."""
+
+    attributed: list[Unit] = field(default_factory=list)
+    unattributed: list[Unit] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    defaults: list[tuple[int, Clause, int]] = field(default_factory=list)  # (from offset, clause, line offset)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span so it does not start or end with separators and spaces."""
+    while start < end and text[start] in " \t\n；;，,。.、":
+        start += 1
+    while end > start and text[end - 1] in " \t\n；;，,、":
+        end -= 1
+    return start, end
+
+
+def segment(text: str, paragraphs: list[Paragraph]) -> Segmentation:
+    """Cut body and appendix paragraphs into units closed by attributions."""
+    seg = Segmentation()
+    body = [p for p in paragraphs if not p.appendix]
+    appendix = [p for p in paragraphs if p.appendix]
+    _cut(text, body, seg, seg.attributed, seg.unattributed, table=False)
+    rows: list[Unit] = []
+    leftover: list[Unit] = []
+    _cut(text, appendix, seg, rows, leftover, table=True)
+    for unit in leftover:
+        if any(not _TABLE_HEADER.match(text[s:e]) for s, e in unit.spans):
+            seg.skipped.append(_skip(text, unit, "appendix row without an attribution"))
+    if rows:
+        _attach_rows(text, rows, seg)
+    return seg
+
+
+def _cut(text: str, paragraphs: list[Paragraph], seg: Segmentation, closed: list[Unit], open_: list[Unit], table: bool) -> None:
+    pending: list[tuple[int, int]] = []
+    pending_para: Paragraph | None = None
+    last_closed_by_line = False
+
+    def flush() -> None:
+        nonlocal pending, pending_para
+        if pending:
+            open_.append(Unit(pending, pending_para))
+        pending, pending_para = [], None
+
+    for p in paragraphs:
+        if p.is_heading_only:
+            flush()
+            last_closed_by_line = False
+            continue
+        if p.level > 0:
+            flush()
+        line = p.text
+        d = _DEFAULT_IMPLEMENTER.search(line)
+        if d:
+            clauses = parse_attribution(d.group("list") + "负责落实")
+            if clauses:
+                for c in clauses:
+                    c.start += d.start("list")
+                    c.end += d.start("list")
+                    seg.defaults.append((p.start + d.end(), c, p.start))
+                line_rest = line[: d.start()] + line[d.end() :]
+                if _TRIVIAL.match(line_rest):
+                    continue
+        cells = line.split("\t")
+        if table and len(cells) > 1 and parse_attribution(cells[-1]):
+            # a one-line table row: task cells, then the attribution cell
+            flush()
+            cut = len(line) - len(cells[-1])
+            s, e = _trim(text, p.start, p.start + cut)
+            clauses = parse_attribution(cells[-1])
+            if s < e:
+                unit = Unit([(s, e)], p, [(c, p.start + cut) for c in clauses], (p.start, p.end))
+                closed.append(unit)
+            continue
+        found = find_attributions(line)
+        if found and found[0][0] == 0 and found[0][1] == len(line):
+            # the whole line is an attribution: it closes what is pending
+            clauses = found[0][2]
+            if pending:
+                unit = Unit(pending, pending_para, [(c, p.start) for c in clauses], (p.start, p.end))
+                pending, pending_para = [], None
+                closed.append(unit)
+                last_closed_by_line = True
+            elif last_closed_by_line and closed and _continues_block(line, closed[-1]):
+                closed[-1].clauses.extend((c, p.start) for c in clauses)  # the next label line of a block
+                if closed[-1].appendix_row:
+                    closed[-1].appendix_row = (closed[-1].appendix_row[0], p.end)
+            else:
+                seg.warnings.append(f"attribution with no task text before it (damaged row?): {line.strip()[:60]}")
+                seg.skipped.append(Skipped(p.start, p.end, line, "attribution without task text"))
+            continue
+        last_closed_by_line = False
+        # a heading's marker and title belong to the section, not the task; a table row keeps its whole text
+        cursor = 0 if table else p.body_start - p.start
+        for s, e, clauses in found:
+            a, b = _trim(text, p.start + cursor, p.start + e)
+            if pending or a < p.start + s:
+                spans = pending + ([(a, b)] if a < b else [])
+                closed.append(Unit(spans, pending_para or p, [(c, p.start) for c in clauses]))
+            else:
+                seg.warnings.append(f"attribution with no task text before it: {line[s:e][:60]}")
+            pending, pending_para = [], None
+            cursor = e
+        rest_a, rest_b = _trim(text, p.start + cursor, p.end)
+        if rest_a < rest_b and not _TRIVIAL.match(text[rest_a:rest_b]):
+            if not pending:
+                pending_para = p
+            pending.append((rest_a, rest_b))
+    flush()
+
+
+def _continues_block(line: str, unit: Unit) -> bool:
+    """A label line ("配合单位：…") right after another, naming a role the block has not named yet."""
+    m = LABEL.match(line.strip())
+    return bool(m) and all(c.role != LABEL_ROLES[m.group("w")] for c, _ in unit.clauses)
+
+
+def _skip(text: str, unit: Unit, reason: str) -> Skipped:
+    return Skipped(unit.start, unit.end, text[unit.start : unit.end], reason)
+
+
+def _grams(text: str) -> set[str]:
+    text = re.sub(r"[\s，。；、：（）“”《》,.;:()0-9]", "", text)
+    return {text[i : i + _NGRAM] for i in range(len(text) - _NGRAM + 1)}
+
+
+def _sentences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences (ending in 。！？；) of some spans of text."""
+    out = []
+    for s, e in spans:
+        a = s
+        for m in _SENTENCE_END.finditer(text, s, e):
+            out.append((a, m.end()))
+            a = m.end()
+        if a < e:
+            out.append((a, e))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def _attach_rows(text: str, rows: list[Unit], seg: Segmentation) -> None:
+    """Give each appendix row the body sentences that state the same measure (one task, not two).
+
+    A body sentence goes to the row holding most of its character n-grams, when that share reaches the
+    threshold; a row's task is then the run of its sentences in the body, with the body's section.
+    """
+    row_grams = [_grams(" ".join(text[s:e] for s, e in r.spans)) for r in rows]
+    assigned: dict[int, list[tuple[int, int, Paragraph]]] = {}
+    keep: list[Unit] = []
+    for unit in seg.unattributed:
+        rest: list[tuple[int, int]] = []
+        for a, b in _sentences(text, unit.spans):
+            g = _grams(text[a:b])
+            scores = [len(g & rg) / len(g) if g else 0.0 for rg in row_grams]
+            best = max(range(len(rows)), key=scores.__getitem__)
+            if scores[best] >= _MATCH_THRESHOLD and len(g) >= _NGRAM:
+                assigned.setdefault(best, []).append((a, b, unit.paragraph))
+            else:
+                rest.append((a, b))
+        if rest and sum(len(_grams(text[a:b])) for a, b in rest) >= _MIN_LEFTOVER:
+            keep.append(Unit(rest, unit.paragraph))
+    seg.unattributed = keep
+    for i, row in enumerate(rows):
+        sentences = assigned.get(i)
+        if not sentences:
+            seg.attributed.append(row)  # stated only in the appendix
+            continue
+        spans: list[tuple[int, int]] = []
+        for a, b, _p in sorted(sentences):
+            if spans and not text[spans[-1][1] : a].strip():
+                spans[-1] = (spans[-1][0], b)
+            else:
+                spans.append((a, b))
+        row.appendix_row = row.appendix_row or (row.start, row.end)
+        seg.attributed.append(Unit(spans, min(sentences)[2], row.clauses, row.appendix_row))
+    seg.attributed.sort(key=lambda u: u.start)
