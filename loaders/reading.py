@@ -1,0 +1,411 @@
+"""Read a plan file (.txt/.md/.html in UTF-8, GB18030 or Big5) into clean display text and its matching copy.
+
+Stage 1 of the loader, "file → text". `read_plan` decodes the bytes, strips markup and web-page chrome,
+cleans the lines (`clean_lines`: spacing, lines broken by PDF extraction or page breaks) and derives the
+matching copy (`to_match`: Simplified characters, uniform punctuation) that has the same length as the
+display text, so an offset found in one is valid in the other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from charset_normalizer import from_bytes
+from charset_normalizer.constant import FREQUENCIES
+from opencc import OpenCC
+
+PLAN_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+_FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+class PlanInputError(Exception):
+    """A plan file that cannot be read; str(e) == f"{path}: {problem}"."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+@dataclass
+class PlanText:
+    """A plan's text: `display` as written (cleaned), `match` the same length for rules to match against."""
+
+    source: str  # file name
+    display: str  # one paragraph per line, "\n"-joined, no empty lines
+    match: str  # same length as display, char for char: Simplified, uniform punctuation
+    encoding: str  # 'utf-8' | 'gb18030' | 'big5' | ...
+    format: str  # 'txt' | 'md' | 'html'
+
+
+# ---------------------------------------------------------------------------------------------- decoding
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_RE = re.compile(f"[{_HAN}]")
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_LEGACY_ENCODINGS = ("gb18030", "big5", "cp950", "big5hkscs")
+
+
+@lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    """The most frequent Chinese characters, in Simplified and Traditional form (for telling decodings apart)."""
+    simplified = "".join(FREQUENCIES["Chinese"])
+    return frozenset(simplified + OpenCC("s2t").convert(simplified) + OpenCC("s2tw").convert(simplified))
+
+
+def _cjk_score(text: str) -> float:
+    """Share of common Chinese characters among the non-ASCII ones, less a penalty for replacement chars."""
+    wide = [c for c in text if ord(c) > 0x7F]
+    if not wide:
+        return 0.0
+    common = _common_chars()
+    hits = sum(c in common for c in wide)
+    return (hits - 5 * text.count("\ufffd")) / len(wide)
+
+
+def _is_binary(raw: bytes) -> bool:
+    sample = raw[:65536]
+    if b"\x00" in sample:
+        return True
+    controls = sum(b < 0x20 and b not in b"\t\n\r\f\v\x1a\x1b" for b in sample)
+    return controls > 0.05 * len(sample)
+
+
+def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    """Decode plan bytes; returns (text, encoding name)."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding
+            except UnicodeDecodeError as e:
+                raise PlanInputError(
+                    path, f"starts with a {encoding} byte-order mark but is not {encoding}"
+                ) from e
+    if _is_binary(raw):
+        raise PlanInputError(path, "binary file, not text (NUL or control bytes)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return text, "utf-8"  # whether it holds Chinese text is checked on the cleaned text
+    candidates: dict[str, str] = {}
+    for encoding in _LEGACY_ENCODINGS:
+        try:
+            candidates[encoding] = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if not candidates:  # damaged file: let charset-normalizer guess, else decode leniently
+        best = from_bytes(raw[:200_000]).best()
+        guesses = ([best.encoding] if best else []) + list(_LEGACY_ENCODINGS)
+        for encoding in guesses:
+            candidates.setdefault(encoding, raw.decode(encoding, errors="replace"))
+    scored = {encoding: _cjk_score(text) for encoding, text in candidates.items()}
+    encoding = max(scored, key=scored.__getitem__)  # ties keep the earlier (gb18030, then big5)
+    if scored[encoding] < 0.05:
+        raise PlanInputError(path, "undetectable encoding (not UTF-8, GB18030 or Big5 Chinese text)")
+    return candidates[encoding], encoding
+
+
+# ---------------------------------------------------------------------------------------------- markup
+
+_INLINE_TAG_RE = re.compile(
+    r"</?(?:sub|sup|span|font|b|i|u|em|strong|small|big|a|p|div|br|center|mark)\b[^<>]*>", re.IGNORECASE
+)
+_RULE_RE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.MULTILINE)
+_DROP_TAGS = "script style noscript template svg canvas nav header footer aside form iframe button select input".split()
+_CHROME_RE = re.compile(r"nav|menu|footer|header|breadcrumb|sidebar|share|copyright", re.IGNORECASE)
+_BLOCK_TAGS = set(
+    "address article blockquote body center dd div dl dt figcaption figure h1 h2 h3 h4 h5 h6 hr li main ol p "
+    "pre section table tbody thead tfoot title tr ul".split()
+)
+
+
+def _strip_text_markup(text: str) -> str:
+    """Plain text and Markdown: drop inline HTML tags (PM<sub>2.5</sub> → PM2.5) and horizontal rules."""
+    text = _INLINE_TAG_RE.sub(lambda m: "\n" if m.group(0).lower().startswith("<br") else "", text)
+    return _RULE_RE.sub("", text)
+
+
+def _markdown_to_text(text: str) -> str:
+    """Markdown: keep '#' heading markers, unwrap links, emphasis and tables (cells → tabs)."""
+    text = _strip_text_markup(text)
+    text = re.sub(r"!?\[([^\]\n]*)\]\([^)\n]*\)", r"\1", text)  # [text](url) → text
+    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)  # **bold** → bold
+    text = re.sub(r"^[ \t]*>[ \t]?", "", text, flags=re.MULTILINE)  # > quote
+    text = re.sub(
+        r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", "", text, flags=re.M
+    )
+    return re.sub(
+        r"^[ \t]*\|(.*)\|[ \t]*$", lambda m: "\t".join(c.strip() for c in m[1].split("|")), text, flags=re.M
+    )
+
+
+def _han_count(element: Tag) -> int:
+    return len(_HAN_RE.findall(element.get_text()))
+
+
+def _is_chrome(element: Tag) -> bool:
+    """Site chrome by id/class; a header inside the article (its title) is kept."""
+    if element.decomposed:  # already removed with an ancestor
+        return False
+    names = " ".join([element.get("id") or "", *(element.get("class") or [])])
+    match = _CHROME_RE.search(names)
+    if not match:
+        return False
+    return not (match[0].lower() == "header" and element.find_parent(["article", "main"]))
+
+
+def _main_content(body: Tag) -> Tag:
+    """<article> or <main> holding most of the text, else the deepest element holding most of it."""
+    total = _han_count(body) or 1
+    for name in ("article", "main"):
+        found = max(body.find_all(name), key=_han_count, default=None)
+        if found is not None and _han_count(found) >= 0.5 * total:
+            return found
+    best = body
+    while True:
+        children = [c for c in best.children if isinstance(c, Tag)]
+        richest = max(children, key=_han_count, default=None)
+        if richest is None or _han_count(richest) < 0.7 * total:
+            return best
+        best = richest
+
+
+def _html_to_text(html: str) -> str:
+    """Web page → the plan's text: chrome dropped, main content kept, block elements on their own lines."""
+    soup = BeautifulSoup(html, "lxml")
+    for element in soup.find_all(_DROP_TAGS):
+        if element.name != "header" or not element.find_parent(["article", "main"]):
+            element.decompose()
+    for element in soup.find_all(True):
+        if _is_chrome(element):
+            element.decompose()
+    for text in soup.find_all(string=True):
+        if not text.find_parent("pre"):
+            text.replace_with(re.sub(r"[ \t\r\n\f]+", " ", str(text)))
+    body = soup.body or soup
+    main = _main_content(body)
+    title = body.find("h1")
+    outside = (
+        title is not None
+        and main is not title
+        and main not in title.parents
+        and title not in main.descendants
+    )
+    prefix = title.get_text(" ", strip=True) + "\n" if outside else ""
+    for element in main.find_all(True):
+        if element.name == "br":
+            element.replace_with(NavigableString("\n"))
+        elif element.name in ("td", "th"):
+            element.append(NavigableString("\t"))
+        elif element.name in _BLOCK_TAGS:
+            element.insert_before(NavigableString("\n"))
+            element.append(NavigableString("\n"))
+    return prefix + main.get_text()
+
+
+# ---------------------------------------------------------------------------------------------- cleaning
+
+_SPACES = " \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_CJK_PUNCT_CHAR = re.compile("[\u3000-\u303f\uff00-\uffef\u2014\u2018-\u201d\u2026\u00b7]")
+_NEXT_FIELD_RE = re.compile(f"[{_HAN}]{{2,6}}[:：]")  # 索引号: … 主题分类: …
+_HEADING_RE = re.compile(
+    r"^(?:#|[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百\d]+[）)]|\d+[.．、](?!\d)|[①-⑳]"
+    r"|第[一二三四五六七八九十百零\d]+[章节条部篇]|附件|附表)"
+)
+_LABEL_RE = re.compile(r"^[^\s，。；;：:,、]{2,10}[：:]")
+_FINAL = '。；;：:！？!?）)」』"”’】]》〕…'
+_CLAUSE_PUNCT = re.compile(r"[，、,；;。]")
+_TITLE_END_RE = re.compile(
+    r"(?:通知|方案|计划|計劃|計畫|細則|细则|意见|意見|办法|辦法|规定|規定|决定|決定|通告|公告|报告|報告|要点|要點|清单|清單)$"
+)
+_DATE_LINE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
+_PAGE_NUMBER_RE = re.compile(
+    r"^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?)$"
+)
+_MIN_BODY_LINE = 15
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def _drop_stray_spaces(line: str) -> str:
+    """Remove spaces beside Chinese text ("2020 年底前" → "2020年底前"); keep them between Latin words and
+    before the next field of a "label: value label: value" line."""
+
+    def replace(space: re.Match) -> str:
+        before, after = line[space.start() - 1], line[space.end()]
+        if ":" in line[: space.start()] or "：" in line[: space.start()]:
+            if _NEXT_FIELD_RE.match(line, space.end()):
+                return space[0]
+        if _CJK_PUNCT_CHAR.match(before) or _CJK_PUNCT_CHAR.match(after):
+            return ""
+        beside_han = (_HAN_RE.match(before) and not _is_latin(after)) or (
+            _HAN_RE.match(after) and not _is_latin(before)
+        )
+        return "" if beside_han else space[0]
+
+    return re.sub(r"(?<=\S) +(?=\S)", replace, line)
+
+
+def _clean_line(line: str) -> str:
+    line = re.sub(f"[{_SPACES}]", " ", line).strip(" \t")
+    line = re.sub(r"[ \t]*\t[ \t]*", "\t", line)
+    line = re.sub(r" {2,}", " ", line)
+    heading = re.match(r"#{1,6} +", line)
+    marker, rest = (f"{heading[0].strip()} ", line[heading.end() :]) if heading else ("", line)
+    return marker + _drop_stray_spaces(rest)
+
+
+def _is_heading(line: str) -> bool:
+    """An outline heading on its own: a marker, and no sentence ending inside."""
+    return bool(_HEADING_RE.match(line)) and not re.search("[。；;]", line[:-1])
+
+
+def _is_broken(line: str) -> bool:
+    """A line of body text that stops mid-sentence (PDF line or page break)."""
+    return (
+        len(line) >= _MIN_BODY_LINE
+        and line[-1] not in _FINAL
+        and not _is_heading(line)
+        and bool(_CLAUSE_PUNCT.search(line))
+        and not _TITLE_END_RE.search(line)
+    )
+
+
+def _continues(line: str) -> bool:
+    """A line that can carry on the sentence of the line before it."""
+    return not (
+        _HEADING_RE.match(line)
+        or _LABEL_RE.match(line)
+        or _DATE_LINE_RE.match(line)
+        or (line.endswith(("：", ":")) and len(line) <= 40)
+    )
+
+
+def _join(first: str, second: str) -> str:
+    """Glue a broken line to its continuation, dropping 1–2 characters a page break repeated."""
+    for k in (2, 1):
+        if first[-k:] == second[:k] and all(_HAN_RE.match(c) for c in second[:k]):
+            return first + second[k:]
+    return first + second
+
+
+def clean_lines(raw: str) -> str:
+    """Decoded text → display text: one paragraph per line, spacing cleaned, broken lines re-joined."""
+    rows: list[tuple[str, bool]] = []  # (cleaned line, is a table row)
+    for raw_line in re.split(r"\r\n|[\r\n\f\v\x1c-\x1e\x85\u2028\u2029]", raw):
+        line = _clean_line(raw_line.replace("\u200b", "").replace("\ufeff", ""))
+        if line and not _PAGE_NUMBER_RE.match(line):
+            rows.append((line, "\t" in raw_line))
+    lines: list[str] = []
+    previous_table = True
+    for line, table in rows:
+        if lines and not table and not previous_table and _is_broken(lines[-1]) and _continues(line):
+            lines[-1] = _join(lines[-1], line)
+        else:
+            lines.append(line)
+        previous_table = table
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- matching copy
+
+_PUNCT_TO_FULL = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
+_KEEP_FULL = set("！（），：；？［］")
+_MATCH_TABLE = str.maketrans(
+    {
+        **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP_FULL},
+        **_PUNCT_TO_FULL,
+        "﹝": "〔",
+        "﹞": "〕",
+        "「": "“",
+        "」": "”",
+        "『": "‘",
+        "』": "’",
+        "､": "、",
+        "｡": "。",
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=8192)
+def _simplify_char(char: str) -> str:
+    simplified = _t2s().convert(char)
+    return simplified if len(simplified) == 1 else char
+
+
+def _simplify(text: str) -> str:
+    """Traditional → Simplified without changing the length (char by char where a phrase would)."""
+    out = []
+    for line in text.split("\n"):
+        simplified = _t2s().convert(line)
+        out.append(simplified if len(simplified) == len(line) else "".join(map(_simplify_char, line)))
+    return "\n".join(out)
+
+
+def to_match(display: str) -> str:
+    """The matching copy: Simplified, ASCII letters/digits, Chinese punctuation; same length as `display`."""
+    chars = list(_simplify(display).translate(_MATCH_TABLE))
+    for number in re.finditer(r"(?<=\d)[,:](?=\d)", display):  # 1,000 and 16:52 stay ASCII
+        chars[number.start()] = number[0]
+    assert len(chars) == len(display)
+    return "".join(chars)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB ({n} bytes)" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def read_plan(path: Path, max_bytes: int = 20 * 1024 * 1024) -> PlanText:
+    """Read one plan file into its display text and matching copy; PlanInputError if it cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise PlanInputError(path, "no such file")
+    if not path.is_file():
+        raise PlanInputError(path, "not a file")
+    suffix = path.suffix.lower()
+    if suffix not in PLAN_SUFFIXES:
+        raise PlanInputError(
+            path, f"unsupported file type '{path.suffix}' (expected one of {', '.join(PLAN_SUFFIXES)})"
+        )
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise PlanInputError(path, f"file is {_size(size)}, larger than the limit of {_size(max_bytes)}")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise PlanInputError(path, "empty file")
+    text, encoding = _decode(raw, path)
+    if not text.strip():
+        raise PlanInputError(path, "empty file")
+    fmt = _FORMATS[suffix]
+    if fmt == "html":
+        text = _html_to_text(text)
+    elif fmt == "md":
+        text = _markdown_to_text(text)
+    else:
+        text = _strip_text_markup(text)
+    display = clean_lines(text)
+    if not _HAN_RE.search(display):
+        raise PlanInputError(path, "no Chinese text found (not a plan?)")
+    return PlanText(path.name, display, to_match(display), encoding, fmt)
