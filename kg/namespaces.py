@@ -1,0 +1,123 @@
+"""The vocabulary as Python constants (LT), the instance namespace (ID) and the IRI minting rule.
+
+Every lt: term of ontology/lantian.ttl is a constant here (tests/test_vocabulary.py checks both ways);
+code never spells a vocabulary IRI as a string. `mint` builds the deterministic, readable instance IRIs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, Graph, Namespace, URIRef
+from rdflib.namespace import ORG, DefinedNamespace
+
+from loaders.records import Role
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+ONTOLOGY_FILE = ONTOLOGY_DIR / "lantian.ttl"
+SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+
+
+class LT(DefinedNamespace):
+    """Lantian vocabulary terms (https://w3id.org/lantian/ontology#)."""
+
+    _NS = Namespace("https://w3id.org/lantian/ontology#")
+    _fail = True
+
+    # classes
+    Plan: URIRef
+    Task: URIRef
+    Agency: URIRef
+    AgencyGroup: URIRef
+    Jurisdiction: URIRef
+    Deadline: URIRef
+    Target: URIRef
+    Attribution: URIRef
+    SkippedParagraph: URIRef
+    # plan structure
+    inPlan: URIRef
+    text: URIRef
+    section: URIRef
+    heading: URIRef
+    sourceFile: URIRef
+    sourceStart: URIRef
+    sourceEnd: URIRef
+    skipped: URIRef
+    reason: URIRef
+    # accountability
+    accountableFor: URIRef
+    leads: URIRef
+    supports: URIRef
+    implements: URIRef
+    responsibleFor: URIRef
+    namesNoAgency: URIRef
+    attribution: URIRef
+    agency: URIRef
+    role: URIRef
+    surfaceForm: URIRef
+    succeededBy: URIRef
+    # places and plans
+    jurisdiction: URIRef
+    within: URIRef
+    level: URIRef
+    derivesFrom: URIRef
+    docNumber: URIRef
+    # deadlines and targets
+    hasDeadline: URIRef
+    dueDate: URIRef
+    precision: URIRef
+    phrase: URIRef
+    hasTarget: URIRef
+    indicator: URIRef
+    comparator: URIRef
+    value: URIRef
+    unit: URIRef
+    year: URIRef
+    baselineYear: URIRef
+
+
+ID = Namespace("https://w3id.org/lantian/id/")
+
+PREFIXES: dict[str, Namespace | str] = {
+    "lt": LT._NS,
+    "id": ID,
+    "org": ORG,
+    "prov": PROV,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "xsd": XSD,
+    "rdfs": RDFS,
+    "rdf": RDF,
+    "owl": OWL,
+}
+
+ROLE_PROPERTY: dict[Role, URIRef] = {
+    Role.LEADS: LT.leads,
+    Role.SUPPORTS: LT.supports,
+    Role.IMPLEMENTS: LT.implements,
+    Role.RESPONSIBLE: LT.responsibleFor,
+}
+
+# Characters an IRI path segment may not hold (RFC 3987): controls, space, <>"{}|\^`, the gen-delims
+# # ? [ ] and "/" (a separator between parts), plus "%" so that a literal percent stays unambiguous.
+_ESCAPED = frozenset(' <>"{}|\\^`#?[]/%') | frozenset(map(chr, [*range(0x20), 0x7F]))
+
+
+def _escape(part: str) -> str:
+    return "".join("".join(f"%{b:02X}" for b in ch.encode("utf-8")) if ch in _ESCAPED else ch for ch in part)
+
+
+def mint(*parts: object) -> URIRef:
+    """The instance IRI for `parts` under ID: parts joined by "/", CJK kept readable.
+
+    >>> mint("plan", "云政发〔2018〕44号")
+    rdflib.term.URIRef('https://w3id.org/lantian/id/plan/云政发〔2018〕44号')
+    """
+    return URIRef(str(ID) + "/".join(_escape(str(p)) for p in parts))
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind the project's prefixes on `graph` (replacing rdflib's defaults for the same names)."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
