@@ -43,6 +43,7 @@ class Paragraph:
     heading: str  # title of that section
     level: int  # heading level it opens, 0 for body text
     body_start: int  # offset where the body text starts (after the marker and a heading title)
+    text_start: int  # offset after the heading marker (where the heading title begins)
     appendix: bool  # inside an appendix
     markdown_title: bool = False  # a '#' line without a marker: a document title
 
@@ -91,13 +92,13 @@ def parse_outline(text: str) -> list[Paragraph]:
         if _APPENDIX.match(body):
             appendix = True
             path = {}
-            paragraphs.append(Paragraph(start, end, line, "附件", body.strip(), 1, end, True))
+            paragraphs.append(Paragraph(start, end, line, "附件", body.strip(), 1, end, end, True))
             continue
         found = heading_of(body)
         if found is None:
             sec = _section_name(path, appendix)
             title = path[max(path)][1] if path else ""
-            para = Paragraph(start, end, line, sec, title, 0, start + lead, appendix, markdown_title=bool(md))
+            para = Paragraph(start, end, line, sec, title, 0, start + lead, start + lead, appendix, bool(md))
             paragraphs.append(para)
             continue
         level, label, mlen = found
@@ -107,10 +108,12 @@ def parse_outline(text: str) -> list[Paragraph]:
         path = {k: v for k, v in path.items() if k < level}
         path[level] = (label, title)
         body_start = start + lead + mlen + tlen
-        while body_start < end and text[body_start] in " \t":
+        while body_start < end and text[body_start] in " \t*_":  # spaces, markdown emphasis
             body_start += 1
         paragraphs.append(
-            Paragraph(start, end, line, _section_name(path, appendix), title, level, body_start, appendix)
+            Paragraph(
+                start, end, line, _section_name(path, appendix), title, level, body_start, start + lead + mlen, appendix
+            )
         )
     return paragraphs
 

@@ -40,9 +40,9 @@ def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
         raise PlanInputError(sidecar, f"unreadable sidecar: {e}") from e
     if not isinstance(data, dict) or set(data) - _SIDECAR_FIELDS:
         raise PlanInputError(sidecar, f"sidecar fields must be among {sorted(_SIDECAR_FIELDS)}")
-    for key in ("title", "doc_number", "date", "year", "level"):
+    for key, kind in (("title", str), ("doc_number", normalise_doc_number), ("date", str), ("year", int), ("level", str)):
         if key in data:
-            setattr(meta, key, normalise_doc_number(data[key]) if key == "doc_number" else data[key])
+            setattr(meta, key, kind(str(data[key])))
     if "jurisdiction" in data or "within" in data:
         name = data.get("jurisdiction") or (meta.jurisdiction.name if meta.jurisdiction else "")
         level = data.get("level") or place_level(name)
@@ -102,19 +102,19 @@ def load_plan(path: Path) -> Plan:
     plan.warnings.extend(seg.warnings)
     plan.skipped.extend(seg.skipped)
 
-    attributed_sections = {_top(u.paragraph.section) for u in seg.attributed}
+    sections = {u.paragraph.section for u in seg.attributed}
+    attributed_tops = {_top(s) for s in sections}
     units = [(u, False) for u in seg.attributed]
     for u in seg.unattributed:
-        if _top(u.paragraph.section) in attributed_sections or seg.defaults and u.start > seg.defaults[0][0]:
-            units.append((u, True))
+        sec = u.paragraph.section
+        intro = sec not in sections and any(s.startswith(sec + ".") for s in sections)
+        if not intro and (_top(sec) in attributed_tops or seg.defaults and u.start > seg.defaults[0][0]):
+            units.append((u, True))  # a measure the plan left unattributed
+        elif targets := _evidence(text.match, u, plan.year, "TARGET"):
+            plan.targets.extend(targets)  # the plan's own goals
         else:
-            targets = _evidence(text.match, u, plan.year, "TARGET")
-            if targets:
-                plan.targets.extend(targets)
-            else:
-                plan.skipped.append(
-                    Skipped(u.start, u.end, text.display[u.start : u.end], "no responsibility attribution")
-                )
+            reason = "introduction of a section" if intro else "no responsibility attribution"
+            plan.skipped.append(Skipped(u.start, u.end, text.display[u.start : u.end], reason))
     units.sort(key=lambda x: x[0].start)
     for unit, unattributed in units:
         plan.tasks.append(_task(text.match, text.display, unit, plan.year, resolver, seg.defaults, unattributed))

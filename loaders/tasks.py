@@ -150,8 +150,8 @@ def _cut(text: str, paragraphs: list[Paragraph], seg: Segmentation, closed: list
                 seg.skipped.append(Skipped(p.start, p.end, line, "attribution without task text"))
             continue
         last_closed_by_line = False
-        # a heading's marker and title belong to the section, not the task; a table row keeps its whole text
-        cursor = 0 if table else p.body_start - p.start
+        # a measure stated in a heading line starts with its title ("优化产业布局。…"); a table row is whole
+        cursor = 0 if table else p.text_start - p.start
         for s, e, clauses in found:
             a, b = _trim(text, p.start + cursor, p.start + e)
             if pending or a < p.start + s:
