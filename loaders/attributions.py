@@ -51,9 +51,7 @@ _SUFFIXES = [
     ("负责", Role.RESPONSIBLE),
 ]
 _SUFFIX = re.compile(
-    r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:"
-    + "|".join(re.escape(s) for s, _ in _SUFFIXES)
-    + r")[。.]?\s*$"
+    r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:" + "|".join(re.escape(s) for s, _ in _SUFFIXES) + r")[。.]?\s*$"
 )
 _SUFFIX_ROLE = dict(_SUFFIXES)
 _OPEN, _CLOSE = "（(〔[【<《", "）)〕]】>》"
@@ -100,7 +98,11 @@ def looks_like_agency_list(text: str) -> bool:
     """
     items = [text[a:b].strip() for a, b in split_top(text, "、，,")]
     # 等/等部门 tails, quotes, and a bracketed other name (指挥部办公室（区生态环境分局）) do not count
-    items = [re.sub(r"等(?:有关|相关)?(?:部门|单位)?$|[“”\"‘’]|（[^（）]*）$", "", it) for it in items if it.strip()]
+    items = [
+        re.sub(r"等(?:有关|相关)?(?:部门|单位)?$|[“”\"‘’]|（[^（）]*）$", "", it)
+        for it in items
+        if it.strip()
+    ]
     if not items or any(len(it) > _MAX_ITEM or _NOT_AGENCY.search(it) for it in items):
         return False
     return bool(_AGENCY_END.search(items[-1])) and all(

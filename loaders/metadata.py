@@ -16,7 +16,9 @@ from loaders.outline import Paragraph
 from loaders.records import CitedPlan, Jurisdiction, Level
 
 _PLAN_WORD = r"(?:实施方案|工作方案|作战方案|行动方案|方案|行动计划|决战计划|计划|实施细则|细则|实施意见|意见|办法|要点)"
-_TITLE = re.compile(rf"^(?!《|关于)(?!.*(?:关于印发|的通知|印发给你们)).{{4,60}}{_PLAN_WORD}(?:[（(][^）)]*[）)])?$")
+_TITLE = re.compile(
+    rf"^(?!《|关于)(?!.*(?:关于印发|的通知|印发给你们)).{{4,60}}{_PLAN_WORD}(?:[（(][^）)]*[）)])?$"
+)
 _TITLE_TAIL = re.compile(rf"^{_PLAN_WORD}$")
 _DOCNO = re.compile(
     r"(?P<org>[\u4e00-\u9fff]{1,10})\s*[〔\[﹝(（【]\s*(?P<year>(?:19|20)\d\d)\s*[〕\]﹞)）】]\s*(?P<num>\d{1,4})\s*号"
@@ -26,7 +28,9 @@ _DATE_ISO = re.compile(r"(?:发布日期|发布时间|成文日期|时间|日期
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
 _PLACE_SUFFIX = "自治区|自治州|自治县|地区|省|州|市|县|区|旗|盟"
 _PLACE = re.compile(rf"^([\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))")
-_ISSUER = re.compile(rf"(?:中共)?([\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))(?:委|人民政府|政府|人民政府办公厅|政府办公室)")
+_ISSUER = re.compile(
+    rf"(?:中共)?([\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))(?:委|人民政府|政府|人民政府办公厅|政府办公室)"
+)
 _FAMILY = re.compile(r"蓝天|大气|空气")
 _CITATION_CUE = re.compile(r"贯彻|落实|根据|按照|依据|结合")
 _CITED = re.compile(r"《(?P<title>[^《》]{4,120})》\s*(?:[（(](?P<no>[^（）()]{3,30}号)[）)])?")
@@ -112,7 +116,9 @@ def issuer_of(title: str) -> tuple[str, str]:
 
 
 def _find_title(paragraphs: list[Paragraph], text: str) -> tuple[str, int, int]:
-    first_top = next((i for i, p in enumerate(paragraphs) if p.level == 1 and not p.appendix), len(paragraphs))
+    first_top = next(
+        (i for i, p in enumerate(paragraphs) if p.level == 1 and not p.appendix), len(paragraphs)
+    )
     best = None
     for i in range(first_top):
         p = paragraphs[i]
@@ -132,7 +138,9 @@ def _find_title(paragraphs: list[Paragraph], text: str) -> tuple[str, int, int]:
     return (p.text.strip()[:60], p.start, p.end) if p else ("", -1, -1)
 
 
-def _find_citations(paragraphs: list[Paragraph], after: int) -> tuple[list[CitedPlan], tuple[int, int] | None]:
+def _find_citations(
+    paragraphs: list[Paragraph], after: int
+) -> tuple[list[CitedPlan], tuple[int, int] | None]:
     for p in paragraphs:
         if p.start < after or p.level == 1:
             if p.level == 1 and p.start >= after:
@@ -175,7 +183,9 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
     meta.cites, meta.cites_span = _find_citations(paragraphs, meta.title_end)
     cited_years = [int(_DOCNO.search(c.doc_number).group("year")) for c in meta.cites if c.doc_number]
     # the year the plan is for: in its title, else its date, else the latest plan it implements
-    meta.year = int(ym.group(1)) if ym else int(meta.date[:4]) if meta.date else max(cited_years, default=None)
+    meta.year = (
+        int(ym.group(1)) if ym else int(meta.date[:4]) if meta.date else max(cited_years, default=None)
+    )
     chain_cited(meta.cites)
 
     places = leading_places(meta.title)
@@ -184,7 +194,11 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
         level = place_level(name)
         parents = [(c.jurisdiction, c.level) for c in meta.cites if c.jurisdiction and c.jurisdiction != name]
         parents += [(p, place_level(p)) for p in places[:-1]]
-        if level == Level.PREFECTURE and name.endswith("市") and any(lv == Level.PREFECTURE for _, lv in parents):
+        if (
+            level == Level.PREFECTURE
+            and name.endswith("市")
+            and any(lv == Level.PREFECTURE for _, lv in parents)
+        ):
             level = Level.COUNTY  # a county-level city under a prefecture it cites
         meta.level = level
         meta.jurisdiction = _with_parents(name, level, parents)

@@ -112,7 +112,15 @@ def parse_outline(text: str) -> list[Paragraph]:
             body_start += 1
         paragraphs.append(
             Paragraph(
-                start, end, line, _section_name(path, appendix), title, level, body_start, start + lead + mlen, appendix
+                start,
+                end,
+                line,
+                _section_name(path, appendix),
+                title,
+                level,
+                body_start,
+                start + lead + mlen,
+                appendix,
             )
         )
     return paragraphs

@@ -97,4 +97,8 @@ def annotate(text: str, plan_year: int | None = None, nlp: Language | None = Non
 
 def records(doc: Doc, label: str) -> list:
     """The records behind the spans of one label, in text order."""
-    return [s._.record for s in sorted(doc.spans.get(SPANS_KEY, []), key=lambda s: s.start_char) if s.label_ == label]
+    return [
+        s._.record
+        for s in sorted(doc.spans.get(SPANS_KEY, []), key=lambda s: s.start_char)
+        if s.label_ == label
+    ]

@@ -40,7 +40,13 @@ def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
         raise PlanInputError(sidecar, f"unreadable sidecar: {e}") from e
     if not isinstance(data, dict) or set(data) - _SIDECAR_FIELDS:
         raise PlanInputError(sidecar, f"sidecar fields must be among {sorted(_SIDECAR_FIELDS)}")
-    for key, kind in (("title", str), ("doc_number", normalise_doc_number), ("date", str), ("year", int), ("level", str)):
+    for key, kind in (
+        ("title", str),
+        ("doc_number", normalise_doc_number),
+        ("date", str),
+        ("year", int),
+        ("level", str),
+    ):
         if key in data:
             setattr(meta, key, kind(str(data[key])))
     if "jurisdiction" in data or "within" in data:
@@ -57,7 +63,10 @@ def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
         meta.cites = [
             CitedPlan(title=c.get("title", ""), doc_number=normalise_doc_number(c.get("doc_number", "")))
             if isinstance(c, dict)
-            else CitedPlan(doc_number=normalise_doc_number(str(c)) or "", title="" if normalise_doc_number(str(c)) else str(c))
+            else CitedPlan(
+                doc_number=normalise_doc_number(str(c)) or "",
+                title="" if normalise_doc_number(str(c)) else str(c),
+            )
             for c in data["cites"]
         ]
         chain_cited(meta.cites)
@@ -72,7 +81,9 @@ def load_plan(path: Path) -> Plan:
     _apply_sidecar(path, meta)
     plan = Plan(
         source_file=path.name,
-        title=text.display[meta.title_start : meta.title_end].replace("\n", "") if meta.title_start >= 0 else meta.title,
+        title=text.display[meta.title_start : meta.title_end].replace("\n", "")
+        if meta.title_start >= 0
+        else meta.title,
         text=text.display,
         jurisdiction=meta.jurisdiction,
         level=meta.level,
@@ -89,7 +100,9 @@ def load_plan(path: Path) -> Plan:
     front = [p for p in paragraphs if p.end <= body_start]
     for p in front:
         if p.start < meta.title_start:
-            plan.skipped.append(Skipped(p.start, p.end, text.display[p.start : p.end], "front matter before the title"))
+            plan.skipped.append(
+                Skipped(p.start, p.end, text.display[p.start : p.end], "front matter before the title")
+            )
     body = []
     for p in paragraphs:
         if p.start < body_start or p.start <= cites_span[0] < p.end:
@@ -117,7 +130,9 @@ def load_plan(path: Path) -> Plan:
             plan.skipped.append(Skipped(u.start, u.end, text.display[u.start : u.end], reason))
     units.sort(key=lambda x: x[0].start)
     for unit, unattributed in units:
-        plan.tasks.append(_task(text.match, text.display, unit, plan.year, resolver, seg.defaults, unattributed))
+        plan.tasks.append(
+            _task(text.match, text.display, unit, plan.year, resolver, seg.defaults, unattributed)
+        )
     if not any(t.attributions for t in plan.tasks):
         plan.warnings.append("no responsibility attributions found: the plan names no agency for any measure")
     plan.skipped.sort(key=lambda s: s.start)

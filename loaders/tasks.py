@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 
 from loaders.attributions import LABEL, LABEL_ROLES, Clause, find_attributions, parse_attribution
 from loaders.outline import Paragraph
-from loaders.records import Role, Skipped
+from loaders.records import Skipped
 
 _DEFAULT_IMPLEMENTER = re.compile(
     r"(?:以下|下列|本方案|上述)[^。]{0,20}?(?:均需|均由|由|需|均)(?P<list>[^。，；]{2,60}?)负责落实[^。]{0,10}?不再(?:一一)?列出[。]?"
 )
 _TRIVIAL = re.compile(r"^[\s；;，,。.、）)]*$")
-_TABLE_HEADER = re.compile(r"^(?:序号|主要任务|重点任务|工作任务|任务|具体措施|责任单位|牵头单位|完成时限|\s|\t)+$")
+_TABLE_HEADER = re.compile(
+    r"^(?:序号|主要任务|重点任务|工作任务|任务|具体措施|责任单位|牵头单位|完成时限|\s|\t)+$"
+)
 _NGRAM = 3
 _MATCH_THRESHOLD = 0.6
 _MIN_LEFTOVER = 10  # n-grams: less than this left of a paragraph is a heading, not a measure
@@ -62,7 +64,9 @@ class Segmentation:
     unattributed: list[Unit] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    defaults: list[tuple[int, Clause, int]] = field(default_factory=list)  # (from offset, clause, line offset)
+    defaults: list[tuple[int, Clause, int]] = field(
+        default_factory=list
+    )  # (from offset, clause, line offset)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -91,7 +95,14 @@ def segment(text: str, paragraphs: list[Paragraph]) -> Segmentation:
     return seg
 
 
-def _cut(text: str, paragraphs: list[Paragraph], seg: Segmentation, closed: list[Unit], open_: list[Unit], table: bool) -> None:
+def _cut(
+    text: str,
+    paragraphs: list[Paragraph],
+    seg: Segmentation,
+    closed: list[Unit],
+    open_: list[Unit],
+    table: bool,
+) -> None:
     pending: list[tuple[int, int]] = []
     pending_para: Paragraph | None = None
     last_closed_by_line = False
@@ -146,7 +157,9 @@ def _cut(text: str, paragraphs: list[Paragraph], seg: Segmentation, closed: list
                 if closed[-1].appendix_row:
                     closed[-1].appendix_row = (closed[-1].appendix_row[0], p.end)
             else:
-                seg.warnings.append(f"attribution with no task text before it (damaged row?): {line.strip()[:60]}")
+                seg.warnings.append(
+                    f"attribution with no task text before it (damaged row?): {line.strip()[:60]}"
+                )
                 seg.skipped.append(Skipped(p.start, p.end, line, "attribution without task text"))
             continue
         last_closed_by_line = False

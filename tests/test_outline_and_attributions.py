@@ -49,12 +49,24 @@ def test_heading_with_body_separates_title_and_body():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("牵头单位：市环保局、市发改委；责任单位：各县区人民政府", [("leads", "市环保局、市发改委"), ("implements", "各县区人民政府")]),
-        ("县生态环境局牵头，县发改局、县财政局参与", [("leads", "县生态环境局"), ("supports", "县发改局、县财政局")]),
-        ("州工信委、州发改委等按照职责负责；各县市人民政府负责落实。", [("responsibleFor", "州工信委、州发改委"), ("implements", "各县市人民政府")]),
+        (
+            "牵头单位：市环保局、市发改委；责任单位：各县区人民政府",
+            [("leads", "市环保局、市发改委"), ("implements", "各县区人民政府")],
+        ),
+        (
+            "县生态环境局牵头，县发改局、县财政局参与",
+            [("leads", "县生态环境局"), ("supports", "县发改局、县财政局")],
+        ),
+        (
+            "州工信委、州发改委等按照职责负责；各县市人民政府负责落实。",
+            [("responsibleFor", "州工信委、州发改委"), ("implements", "各县市人民政府")],
+        ),
         ("市交通局、市公安局等按职责分别负责", [("responsibleFor", "市交通局、市公安局")]),
         ("市督查室牵头督导，市生态环境局具体负责", [("leads", "市督查室"), ("implements", "市生态环境局")]),
-        ("市行政审批局牵头、市生态环境局配合，县〔市、区〕政府负责落实", [("leads", "市行政审批局"), ("supports", "市生态环境局"), ("implements", "县〔市、区〕政府")]),
+        (
+            "市行政审批局牵头、市生态环境局配合，县〔市、区〕政府负责落实",
+            [("leads", "市行政审批局"), ("supports", "市生态环境局"), ("implements", "县〔市、区〕政府")],
+        ),
         ("配合单位：区商投局", [("supports", "区商投局")]),
         ("市气象局协助", [("supports", "市气象局")]),
     ],
@@ -82,7 +94,10 @@ def test_not_attributions(text):
 def test_attributions_inside_a_paragraph():
     line = "完成整治（市生态环境局牵头，县〔市、区〕政府负责落实）；开展检查（名单由市工信局牵头确定）（市交通局牵头）"
     found = find_attributions(line)
-    assert [line[s:e] for s, e, _ in found] == ["（市生态环境局牵头，县〔市、区〕政府负责落实）", "（市交通局牵头）"]
+    assert [line[s:e] for s, e, _ in found] == [
+        "（市生态环境局牵头，县〔市、区〕政府负责落实）",
+        "（市交通局牵头）",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,9 @@ def test_several_attributions_in_one_paragraph(tmp_path):
     assert [d.due_date for d in first.deadlines] == ["2020-06-30"]
     # the second attribution closes only the clauses after the first
     assert "检验机构" not in second.text and "柴油货车" in second.text
-    assert roles(second, plan)["leads"] == ["某某市交通运输局"]  # not 市工信局: "名单由…牵头确定" is no attribution
+    assert roles(second, plan)["leads"] == [
+        "某某市交通运输局"
+    ]  # not 市工信局: "名单由…牵头确定" is no attribution
     assert roles(second, plan)["supports"] == ["某某市公安局交通警察支队"]
     assert roles(second, plan)["implements"] == ["某某市各县〔市、区〕人民政府"]
     assert [d.due_date for d in second.deadlines] == ["2020-09-30"]
@@ -240,7 +242,11 @@ def test_plan_without_attributions_loads_with_a_warning(tmp_path):
 
 def test_cited_plans_share_a_node_by_doc_number(tmp_path):
     upper = "《某某省人民政府关于印发某某省打赢蓝天保卫战三年行动实施方案的通知》"
-    a = write(tmp_path, "a.txt", f"甲县打赢蓝天保卫战工作方案\n\n为贯彻落实{upper}（某政发[2018]44号），制定本方案。\n")
+    a = write(
+        tmp_path,
+        "a.txt",
+        f"甲县打赢蓝天保卫战工作方案\n\n为贯彻落实{upper}（某政发[2018]44号），制定本方案。\n",
+    )
     b = write(tmp_path, "b.txt", f"乙县打赢蓝天保卫战工作方案\n\n为贯彻落实{upper}，制定本方案。\n")
     plans = [load_plan(a), load_plan(b)]
     assert plans[1].cites[0].doc_number == ""

@@ -38,7 +38,9 @@ def test_honghe_appendix_table(plans):
     assert plan.title == "红河州打赢蓝天保卫战三年行动计划实施方案"
     assert plan.jurisdiction.name == "红河州" and plan.jurisdiction.within.name == "云南省"
     attributed = [t for t in plan.tasks if t.attributions]
-    assert len(attributed) == 54  # 54 rows end in an attribution; one lost its task text, 州直有关部门 row has none
+    assert (
+        len(attributed) == 54
+    )  # 54 rows end in an attribution; one lost its task text, 州直有关部门 row has none
     # 强化"散乱污"企业综合整治: body section 二.(三), appendix attribution
     task = the_task(plan, "两断三清")
     assert task.section == "二.(三)"
@@ -85,7 +87,11 @@ def test_wuding_markdown_and_page_breaks(plans):
     assert task.attributions[0].agency.jurisdiction == "楚雄州"
     assert [d.due_date for d in task.deadlines] == ["2020-12-31"]
     straw = the_task(plan, "秸秆综合利用率达到85%")
-    assert set(by_role(straw)["responsibleFor"]) == {"楚雄州生态环境局武定分局", "武定县农业农村局", "武定县发展和改革局"}
+    assert set(by_role(straw)["responsibleFor"]) == {
+        "楚雄州生态环境局武定分局",
+        "武定县农业农村局",
+        "武定县发展和改革局",
+    }
     assert any(t.value == 85 and t.unit == "%" for t in straw.targets)
     # 保障措施 is a top-level section of its own, not part of 二
     assert the_task(plan, "县委组织部参与").section.startswith("三.")
@@ -136,5 +142,7 @@ def test_shuozhou_several_per_paragraph(plans):
     assert [d.due_date for d in coal.deadlines] == ["2020-10-01"]
     assert by_role(coal)["implements"] == ["朔州市各县〔市、区〕人民政府"]
     # 市公安交警支队, 市公安局交警支队 and the typo 市公交警支队 are one unit
-    police = {a.agency.name for t in plan.tasks for a in t.attributions if "交警" in plan.text[a.start : a.end]}
+    police = {
+        a.agency.name for t in plan.tasks for a in t.attributions if "交警" in plan.text[a.start : a.end]
+    }
     assert len(police) == 1

@@ -1,0 +1,96 @@
+"""Benchmark: build throughput on the bundled corpus repeated to ≥ 20 MB, beside the time to merely read it.
+
+Run from the repository root:  .venv/bin/python bench/build.py [--mb 20]
+
+Copies of data/plans/ go into a temporary folder until they hold the requested size. The script
+times (1) decoding the files (bytes → str) and reading them (`read_plan`: decode, strip markup,
+clean lines), then (2) the whole build as `kg build` does it: load and extract every plan, link
+citations, stream the triples into a new store and swap it in. It prints MB of plan text per second, triples per second
+and the ratio of build time to read time. Goal: ≥ 1 MB/s for the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kg.build import plan_triples  # noqa: E402
+from kg.store import count_triples, write_store  # noqa: E402
+from loaders.corpus import bundled_plans_dir, discover, load_plans  # noqa: E402
+from loaders.reading import read_plan  # noqa: E402
+
+GOAL_MB_PER_S = 1.0
+
+
+def make_corpus(folder: Path, megabytes: float) -> list[Path]:
+    """Copy the bundled plans into `folder` (copy-001/, copy-002/, …) until they hold `megabytes`."""
+    originals, _ = discover([bundled_plans_dir()])
+    total, copies = 0, 0
+    while total < megabytes * 1024 * 1024:
+        copies += 1
+        target = folder / f"copy-{copies:03d}"
+        target.mkdir(parents=True)
+        for original in originals:
+            shutil.copy2(original, target / original.name)
+            total += original.stat().st_size
+    files, _ = discover([folder])
+    return files
+
+
+def fill_store(store_dir: Path, plans) -> None:
+    """What `kg build` does after loading: every plan's triples streamed into a new store."""
+    write_store(store_dir, (triple for plan in plans for triple in plan_triples(plan)))
+
+
+def timed(step):
+    start = time.perf_counter()
+    value = step()
+    return value, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--mb", type=float, default=20.0, help="size of the repeated corpus in MB (default 20)"
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp:
+        tmp = Path(tmp)
+        files = make_corpus(tmp / "plans", args.mb)
+        megabytes = sum(f.stat().st_size for f in files) / 1024 / 1024
+        print(f"corpus: {len(files)} files, {megabytes:.1f} MB (the bundled plans repeated)")
+
+        _, decode_s = timed(lambda: [f.read_bytes().decode("utf-8", errors="replace") for f in files])
+        _, read_s = timed(lambda: [read_plan(f) for f in files])
+        (plans, problems), load_s = timed(lambda: load_plans([tmp / "plans"]))
+        assert not problems, problems
+        _, store_s = timed(lambda: fill_store(tmp / "store", plans))
+        stored = count_triples(tmp / "store")
+        build_s = load_s + store_s
+        produced = sum(1 for plan in plans for _ in plan_triples(plan))
+
+    rows = [
+        ("decode bytes → str", decode_s),
+        ("read_plan (decode, strip, clean)", read_s),
+        ("load + extract + link citations", load_s),
+        ("triples into a new store, swap in", store_s),
+        ("build total", build_s),
+    ]
+    for name, seconds in rows:
+        print(f"{name:34s} {seconds:8.2f} s  {megabytes / seconds:8.2f} MB/s")
+    print(f"triples: {produced} produced, {stored} distinct in the store (copies share IRIs)")
+    print(f"build: {megabytes / build_s:.2f} MB/s, {produced / build_s:,.0f} triples/s")
+    print(f"ratio build / read_plan: {build_s / read_s:.1f}×; build / decode: {build_s / decode_s:.0f}×")
+    verdict = "meets" if megabytes / build_s >= GOAL_MB_PER_S else "MISSES"
+    print(f"{verdict} the goal of {GOAL_MB_PER_S} MB/s")
+
+
+if __name__ == "__main__":
+    main()

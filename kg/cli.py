@@ -1,0 +1,313 @@
+"""The `kg` command line: build the store from plan files, query it, validate it.
+
+Exit codes: 0 success; 1 the work failed (no plan could be loaded, the query failed, validation found
+violations); 2 usage error (bad option or argument); 3 no store yet (run `kg build` first).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rdflib import Dataset, Graph, Literal, URIRef
+from rich.console import Console
+from rich.table import Table
+from tqdm import tqdm
+
+from kg.store import (
+    StoreMissingError,
+    bind_parameters,
+    canned_queries,
+    canned_queries_dir,
+    default_store_dir,
+    open_graph,
+    read_canned_query,
+    write_store,
+)
+from loaders.records import Plan
+
+EXIT_FAILED, EXIT_USAGE, EXIT_NO_STORE = 1, 2, 3
+OUT_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".trig": "trig"}
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="LANTIAN_STORE",
+    show_envvar=True,
+    help="Store folder [default: $XDG_DATA_HOME/lantian/store, i.e. ~/.local/share/lantian/store].",
+)
+
+
+def _fail(message: str, code: int = EXIT_FAILED):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _console() -> Console:
+    # created per call so that it writes to the current sys.stdout (CliRunner replaces it)
+    return Console(width=None if sys.stdout.isatty() else 200)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Lantian (蓝天): a knowledge graph of who must do what by when in air-pollution action plans."""
+
+
+# --- build -----------------------------------------------------------------------------------------
+
+
+def plan_summary(plan: Plan) -> dict[str, object]:
+    """The counts `kg build` reports for one plan."""
+    attributions = [a for task in plan.tasks for a in task.attributions]
+    return {
+        "file": Path(plan.source_file).name,
+        "title": plan.title,
+        "tasks": len(plan.tasks),
+        "agencies": len({(a.agency.jurisdiction, a.agency.key or a.agency.name) for a in attributions}),
+        "roles": len(attributions),
+        "deadlines": sum(len(task.deadlines) for task in plan.tasks),
+        "targets": len(plan.targets) + sum(len(task.targets) for task in plan.tasks),
+        "skipped": len(plan.skipped),
+        "warnings": len(plan.warnings),
+    }
+
+
+def _summary_table(plans: list[Plan]) -> Table:
+    headers = {
+        "file": "file",
+        "title": "title",
+        "tasks": "tasks",
+        "agencies": "agencies",
+        "roles": "role assignments",
+        "deadlines": "deadlines",
+        "targets": "targets",
+        "skipped": "skipped ¶",
+        "warnings": "warnings",
+    }
+    table = Table(title="plans loaded")
+    for key, header in headers.items():
+        numeric = key not in ("file", "title")
+        table.add_column(header, justify="right" if numeric else "left", no_wrap=key == "file")
+    rows = [plan_summary(plan) for plan in plans]
+    for row in rows:
+        table.add_row(*(str(row[key]) for key in headers))
+    if len(rows) > 1:
+        totals = {key: sum(row[key] for row in rows) for key in headers if key not in ("file", "title")}
+        table.add_section()
+        table.add_row("total", f"{len(rows)} plans", *(str(totals[key]) for key in totals))
+    return table
+
+
+def _print_details(console: Console, plans: list[Plan]) -> None:
+    for plan in plans:
+        if not (plan.warnings or plan.skipped):
+            continue
+        console.print(f"\n[bold]{Path(plan.source_file).name}[/bold] {plan.title}", highlight=False)
+        for warning in plan.warnings:
+            console.print(f"  warning: {warning}", highlight=False, markup=False)
+        for skipped in plan.skipped:
+            text = " ".join(skipped.text.split())
+            text = text if len(text) <= 60 else text[:59] + "…"
+            console.print(
+                f"  skipped [{skipped.start}:{skipped.end}] ({skipped.reason}): {text}",
+                highlight=False,
+                markup=False,
+            )
+
+
+def write_graph_file(graph: Graph, out: Path) -> None:
+    """Serialise `graph` to `out`, format by extension; TriG puts the triples in the default graph."""
+    rdf_format = OUT_FORMATS[out.suffix.lower()]
+    if rdf_format == "trig":
+        dataset = Dataset()
+        for prefix, namespace in graph.namespaces():
+            dataset.bind(prefix, namespace, replace=True)
+        dataset.default_graph.addN((s, p, o, dataset.default_graph) for s, p, o in graph)
+        graph = dataset
+    out.parent.mkdir(parents=True, exist_ok=True)
+    graph.serialize(out, format=rdf_format, encoding="utf-8")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the graph to FILE.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list skipped paragraphs and warnings.")
+@store_option
+def build(paths: tuple[Path, ...], out: Path | None, verbose: bool, store_dir: Path | None):
+    """Load plan files (or folders; no PATH: the bundled corpus) and fill the store.
+
+    Formats for --out by extension: .ttl .nt .jsonld .trig.
+    """
+    from kg.build import corpus_graph, plan_triples
+    from loaders.corpus import discover, load_file
+    from loaders.plan import unify_citations
+
+    if out is not None and out.suffix.lower() not in OUT_FORMATS:
+        raise click.BadParameter(
+            f"unknown extension {out.suffix!r}; use one of {' '.join(OUT_FORMATS)}", param_hint="--out"
+        )
+    store_dir = store_dir or default_store_dir()
+    files, problems = discover(paths)
+    plans = []
+    for path in tqdm(files, desc="loading plans", unit="plan", disable=None, file=sys.stderr):
+        result = load_file(path)
+        if result.plan is not None:
+            plans.append(result.plan)
+            if not verbose:  # --verbose lists them with the details below
+                for warning in result.plan.warnings:
+                    click.echo(f"warning: {path}: {warning}", err=True)
+        else:
+            problems.append(result.problem)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if not plans:
+        _fail(f"no plan could be loaded ({len(problems)} problem(s)); the store was left unchanged")
+    unify_citations(plans)
+    # the old store stays in place until the new one is complete
+    if out is None:  # stream the triples into the store's bulk loader: no graph held in memory
+        triples = write_store(store_dir, (triple for plan in plans for triple in plan_triples(plan)))
+    else:
+        graph = corpus_graph(plans)
+        triples = write_store(store_dir, graph)
+        write_graph_file(graph, out)
+    console = _console()
+    console.print(_summary_table(plans))
+    if verbose:
+        _print_details(console, plans)
+    click.echo(f"{triples} triples in store {store_dir}" + (f"; graph written to {out}" if out else ""))
+    if problems:
+        click.echo(f"{len(problems)} path(s) could not be loaded (see the errors above)", err=True)
+
+
+# --- query -----------------------------------------------------------------------------------------
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # SPARQL text is often no valid file name
+        return False
+
+
+def _resolve_query(query: str, params: dict[str, str]) -> str:
+    """QUERY as SPARQL: a .rq file, the name of a canned query, or SPARQL text; parameters bound."""
+    path, canned = Path(query), canned_queries_dir() / f"{query}.rq"
+    if query.endswith(".rq") or _is_file(path):
+        if not _is_file(path):
+            raise click.BadParameter(f"no such query file: {query}", param_hint="QUERY")
+    elif _is_file(canned):
+        path = canned
+    else:
+        return bind_parameters(query, params)
+    saved = read_canned_query(path)
+    return bind_parameters(saved.sparql, saved.values(params))
+
+
+def _cell(term, graph) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        n3 = term.n3(graph.namespace_manager)
+        return n3 if not n3.startswith("<") else str(term)
+    return str(term) if isinstance(term, Literal) else term.n3()
+
+
+@main.command()
+@click.argument("query")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind ?NAME (repeatable).")
+@store_option
+def query(query: str, fmt: str, params: tuple[str, ...], store_dir: Path | None):
+    """Run a SPARQL query: a FILE.rq, a canned query's name (see `kg queries`), or SPARQL text."""
+    values = {}
+    for param in params:
+        name, sep, value = param.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{param!r} is not NAME=VALUE", param_hint="--param")
+        values[name.strip().lstrip("?$")] = value
+    try:
+        sparql = _resolve_query(query, values)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--param") from error
+    try:
+        with open_graph(store_dir) as graph:
+            result = graph.query(sparql)
+            _print_result(result, fmt, graph)
+    except StoreMissingError as error:
+        _fail(str(error), EXIT_NO_STORE)
+    except (SyntaxError, ValueError, OSError) as error:
+        _fail(f"query failed: {error}")
+
+
+def _print_result(result, fmt: str, graph) -> None:
+    if result.type == "ASK":
+        answer = bool(result.askAnswer)
+        click.echo(
+            {"json": f'{{"head": {{}}, "boolean": {str(answer).lower()}}}'}.get(fmt, str(answer).lower())
+        )
+    elif result.type in ("CONSTRUCT", "DESCRIBE"):
+        rdf_format = {"table": "turtle", "csv": "nt", "json": "json-ld"}[fmt]
+        click.echo(result.graph.serialize(format=rdf_format))
+    elif fmt in ("csv", "json"):
+        click.echo(result.serialize(format=fmt).decode("utf-8"), nl=False)
+        if fmt == "json":
+            click.echo()
+    else:
+        table = Table(*(str(v) for v in result.vars), show_lines=False)
+        rows = 0
+        for row in result:
+            table.add_row(*(_cell(term, graph) for term in row))
+            rows += 1
+        console = _console()
+        console.print(table, highlight=False)
+        console.print(f"{rows} row(s)", highlight=False)
+
+
+@main.command("queries")
+def list_queries():
+    """List the canned queries with their parameters."""
+    for saved in canned_queries():
+        click.echo(f"{saved.name}: {saved.title}")
+        if saved.description:
+            click.echo(f"    {saved.description}")
+        for param in saved.params:
+            default = f" [default: {param.default}]" if param.default is not None else ""
+            click.echo(f"    --param {param.name}=…  {param.description}{default}")
+
+
+# --- validate, serve -------------------------------------------------------------------------------
+
+
+@main.command()
+@store_option
+def validate(store_dir: Path | None):
+    """Check the store against the SHACL shapes; print violations (exit 1 if any)."""
+    from kg.validate import validate as shacl_validate
+
+    try:
+        with open_graph(store_dir) as graph:
+            result = shacl_validate(graph)
+    except StoreMissingError as error:
+        _fail(str(error), EXIT_NO_STORE)
+    if result.conforms:
+        click.echo("the store conforms to the shapes: no violations")
+        return
+    click.echo(result.text)
+    _fail(f"{result.violations} violation(s)")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@store_option
+def serve(host: str, port: int, store_dir: Path | None):
+    """Serve the explorer and SPARQL endpoint (not available yet)."""
+    _fail("`kg serve` is not available yet: the explorer comes in a later issue", EXIT_FAILED)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

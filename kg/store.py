@@ -1,0 +1,233 @@
+"""The on-disk store: where the graph lives, how a build replaces it safely, how readers open and query it.
+
+Canned queries (``queries/*.rq``) carry their title, description and parameters in header comments;
+parameters are query variables bound by a ``VALUES`` row placed at the start of the WHERE clause.
+
+The graph is an rdflib ``Graph`` on an Oxigraph store (oxrdflib) in a folder. A build never writes
+into the live folder: it fills a fresh sibling folder and swaps it in with ``rename`` only once it is
+complete, so an interrupted or failed build leaves the previous graph answering queries.
+
+Location: ``--store DIR`` on the command line, else ``$LANTIAN_STORE``, else
+``$XDG_DATA_HOME/lantian/store`` (``~/.local/share/lantian/store`` when XDG_DATA_HOME is unset).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from oxrdflib._converter import to_ox
+from rdflib import Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kg.namespaces import bind_prefixes
+
+STORE_ENV = "LANTIAN_STORE"
+
+
+class StoreMissingError(Exception):
+    """No built store where one was expected."""
+
+    def __init__(self, store_dir: Path):
+        self.store_dir = store_dir
+        super().__init__(f"no store at {store_dir}: run `kg build` first (or pass --store DIR)")
+
+
+def default_store_dir() -> Path:
+    """$LANTIAN_STORE, else the XDG data folder: ~/.local/share/lantian/store."""
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV]).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home).expanduser() / "lantian" / "store"
+
+
+def store_exists(store_dir: Path) -> bool:
+    return (Path(store_dir) / "CURRENT").is_file()
+
+
+@contextmanager
+def open_graph(store_dir: Path | str | None = None) -> Iterator[Graph]:
+    """Open the built store read-only as an rdflib Graph (default graph); closed on exit.
+
+    Several readers may open the same store at once; a rebuild does not disturb them.
+    """
+    store_dir = Path(store_dir) if store_dir else default_store_dir()
+    if not store_exists(store_dir):
+        raise StoreMissingError(store_dir)
+    inner = ox.Store.read_only(str(store_dir))
+    graph = Graph(store=OxigraphStore(store=inner), identifier=DATASET_DEFAULT_GRAPH_ID)
+    bind_prefixes(graph)  # so ad-hoc queries may use lt:, id:, rdfs: … without PREFIX lines
+    try:
+        yield graph
+    finally:
+        graph.close()
+        del graph, inner
+
+
+def count_triples(store_dir: Path | str) -> int:
+    """Number of triples in the store (fast: asks pyoxigraph, not rdflib)."""
+    store = ox.Store.read_only(str(store_dir))
+    try:
+        return len(store)
+    finally:
+        del store
+
+
+def _quads(triples: Iterable) -> Iterator[ox.Quad]:
+    default = ox.DefaultGraph()
+    for s, p, o in triples:
+        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), default)
+
+
+def _siblings(store_dir: Path | str) -> tuple[Path, Path, Path]:
+    """The store folder, the new folder a build fills, and the name the old store takes during the swap."""
+    store_dir = Path(store_dir).expanduser().absolute()
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    return (
+        store_dir,
+        store_dir.with_name(f".{store_dir.name}.building-{token}"),
+        store_dir.with_name(f".{store_dir.name}.old-{token}"),
+    )
+
+
+def _swap_in(fresh: Path, store_dir: Path, retired: Path) -> None:
+    """Put the completed `fresh` store in place of `store_dir` (whose database must be closed)."""
+    if store_dir.exists():
+        store_dir.rename(retired)
+    try:
+        fresh.rename(store_dir)
+    except BaseException:
+        if retired.exists():
+            retired.rename(store_dir)
+        raise
+    with suppress(OSError):
+        shutil.rmtree(retired)
+
+
+def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
+    """Replace the store at `store_dir` with `triples` (an rdflib Graph or any iterable of triples).
+
+    The triples go into a new sibling folder that is renamed into place only once all are written;
+    if anything fails on the way (including Ctrl-C) the new folder is deleted and the old store is
+    left as it was. Returns the number of triples stored.
+    """
+    store_dir, fresh, retired = _siblings(store_dir)
+    try:
+        inner = ox.Store(str(fresh))
+        inner.bulk_extend(_quads(triples))
+        inner.flush()
+        count = len(inner)
+        del inner  # the last reference: closes the database before the swap
+        _swap_in(fresh, store_dir, retired)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    return count
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass
+class QueryParam:
+    """A named parameter of a canned query: the variable ``?name``, with a default value or none."""
+
+    name: str
+    description: str = ""
+    default: str | None = None
+
+
+@dataclass
+class CannedQuery:
+    """A saved SPARQL query with its header: ``# title:``, ``# description:``, ``# param:`` lines."""
+
+    name: str
+    sparql: str
+    title: str = ""
+    description: str = ""
+    params: list[QueryParam] = field(default_factory=list)
+
+    def values(self, given: dict[str, str]) -> dict[str, str]:
+        """The parameter values to bind: the given ones over the defaults."""
+        unknown = set(given) - {p.name for p in self.params}
+        if unknown:
+            known = ", ".join(p.name for p in self.params) or "none"
+            raise ValueError(f"unknown parameter {', '.join(sorted(unknown))} (this query takes: {known})")
+        defaults = {p.name: p.default for p in self.params if p.default is not None}
+        return defaults | given
+
+
+_HEADER = re.compile(r"^\s*#\s*(title|description|param)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_PARAM = re.compile(r"^(\w+)\s*(?:[—–:-]+\s*)?(.*?)(?:[;；,，]?\s*default\s*[:=：]?\s*(.*))?$", re.IGNORECASE)
+
+
+def canned_queries_dir() -> Path:
+    """queries/ beside the kg package."""
+    return Path(__file__).resolve().parent.parent / "queries"
+
+
+def read_canned_query(path: Path | str) -> CannedQuery:
+    """Parse a .rq file and its header comments."""
+    path = Path(path)
+    sparql = path.read_text(encoding="utf-8")
+    title, description, params = "", [], []
+    for line in sparql.splitlines():
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.group(1).lower(), match.group(2)
+        if key == "title":
+            title = value
+        elif key == "description":
+            description.append(value)
+        elif param := _PARAM.match(value):
+            name, text, default = param.groups()
+            params.append(QueryParam(name, text.strip(), default.strip() if default is not None else None))
+    return CannedQuery(path.stem, sparql, title, " ".join(description), params)
+
+
+def canned_queries() -> list[CannedQuery]:
+    return [read_canned_query(p) for p in sorted(canned_queries_dir().glob("*.rq"))]
+
+
+def sparql_term(value: str) -> str:
+    """A parameter value as a SPARQL term: <iri>, a date, a number, or a string literal."""
+    if re.fullmatch(r"<[^<>\"{}|^`\\\s]*>", value):
+        return value
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f'"{value}"^^<{_XSD}date>'
+    if re.fullmatch(r"[+-]?\d+(\.\d+)?", value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def bind_parameters(sparql: str, values: dict[str, str]) -> str:
+    """Bind ``?name`` to each value with a VALUES row at the start of the query's (first) WHERE clause.
+
+    The binding is visible to the outer query's patterns and filters, not inside a sub-SELECT (SPARQL
+    scoping); a parameter left without a value stays unbound, so ``!BOUND(?name)`` can make it optional.
+    """
+    if not values:
+        return sparql
+    for name in values:
+        if not re.search(rf"[?$]{re.escape(name)}\b", sparql):
+            raise ValueError(f"the query has no variable ?{name} to bind")
+    # blank out whole-line comments (keeping offsets) so a WHERE in a comment is not taken
+    code = re.sub(r"(?m)^[ \t]*#.*$", lambda m: " " * len(m.group()), sparql)
+    where = re.search(r"\bWHERE\s*\{", code, re.IGNORECASE)
+    if not where:
+        raise ValueError("cannot bind parameters: the query has no WHERE { … } clause")
+    rows = " ".join(f"VALUES ?{name} {{ {sparql_term(value)} }}" for name, value in values.items())
+    return f"{sparql[: where.end()]} {rows}\n{sparql[where.end() :]}"

@@ -1,0 +1,110 @@
+"""The canned queries (queries/*.rq) against the built bundled corpus, checked on facts in data/plans/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.store import canned_queries, canned_queries_dir
+from loaders.corpus import bundled_plans_dir
+
+
+def ask(store, name: str, **params: str) -> list[dict[str, str]]:
+    args = ["query", name, "--format", "csv", "--store", str(store)]
+    for key, value in params.items():
+        args += ["--param", f"{key}={value}"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_every_canned_query_documents_itself():
+    queries = canned_queries()
+    assert {q.name for q in queries} >= {
+        "agency-tasks",
+        "task-accountability",
+        "tasks-due-before",
+        "plan-derivation-chain",
+        "agencies-by-tasks",
+    }
+    for query in queries:
+        assert query.title and query.description, query.name
+        body = "\n".join(line for line in query.sparql.splitlines() if not line.lstrip().startswith("#"))
+        for param in query.params:
+            assert re.search(rf"\?{param.name}\b", body), (query.name, param.name)
+
+
+@pytest.mark.parametrize("path", sorted(canned_queries_dir().glob("*.rq")), ids=lambda p: p.stem)
+def test_every_canned_query_runs_with_its_defaults(built_store, path):
+    assert ask(built_store, str(path)), f"{path.name} returned no rows on the bundled corpus"
+
+
+def test_agency_tasks_of_honghe_environment_bureau(built_store):
+    rows = ask(built_store, "agency-tasks")  # default: 红河州环境保护局
+    assert {row["plan"] for row in rows} == {"红河州打赢蓝天保卫战三年行动计划实施方案"}
+    by_role = {(row["role"], row["excerpt"][:8]) for row in rows}
+    # 责任清单 row 1: 完成生态保护红线… — 州环境保护局牵头
+    assert ("leads", "完成生态保护红线") in by_role
+    # 严格执行钢铁、水泥、平板玻璃等行业产能置换… — 州工业信息化委、州发改委牵头；州财政局、州环境保护局…参与
+    assert ("supports", "严格执行钢铁、水") in by_role
+
+
+def test_agency_tasks_by_a_surface_form_finds_the_same_agency(built_store):
+    canonical = ask(built_store, "agency-tasks", agency="红河州环境保护局")
+    surface = ask(built_store, "agency-tasks", agency="州环保局")  # written so once in the 责任清单
+    assert {row["agencyName"] for row in surface} == {"红河州环境保护局"}
+    assert {row["task"] for row in surface} == {row["task"] for row in canonical}
+
+
+def test_everyone_accountable_for_the_coal_ban_zone_tasks(built_store):
+    from loaders.plan import load_plan
+
+    rows = ask(built_store, "task-accountability", words="禁煤区", plan="朔州")
+    roles = {(row["agency"], row["role"]) for row in rows}
+    # 8.强化“禁煤区”建设 …(市生态环境局牵头…) … 严格落实散煤禁烧规定 …(市市场监管局牵头,市能源局、市生态环境局配合…)
+    assert {
+        ("朔州市生态环境局", "leads"),
+        ("朔州市市场监督管理局", "leads"),
+        ("朔州市能源局", "supports"),
+    } <= roles
+    text = load_plan(bundled_plans_dir() / "004_c2e20ee12937030d.txt").text
+    for row in rows:  # the evidence offsets point at the agency as written
+        assert text[int(row["start"]) : int(row["end"])] == row["surfaceForm"]
+
+
+def test_tasks_due_before_a_date_and_their_leads(built_store):
+    rows = ask(built_store, "tasks-due-before")  # default 2019-12-31
+    assert rows and all(row["due"] < "2019-12-31" for row in rows)
+    spring_2020 = ask(built_store, "tasks-due-before", before="2020-04-01")
+    # 朔州: 2020年3月30日前 … 完成辖区内散煤使用情况的入户调查 …(市能源局牵头…)
+    assert any(
+        row["due"] == "2020-03-30" and "朔州" in row["plan"] and "朔州市能源局" in row["leads"]
+        for row in spring_2020
+    )
+    assert len(spring_2020) > len(rows)
+
+
+def test_wuding_plan_derives_from_the_national_plan(built_store):
+    rows = ask(built_store, "plan-derivation-chain")  # default 武定县
+    by_number = {row["docNumber"]: row for row in rows}
+    # 武定: 依据 国发〔2018〕22号、云政发〔2018〕44号 和 楚政通〔2018〕41号
+    assert {"国发〔2018〕22号", "云政发〔2018〕44号", "楚政通〔2018〕41号"} <= set(by_number)
+    national = by_number["国发〔2018〕22号"]
+    assert national["level"] == "nation"
+    assert int(national["depth"]) == max(int(row["depth"]) for row in rows)
+
+
+def test_agencies_by_tasks_led_agrees_with_the_agency_tasks_query(built_store):
+    ranking = ask(built_store, "agencies-by-tasks")
+    counts = [int(row["tasks"]) for row in ranking]
+    assert counts == sorted(counts, reverse=True)
+    honghe = next(row for row in ranking if row["agency"] == "红河州环境保护局")
+    led = {row["task"] for row in ask(built_store, "agency-tasks") if row["role"] == "leads"}
+    assert int(honghe["tasks"]) == len(led)
+    supporting = ask(built_store, "agencies-by-tasks", role="supports")
+    assert {row["agency"] for row in supporting} != {row["agency"] for row in ranking}
