@@ -103,8 +103,11 @@ ROLE_PROPERTY: dict[Role, URIRef] = {
 _ESCAPED = frozenset(' <>"{}|\\^`#?[]/%') | frozenset(map(chr, [*range(0x20), 0x7F]))
 
 
+_ESCAPE_TABLE = str.maketrans({ch: "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in _ESCAPED})
+
+
 def _escape(part: str) -> str:
-    return "".join("".join(f"%{b:02X}" for b in ch.encode("utf-8")) if ch in _ESCAPED else ch for ch in part)
+    return part.translate(_ESCAPE_TABLE)
 
 
 def mint(*parts: object) -> URIRef:

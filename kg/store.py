@@ -25,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from oxrdflib._converter import to_ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.namespaces import bind_prefixes
@@ -83,8 +83,18 @@ def count_triples(store_dir: Path | str) -> int:
 
 def _quads(triples: Iterable) -> Iterator[ox.Quad]:
     default = ox.DefaultGraph()
+    nodes: dict = {}  # IRIs recur (predicates, classes, agencies): convert each once
+
+    def node(term):
+        if isinstance(term, URIRef):
+            found = nodes.get(term)
+            if found is None:
+                found = nodes[term] = ox.NamedNode(term)
+            return found
+        return to_ox(term)
+
     for s, p, o in triples:
-        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), default)
+        yield ox.Quad(node(s), node(p), node(o), default)
 
 
 def _siblings(store_dir: Path | str) -> tuple[Path, Path, Path]:

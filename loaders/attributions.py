@@ -78,6 +78,9 @@ class Clause:
 
 def split_top(text: str, seps: str) -> list[tuple[int, int]]:
     """Spans of `text` between separators in `seps`, ignoring separators inside brackets."""
+    if not any(ch in text for ch in _OPEN):  # the common case: no brackets, a plain split
+        cuts = [m.start() for m in re.finditer(f"[{re.escape(seps)}]", text)]
+        return list(zip([0] + [c + 1 for c in cuts], cuts + [len(text)], strict=True))
     spans, depth, begin = [], 0, 0
     for i, ch in enumerate(text):
         if ch in _OPEN:
@@ -167,7 +170,8 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
 
     Looks at bracketed groups （…）, at the whole line, and at a trailing "牵头单位：…" run.
     """
-    whole = parse_attribution(line)
+    # a whole line can only be an attribution if it has no sentence inside it
+    whole = "。" not in line.rstrip("。 \t") and parse_attribution(line)
     if whole:
         return [(0, len(line), whole)]
     found = []

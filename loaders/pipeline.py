@@ -31,6 +31,13 @@ if not Span.has_extension("record"):
 _DOCREF = re.compile(r"《(?P<title>[^《》]{2,120})》(?:\s*[（(](?P<no>[^（）()]{3,30}号)[）)])?")
 
 
+def _text(doc: Doc) -> str:
+    """The doc's text, kept in user_data: spaCy rebuilds `doc.text` from every token on each access."""
+    if "text" not in doc.user_data:
+        doc.user_data["text"] = doc.text
+    return doc.user_data["text"]
+
+
 def _add(doc: Doc, start: int, end: int, label: str, record) -> None:
     span = doc.char_span(start, end, label=label, alignment_mode="expand")
     if span is not None:
@@ -42,7 +49,7 @@ def _add(doc: Doc, start: int, end: int, label: str, record) -> None:
 def mark_agencies(doc: Doc) -> Doc:
     """AGENCY: every agency named in a responsibility statement of the text."""
     offset = 0
-    for line in doc.text.split("\n"):
+    for line in _text(doc).split("\n"):
         for _s, _e, clauses in find_attributions(line):
             for clause in clauses:
                 for mention in split_agency_list(clause.list_text, offset + clause.start):
@@ -54,7 +61,7 @@ def mark_agencies(doc: Doc) -> Doc:
 @Language.component("lantian_dates")
 def mark_dates(doc: Doc) -> Doc:
     """DATE: every due-by phrase, as a Deadline."""
-    for deadline in find_deadlines(doc.text, doc.user_data.get("plan_year")):
+    for deadline in find_deadlines(_text(doc), doc.user_data.get("plan_year")):
         _add(doc, deadline.start, deadline.end, "DATE", deadline)
     return doc
 
@@ -62,7 +69,7 @@ def mark_dates(doc: Doc) -> Doc:
 @Language.component("lantian_targets")
 def mark_targets(doc: Doc) -> Doc:
     """TARGET: every quantitative target."""
-    for target in find_targets(doc.text, doc.user_data.get("plan_year")):
+    for target in find_targets(_text(doc), doc.user_data.get("plan_year")):
         _add(doc, target.start, target.end, "TARGET", target)
     return doc
 
@@ -70,7 +77,7 @@ def mark_targets(doc: Doc) -> Doc:
 @Language.component("lantian_docrefs")
 def mark_docrefs(doc: Doc) -> Doc:
     """DOCREF: every cited document 《…》 with its 文号 when stated."""
-    for m in _DOCREF.finditer(doc.text):
+    for m in _DOCREF.finditer(_text(doc)):
         ref = DocRef(m.group("title"), normalise_doc_number(m.group("no") or ""), m.start(), m.end())
         _add(doc, m.start(), m.end(), "DOCREF", ref)
     return doc
@@ -88,8 +95,9 @@ def evidence_pipeline() -> Language:
 def annotate(text: str, plan_year: int | None = None, nlp: Language | None = None) -> Doc:
     """Run the pipeline over one task's matching text."""
     nlp = nlp or evidence_pipeline()
-    doc = nlp.make_doc(text)
+    doc = Doc(nlp.vocab, words=list(text), spaces=[False] * len(text))  # one token per character
     doc.user_data["plan_year"] = plan_year
+    doc.user_data["text"] = text
     for _name, proc in nlp.pipeline:
         doc = proc(doc)
     return doc

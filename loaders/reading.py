@@ -73,11 +73,14 @@ def _cjk_score(text: str) -> float:
     return (hits - 5 * text.count("\ufffd")) / len(wide)
 
 
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in b"\t\n\r\f\v\x1a\x1b")
+
+
 def _is_binary(raw: bytes) -> bool:
     sample = raw[:65536]
     if b"\x00" in sample:
         return True
-    controls = sum(b < 0x20 and b not in b"\t\n\r\f\v\x1a\x1b" for b in sample)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > 0.05 * len(sample)
 
 
@@ -356,6 +359,9 @@ def _simplify(text: str) -> str:
     """Traditional → Simplified without changing the length (char by char where a phrase would)."""
     out = []
     for line in text.split("\n"):
+        if all(_simplify_char(c) == c for c in set(line)):
+            out.append(line)  # nothing Traditional here: skip the (slow) phrase conversion
+            continue
         simplified = _t2s().convert(line)
         out.append(simplified if len(simplified) == len(line) else "".join(map(_simplify_char, line)))
     return "\n".join(out)
