@@ -73,7 +73,7 @@ _GOV_HEADS = ("人民政府", "政府", "党委", "管委会", "管委", "街道
 _CHILD_PLACE = re.compile(
     rf"^([\u4e00-\u9fff]{{1,10}}?(?:{_alternation(_SUFFIXES)}))(?=(?:{_alternation(_GOV_HEADS)}))"
 )
-_GROUP_STEM = re.compile(r"^(?:各|有关|相关|直)|成员单位$")
+_GROUP_STEM = re.compile(r"^(?:各|有关|相关|直)|成员单位$|(?:各|有关|相关)(?:部门|单位)$")
 _ETHNIC = re.compile(
     r"(?:(?:维吾尔|哈萨克|柯尔克孜|乌孜别克|俄罗斯|塔吉克|塔塔尔|鄂温克|鄂伦春|达斡尔|蒙古|朝鲜|土家|哈尼|傈僳|"
     r"拉祜|纳西|景颇|布依|仫佬|仡佬|毛南|独龙|普米|阿昌|德昂|基诺|保安|裕固|东乡|锡伯|门巴|珞巴|赫哲|撒拉|"
@@ -86,7 +86,12 @@ _LEVEL_OF_WORD = {
     "县": Level.COUNTY, "区": Level.COUNTY, "旗": Level.COUNTY, "自治县": Level.COUNTY, "自治旗": Level.COUNTY,
     "乡": Level.TOWNSHIP, "镇": Level.TOWNSHIP,
 }  # fmt: skip
-_LEVEL_OF_SUFFIX = {**_LEVEL_OF_WORD, "地区": Level.PREFECTURE, "特别行政区": Level.PROVINCE, "街道": Level.TOWNSHIP}
+_LEVEL_OF_SUFFIX = {
+    **_LEVEL_OF_WORD,
+    "地区": Level.PREFECTURE,
+    "特别行政区": Level.PROVINCE,
+    "街道": Level.TOWNSHIP,
+}
 _COUNTY_WORDS = {"县", "区", "旗", "自治县", "自治旗"}
 _RANK = {Level.TOWNSHIP: 0, Level.COUNTY: 1, Level.PREFECTURE: 2, Level.PROVINCE: 3, Level.NATION: 4}
 
@@ -168,7 +173,7 @@ def split_agency_list(text: str, offset: int = 0) -> list[AgencyMention]:
 
 
 def _share_suffix(mentions: list[AgencyMention]) -> None:
-    """"蒙自市、个旧市、开远市人民政府": bare place names take the last item's government head."""
+    """ "蒙自市、个旧市、开远市人民政府": bare place names take the last item's government head."""
     if len(mentions) < 2:
         return
     last = mentions[-1].full
@@ -227,6 +232,10 @@ class AgencyResolver:
             self._cache[full] = self._resolve(full)
         return replace(self._cache[full], surface=surface)
 
+    def resolve_list(self, text: str, offset: int = 0) -> list[tuple[AgencyMention, Agency]]:
+        """Split an agency list and resolve every mention."""
+        return [(m, self.resolve(m)) for m in split_agency_list(text, offset)]
+
     def scope(self, word: str) -> Jurisdiction:
         """The jurisdiction a scope word (市, 州, 自治区 …) names in this plan, or a placeholder."""
         if found := next((j for j in self.chain if j.name.endswith(word)), None):
@@ -273,4 +282,6 @@ class AgencyResolver:
             return self._agency(self._child(m.group(1)), full[m.end() :])
         if self._place_re and (m := self._place_re.search(full)):
             return self._agency(self._by_alias[m.group()], full, as_written=True)
-        return self._agency(self.plan, full, as_written=not _UNIT_RE.match(full) and not _GROUP_STEM.search(full))
+        return self._agency(
+            self.plan, full, as_written=not _UNIT_RE.match(full) and not _GROUP_STEM.search(full)
+        )

@@ -1,0 +1,5 @@
+"""Placeholder: the sparql blueprint (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("sparql", __name__)
