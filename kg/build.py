@@ -215,6 +215,8 @@ def plan_triples(plan: Plan) -> Iterator[Triple]:
     if plan.jurisdiction is not None:
         yield node, LT.jurisdiction, jurisdiction_iri(plan.jurisdiction.name)
         yield from jurisdiction_triples(plan.jurisdiction)
+    for place in plan.places:
+        yield from jurisdiction_triples(place)
     for cited in plan.cites:
         if cited.key:
             yield from cited_plan_triples(node, cited)

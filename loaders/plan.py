@@ -133,6 +133,12 @@ def load_plan(path: Path) -> Plan:
         plan.tasks.append(
             _task(text.match, text.display, unit, plan.year, resolver, seg.defaults, unattributed)
         )
+    own = set()
+    j = plan.jurisdiction
+    while j:
+        own.add(j.name)
+        j = j.within
+    plan.places = [j for name, j in resolver.jurisdictions.items() if name not in own]
     if not any(t.attributions for t in plan.tasks):
         plan.warnings.append("no responsibility attributions found: the plan names no agency for any measure")
     plan.skipped.sort(key=lambda s: s.start)

@@ -155,6 +155,7 @@ class Plan:
     targets: list[Target] = field(default_factory=list)  # plan-level targets
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    places: list[Jurisdiction] = field(default_factory=list)  # other areas its agencies belong to (蒙自市)
 
     @property
     def key(self) -> str:

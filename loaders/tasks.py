@@ -221,7 +221,10 @@ def _attach_rows(text: str, rows: list[Unit], seg: Segmentation) -> None:
     keep: list[Unit] = []
     for unit in seg.unattributed:
         rest: list[tuple[int, int]] = []
+        para = unit.paragraph
         for a, b in _sentences(text, unit.spans):
+            if para.level and para.text_start <= a and b <= para.body_start:
+                continue  # the heading's own title: the section's name, kept as lt:heading
             g = _grams(text[a:b])
             scores = [len(g & rg) / len(g) if g else 0.0 for rg in row_grams]
             best = max(range(len(rows)), key=scores.__getitem__)

@@ -55,6 +55,7 @@ def test_honghe_appendix_table(plans):
     # 蒙自市、个旧市、开远市人民政府 is three governments
     core = the_task(plan, "滇南中心城市核心区")
     assert by_role(core)["implements"] == ["蒙自市人民政府", "个旧市人民政府", "开远市人民政府"]
+    assert {(j.name, j.within.name) for j in plan.places} >= {("蒙自市", "红河州"), ("开远市", "红河州")}
     # damaged last rows are reported, not attached to a neighbour
     assert any("without task text" in s.reason for s in plan.skipped)
     assert any("倡导全社会" in s.text and "appendix row" in s.reason for s in plan.skipped)
