@@ -14,7 +14,14 @@ from pathlib import Path
 import yaml
 
 from loaders.agencies import AgencyResolver, split_agency_list
-from loaders.metadata import PlanMetadata, chain_cited, normalise_doc_number, place_level, read_metadata
+from loaders.metadata import (
+    PlanMetadata,
+    chain_cited,
+    issuer_of,
+    normalise_doc_number,
+    place_level,
+    read_metadata,
+)
 from loaders.outline import parse_outline
 from loaders.pipeline import annotate, records
 from loaders.reading import PlanInputError, read_plan
@@ -60,16 +67,19 @@ def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
         meta.jurisdiction = Jurisdiction(name, level, chain)
         meta.level = level
     if "cites" in data:
-        meta.cites = [
-            CitedPlan(title=c.get("title", ""), doc_number=normalise_doc_number(c.get("doc_number", "")))
-            if isinstance(c, dict)
-            else CitedPlan(
-                doc_number=normalise_doc_number(str(c)) or "",
-                title="" if normalise_doc_number(str(c)) else str(c),
-            )
-            for c in data["cites"]
-        ]
+        meta.cites = [_cited(entry) for entry in data["cites"]]
         chain_cited(meta.cites)
+
+
+def _cited(entry: dict | str) -> CitedPlan:
+    """A cited plan from a sidecar: {title:, doc_number:} or one string, a 文号 or a title."""
+    if isinstance(entry, dict):
+        title, number = str(entry.get("title", "")), normalise_doc_number(str(entry.get("doc_number", "")))
+    else:
+        number = normalise_doc_number(str(entry))
+        title = "" if number else str(entry)
+    jurisdiction, level = issuer_of(title or number)
+    return CitedPlan(title, number, jurisdiction, level)
 
 
 def load_plan(path: Path) -> Plan:
@@ -117,22 +127,20 @@ def load_plan(path: Path) -> Plan:
 
     sections = {u.paragraph.section for u in seg.attributed}
     attributed_tops = {_top(s) for s in sections}
-    units = [(u, False) for u in seg.attributed]
+    units = list(seg.attributed)
     for u in seg.unattributed:
         sec = u.paragraph.section
         intro = sec not in sections and any(s.startswith(sec + ".") for s in sections)
         if not intro and (_top(sec) in attributed_tops or seg.defaults and u.start > seg.defaults[0][0]):
-            units.append((u, True))  # a measure the plan left unattributed
-        elif targets := _evidence(text.match, u, plan.year, "TARGET"):
+            units.append(u)  # a measure the plan left unattributed
+        elif targets := _evidence(text.match, u, plan.year)["TARGET"]:
             plan.targets.extend(targets)  # the plan's own goals
         else:
             reason = "introduction of a section" if intro else "no responsibility attribution"
             plan.skipped.append(Skipped(u.start, u.end, text.display[u.start : u.end], reason))
-    units.sort(key=lambda x: x[0].start)
-    for unit, unattributed in units:
-        plan.tasks.append(
-            _task(text.match, text.display, unit, plan.year, resolver, seg.defaults, unattributed)
-        )
+    units.sort(key=lambda u: u.start)
+    for unit in units:
+        plan.tasks.append(_task(text.match, text.display, unit, plan.year, resolver, seg.defaults))
     own = set()
     j = plan.jurisdiction
     while j:
@@ -150,33 +158,32 @@ def _top(section: str) -> str:
     return ".".join(parts[:2]) if parts and parts[0] == "附件" else parts[0]
 
 
-def _evidence(match: str, unit: Unit, year: int | None, label: str) -> list:
-    found = []
+def _evidence(match: str, unit: Unit, year: int | None) -> dict[str, list]:
+    """The pipeline's records for a unit of text, by label, with offsets in the plan's text."""
+    found: dict[str, list] = {"DATE": [], "TARGET": [], "DOCREF": []}
     for s, e in unit.spans:
         doc = annotate(match[s:e], year)
-        for rec in records(doc, label):
-            rec.start += s
-            rec.end += s
-            found.append(rec)
+        for label, bucket in found.items():
+            for rec in records(doc, label):
+                rec.start += s
+                rec.end += s
+                bucket.append(rec)
     return found
 
 
-def _task(match, display, unit: Unit, year, resolver, defaults, unattributed: bool) -> Task:
+def _task(match, display, unit: Unit, year, resolver, defaults) -> Task:
     para = unit.paragraph
+    evidence = _evidence(match, unit, year)
     task = Task(
         section=para.section,
         heading=para.heading,
         text=display[unit.start : unit.end],
         start=unit.start,
         end=unit.end,
+        deadlines=evidence["DATE"],
+        targets=evidence["TARGET"],
+        docrefs=evidence["DOCREF"],
     )
-    for s, e in unit.spans:
-        doc = annotate(match[s:e], year)
-        for label, bucket in (("DATE", task.deadlines), ("TARGET", task.targets), ("DOCREF", task.docrefs)):
-            for rec in records(doc, label):
-                rec.start += s
-                rec.end += s
-                bucket.append(rec)
     for clause, base in unit.clauses:
         task.attributions.extend(_attributions(match, clause, base, resolver))
     if not any(a.role == "implements" for a in task.attributions):

@@ -260,3 +260,14 @@ def test_sidecar_overrides_metadata(tmp_path):
     plan = load_plan(path)
     assert plan.doc_number == "黔东南府办发〔2018〕88号"
     assert plan.date == "2018-11-01"
+
+
+def test_sidecar_names_the_upper_plans(tmp_path):
+    path = write(tmp_path, "plan.txt", DEFAULT_IMPLEMENTER)
+    (tmp_path / "plan.yaml").write_text(
+        "within: [某某省]\ncites: ['某政发〔2018〕3号', {title: 国务院关于印发打赢蓝天保卫战三年行动计划的通知, doc_number: '国发[2018]22号'}]\n",
+        "utf-8",
+    )
+    plan = load_plan(path)
+    assert [c.key for c in plan.cites] == ["某政发〔2018〕3号", "国发〔2018〕22号"]
+    assert plan.jurisdiction.within.name == "某某省"
