@@ -216,10 +216,10 @@ def test_validate_the_bundled_corpus(built_store):
     assert "no violations" in result.stdout
 
 
-def test_serve_is_a_stub_for_now():
-    result = run("serve")
-    assert result.exit_code == 1
-    assert "later issue" in result.stderr
+def test_serve_rejects_a_bad_port():  # serving itself is tested with a real process in tests/test_serve.py
+    result = run("serve", "--port", "70000")
+    assert result.exit_code == 2
+    assert "--port" in result.stderr
 
 
 def test_python_dash_m_kg_runs_the_same_command_line(built_store):

@@ -1,5 +1,570 @@
-"""Placeholder: the pages blueprint (being written)."""
+"""The pages blueprint: home, search, plan/agency lists, tasks due before a date, and every resource IRI
+https://w3id.org/lantian/id/<path> served at /id/<path> — an HTML page for browsers, JSON with the same
+content, the resource's RDF (Turtle, N-Triples, JSON-LD), and CSV/XLSX for list pages.
 
-from flask import Blueprint
+The format comes from a suffix (.json .csv .xlsx .ttl .nt .jsonld), else ?format=, else the Accept header.
+`page_url(iri)` (from web.repository) is a template global for every blueprint's templates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from datetime import date
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup, escape
+
+from kg.namespaces import bind_prefixes
+from kg.store import StoreMissingError
+from web.i18n import current_lang, t
+from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
 
 bp = Blueprint("pages", __name__)
+
+TABLE_FORMATS = ("csv", "xlsx")
+RDF_FORMATS = {
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+}
+MEDIA = {
+    "html": "text/html",
+    "json": "application/json",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    **RDF_FORMATS,
+}
+SUFFIXES = tuple(f".{name}" for name in MEDIA if name != "html")
+_BY_MEDIA = {media: name for name, media in MEDIA.items()}
+EVIDENCE_COLOURS = {
+    "leads": "#f4a261",
+    "supports": "#a8dadc",
+    "implements": "#b5e48c",
+    "responsibleFor": "#e9c46a",
+    "date": "#ffafcc",
+    "target": "#cdb4db",
+    "docref": "#d3d3d3",
+}
+
+
+def repository() -> Repository:
+    return current_app.extensions["repository"]
+
+
+def _warm_up() -> None:
+    """Load spaCy and the evidence pipeline ahead of the first task page (about half a second)."""
+    from loaders.pipeline import evidence_pipeline
+
+    evidence_pipeline()
+
+
+def network_url(iri: object) -> str:
+    """The network view of a plan, task or agency IRI: /network/<kind>/<path>."""
+    text = str(iri)
+    return "/network/" + text[len(ID_BASE) :] if text.startswith(ID_BASE) else "#"
+
+
+def switch_language_url(lang: str) -> str:
+    """The current page (same path, same query) in the other language."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return "?" + urlencode(args)
+
+
+def download_url(suffix: str) -> str:
+    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters."""
+    args = {k: v for k, v in request.args.items() if k not in ("format", "lang")}
+    args["format"] = suffix
+    return request.path.rstrip("/") + "?" + urlencode(args)
+
+
+@bp.record_once
+def _register_globals(state) -> None:
+    if not state.app.testing:
+        threading.Thread(target=_warm_up, name="warm-evidence-pipeline", daemon=True).start()
+    state.app.jinja_env.globals.update(
+        page_url=page_url,
+        network_url=network_url,
+        switch_language_url=switch_language_url,
+        download_url=download_url,
+        role_label=lambda role: t(f"pg_role_{role}"),
+        level_label=lambda level: t(f"pg_level_{level}") if level else "",
+        ROLES=ROLES,
+    )
+
+
+@bp.app_errorhandler(StoreMissingError)
+def _no_store(error: StoreMissingError):
+    return render_template("message.html", title=t("pg_no_store"), message=str(error)), 503
+
+
+# --- choosing and writing a format -------------------------------------------------------------------
+
+
+def wanted_format(suffix: str | None = None, allowed: tuple[str, ...] = ("html", "json")) -> str:
+    """The response format: the path suffix, else ?format=, else the best of the Accept header."""
+    name = suffix or request.args.get("format")
+    if name:
+        name = name.lower().lstrip(".")
+        name = {"turtle": "ttl", "n-triples": "nt", "json-ld": "jsonld"}.get(name, name)
+        if name not in allowed:
+            abort(406)
+        return name
+    offered = [MEDIA[name] for name in allowed]
+    best = request.accept_mimetypes.best_match(offered, default=MEDIA["html"])
+    if best == "application/json" and request.accept_mimetypes["text/html"] >= request.accept_mimetypes[best]:
+        best = MEDIA["html"]  # a browser's */* must not turn pages into JSON
+    return _BY_MEDIA.get(best, "html")
+
+
+def json_response(data) -> Response:
+    body = json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    return Response(body, mimetype="application/json")
+
+
+def _cell(value) -> object:
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    return value
+
+
+def _csv_safe(value):
+    """Text a spreadsheet would take for a formula is prefixed with ' (plan text is data)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "@", "-", "\t", "\r") and len(value) > 1:
+        return "'" + value
+    return value
+
+
+def table_response(name: str, fmt: str, columns: list[tuple[str, str]], rows: list[dict]) -> Response:
+    """`rows` as a CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or an XLSX workbook."""
+    headers = [t("pg_" + label) for _key, label in columns]
+    filename = f"{name}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([_csv_safe(_cell(row.get(key))) for key, _label in columns])
+        response = Response(out.getvalue(), mimetype="text/csv")
+    else:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(name[:31] or "sheet")
+        sheet.append(headers)
+        for row in rows:
+            cells = []
+            for key, _label in columns:
+                cell = WriteOnlyCell(sheet, value=_cell(row.get(key)))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text starts with
+                cells.append(cell)
+            sheet.append(cells)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = Response(buffer.getvalue(), mimetype=MEDIA["xlsx"])
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def rdf_response(iri: str, fmt: str) -> Response:
+    triples = repository().describe(iri)
+    if fmt == "nt":
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        return Response(body, mimetype=RDF_FORMATS[fmt])
+    from rdflib import Graph
+
+    graph = bind_prefixes(Graph())
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+    body = graph.serialize(format="turtle" if fmt == "ttl" else "json-ld")
+    return Response(body, mimetype=RDF_FORMATS[fmt])
+
+
+def _split_suffix(text: str, allowed) -> tuple[str, str | None]:
+    for suffix in allowed:
+        if text.endswith(f".{suffix}"):
+            return text[: -len(suffix) - 1], suffix
+    return text, None
+
+
+# --- home, search, lists -----------------------------------------------------------------------------
+
+
+@bp.route("/")
+def home():
+    repo = repository()
+    stats = repo.stats()
+    plans = repo.plans()
+    gaps = []
+    for plan in plans:
+        if plan["loaded"]:
+            detail = repo.plan(plan["plan"])
+            gaps.append(
+                {
+                    "plan": plan["plan"],
+                    "title": plan["title"],
+                    "tasks": plan["tasks"],
+                    "no_lead": len(detail["gaps"]["no_lead"]),
+                    "no_deadline": len(detail["gaps"]["no_deadline"]),
+                    "skipped": len(detail["gaps"]["skipped"]),
+                }
+            )
+    data = {"stats": stats, "gaps": gaps}
+    if wanted_format() == "json":
+        return json_response(data)
+    return render_template("home.html", today=date.today().isoformat(), **data)
+
+
+LIST_FORMATS = ("html", "json", *TABLE_FORMATS)
+
+
+@bp.route("/search")
+@bp.route("/search.<any(json, csv, xlsx):suffix>")
+def search(suffix: str | None = None):
+    q = request.args.get("q", "").strip()
+    result = repository().search(q)
+    fmt = wanted_format(suffix, LIST_FORMATS)
+    if fmt == "json":
+        return json_response(result)
+    if fmt in TABLE_FORMATS:
+        rows = (
+            [
+                {"kind": t("pg_agency"), "name": a["label"], "detail": a["matchedNames"], "iri": a["agency"]}
+                for a in result["agencies"]
+            ]
+            + [
+                {"kind": t("pg_plan"), "name": p["title"], "detail": p["docNumber"], "iri": p["plan"]}
+                for p in result["plans"]
+            ]
+            + [
+                {
+                    "kind": t("pg_task"),
+                    "name": f"{x['planTitle']} {x['section']}",
+                    "detail": x["excerpt"],
+                    "iri": x["task"],
+                }
+                for x in result["tasks"]
+            ]
+        )
+        columns = [("kind", "col_kind"), ("name", "col_name"), ("detail", "col_detail"), ("iri", "col_iri")]
+        return table_response("search", fmt, columns, rows)
+    return render_template("search.html", result=result, q=q)
+
+
+@bp.route("/plans")
+@bp.route("/plans.<any(json, csv, xlsx):suffix>")
+def plans(suffix: str | None = None):
+    rows = repository().plans()
+    fmt = wanted_format(suffix, LIST_FORMATS)
+    if fmt == "json":
+        return json_response({"plans": rows})
+    if fmt in TABLE_FORMATS:
+        columns = [
+            ("title", "col_title"),
+            ("docNumber", "doc_number"),
+            ("level", "level"),
+            ("jurisdictionLabel", "jurisdiction"),
+            ("issued", "issued"),
+            ("tasks", "col_tasks"),
+            ("sourceFile", "source_file"),
+            ("plan", "col_iri"),
+        ]
+        return table_response("plans", fmt, columns, rows)
+    return render_template("plans.html", plans=rows)
+
+
+@bp.route("/agencies")
+@bp.route("/agencies.<any(json, csv, xlsx):suffix>")
+def agencies(suffix: str | None = None):
+    rows = repository().agencies()
+    fmt = wanted_format(suffix, LIST_FORMATS)
+    if fmt == "json":
+        return json_response({"agencies": rows})
+    if fmt in TABLE_FORMATS:
+        columns = [
+            ("label", "col_name"),
+            ("jurisdictionLabel", "jurisdiction"),
+            ("aliases", "aliases"),
+            ("leads", "col_leads"),
+            ("tasks", "col_tasks"),
+            ("agency", "col_iri"),
+        ]
+        return table_response("agencies", fmt, columns, rows)
+    return render_template("agencies.html", agencies=rows)
+
+
+def _date_arg(name: str) -> str | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        abort(400, description=t("pg_bad_date", value=value))
+
+
+def _plan_arg() -> str | None:
+    """?plan= as an IRI: a full IRI, an /id/ path, or the part after id/."""
+    value = request.args.get("plan", "").strip()
+    if not value:
+        return None
+    if value.startswith("/id/"):
+        return iri_from_request_path(value[4:])
+    if value.startswith(("http://", "https://")):
+        return value
+    return iri_from_request_path(value)
+
+
+DUE_COLUMNS = [
+    ("due", "due_date"),
+    ("phrase", "deadline_phrase"),
+    ("planTitle", "plan"),
+    ("section", "section"),
+    ("heading", "heading"),
+    ("leadNames", "col_leads"),
+    ("excerpt", "col_text"),
+    ("task", "col_iri"),
+]
+
+
+@bp.route("/due")
+@bp.route("/due.<any(json, csv, xlsx):suffix>")
+def due(suffix: str | None = None):
+    before = _date_arg("before") or date.today().isoformat()
+    plan = _plan_arg()
+    rows = repository().due(before, plan)
+    fmt = wanted_format(suffix, LIST_FORMATS)
+    if fmt == "json":
+        return json_response({"before": before, "plan": plan, "tasks": rows})
+    if fmt in TABLE_FORMATS:
+        table = [dict(r, leadNames=[x["label"] for x in r["leads"]]) for r in rows]
+        return table_response(f"due-before-{before}", fmt, DUE_COLUMNS, table)
+    loaded = [p for p in repository().plans() if p["loaded"]]
+    return render_template("due.html", before=before, plan=plan, tasks=rows, plans=loaded)
+
+
+# --- /id/ resources ----------------------------------------------------------------------------------
+
+
+def _raw_id_path(path: str) -> str:
+    """The request's path after /id/ as the client sent it (percent-escapes intact), so an escaped "/"
+    (%2F) inside a name stays distinct from a separator."""
+    raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
+    if raw:
+        raw = raw.split("?", 1)[0]
+        try:
+            raw = raw.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            pass
+        if "/id/" in raw:
+            return raw.split("/id/", 1)[1]
+    return path  # decoded by the server: an escaped "/" can no longer be told apart
+
+
+def _resolve(path: str) -> tuple[str, str, str | None]:
+    """The IRI, its kind and the format suffix for /id/<path>."""
+    repo = repository()
+    raw = _raw_id_path(path)
+    iri = iri_from_request_path(raw)
+    kind = repo.kind(iri)
+    if kind is None:
+        stem, suffix = _split_suffix(raw, [s[1:] for s in SUFFIXES])
+        if suffix:
+            iri = iri_from_request_path(stem)
+            kind = repo.kind(iri)
+            if kind is not None:
+                return iri, kind, suffix
+        abort(404, description=t("pg_not_found_iri", iri=iri))
+    return iri, kind, None
+
+
+@bp.route("/id/<path:path>")
+def resource(path: str):
+    iri, kind, suffix = _resolve(path)
+    repo = repository()
+    has_table = kind in ("plan", "agency", "task")
+    allowed = ("html", "json", *RDF_FORMATS, *(TABLE_FORMATS if has_table else ()))
+    fmt = wanted_format(suffix, allowed)
+    if fmt in RDF_FORMATS:
+        return rdf_response(iri, fmt)
+    if kind == "plan":
+        return _plan_page(iri, fmt)
+    if kind == "task":
+        return _task_page(iri, fmt)
+    if kind == "agency":
+        return _agency_page(iri, fmt)
+    if kind == "jurisdiction":
+        data = repo.jurisdiction(iri)
+        return json_response(data) if fmt == "json" else render_template("jurisdiction.html", j=data)
+    data = repo.resource(iri)
+    if data is None:
+        abort(404)
+    return json_response(data) if fmt == "json" else render_template("resource.html", r=data, kind=kind)
+
+
+def _names(entries: list[dict]) -> list[str]:
+    return [e["label"] for e in entries]
+
+
+def _plan_page(iri: str, fmt: str):
+    plan = repository().plan(iri)
+    if fmt == "json":
+        return json_response(plan)
+    if fmt in TABLE_FORMATS:
+        rows = [
+            {
+                "section": x["section"],
+                "heading": x["heading"],
+                "leadNames": _names(x["leads"]),
+                "others": [f"{t('pg_role_' + r)}：{'、'.join(_names(v))}" for r, v in x["others"].items()],
+                "due": [d["due"] for d in x["deadlines"]],
+                "excerpt": x["excerpt"],
+                "task": x["task"],
+            }
+            for x in plan["tasks"]
+        ]
+        columns = [
+            ("section", "section"),
+            ("heading", "heading"),
+            ("leadNames", "col_leads"),
+            ("others", "col_other_roles"),
+            ("due", "due_date"),
+            ("excerpt", "col_text"),
+            ("task", "col_iri"),
+        ]
+        return table_response("plan-tasks", fmt, columns, rows)
+    return render_template("plan.html", plan=plan)
+
+
+def _task_page(iri: str, fmt: str):
+    task = repository().task(iri)
+    if fmt == "json":
+        return json_response(task)
+    if fmt in TABLE_FORMATS:
+        columns = [
+            ("roleLabel", "col_role"),
+            ("label", "agency"),
+            ("surfaceForm", "surface_form"),
+            ("start", "col_start"),
+            ("end", "col_end"),
+            ("agency", "col_iri"),
+        ]
+        rows = [dict(a, roleLabel=t("pg_role_" + a["role"])) for a in task["attributions"]]
+        return table_response("task-agencies", fmt, columns, rows)
+    return render_template("task.html", task=task, evidence=evidence_html(task))
+
+
+def _agency_page(iri: str, fmt: str):
+    repo = repository()
+    agency = repo.agency(iri)
+    plan = _plan_arg()
+    before = _date_arg("before")
+    tasks = repo.agency_tasks(iri, plan, before)
+    if fmt == "json":
+        return json_response(dict(agency, tasks=tasks, filters={"plan": plan, "before": before}))
+    if fmt in TABLE_FORMATS:
+        columns = [
+            ("roleLabel", "col_role"),
+            ("planTitle", "plan"),
+            ("section", "section"),
+            ("heading", "heading"),
+            ("due", "due_date"),
+            ("excerpt", "col_text"),
+            ("task", "col_iri"),
+        ]
+        rows = [
+            dict(x, roleLabel=t("pg_role_" + x["role"]), due=[d["due"] for d in x["deadlines"]])
+            for x in tasks
+        ]
+        return table_response("agency-tasks", fmt, columns, rows)
+    grouped = {role: [x for x in tasks if x["role"] == role] for role in ROLES}
+    agency_plans = sorted({(x["plan"], x["planTitle"]) for x in agency["tasks"]}, key=lambda p: p[1])
+    return render_template(
+        "agency.html",
+        agency=agency,
+        grouped=grouped,
+        plan=plan,
+        before=before,
+        plans=agency_plans,
+        shown=len(tasks),
+    )
+
+
+# --- the task's evidence with displaCy ---------------------------------------------------------------
+
+
+def _evidence_spans(task: dict) -> list[dict]:
+    """The stored spans (agencies by role, deadlines, targets) that fall inside the task's text, in the
+    text's own offsets, plus the documents it cites (found by re-running the evidence pipeline)."""
+    text, base = task["text"], task["start"] or 0
+    spans = []
+
+    def add(start, end, kind, label, url=None):
+        if start is None or end is None:
+            return
+        s, e = start - base, end - base
+        if 0 <= s < e <= len(text):
+            spans.append({"start": s, "end": e, "kind": kind, "label": label, "url": url})
+
+    for a in task["attributions"]:
+        add(a["start"], a["end"], a["role"], t("pg_role_" + a["role"]), page_url(a["agency"]))
+    for d in task["deadlines"]:
+        add(d["start"], d["end"], "date", t("pg_evidence_date"))
+    for x in task["targets"]:
+        add(x["start"], x["end"], "target", t("pg_evidence_target"))
+    from loaders.pipeline import annotate, records
+
+    for ref in records(annotate(text), "DOCREF"):
+        spans.append(
+            {
+                "start": ref.start,
+                "end": ref.end,
+                "kind": "docref",
+                "label": t("pg_evidence_docref"),
+                "url": None,
+            }
+        )
+    spans.sort(key=lambda s: (s["start"], -(s["end"] - s["start"])))
+    kept, last_end = [], 0
+    for span in spans:  # displaCy's entity style takes no overlaps: the first, longest span wins
+        if span["start"] >= last_end:
+            kept.append(span)
+            last_end = span["end"]
+    return kept
+
+
+def evidence_html(task: dict) -> Markup:
+    """The task's text with its evidence highlighted by displaCy (entity style, manual spans).
+
+    displaCy escapes the text (checked by tests with a <script> plan); the only markup it adds is its own
+    and the links, whose URLs are escaped here."""
+
+    def compute():
+        from spacy import displacy
+
+        spans = _evidence_spans(task)
+        colours = {}
+        ents = []
+        for span in spans:
+            colours[span["label"].upper()] = EVIDENCE_COLOURS[span["kind"]]
+            ent = {"start": span["start"], "end": span["end"], "label": span["label"]}
+            if span["url"]:
+                ent.update(kb_id="↗", kb_url=str(escape(span["url"])))
+            ents.append(ent)
+        html = displacy.render(
+            {"text": task["text"], "ents": ents, "title": None},
+            style="ent",
+            manual=True,
+            jupyter=False,
+            options={"colors": colours},
+        )
+        return {"html": html, "shown": len(spans)}
+
+    result = repository().cached(("evidence", task["task"], current_lang()), compute)
+    return Markup(result["html"])

@@ -1,6 +1,760 @@
-"""Placeholder: read access to the graph for the explorer (being written)."""
+"""The explorer's read access to the graph: domain questions (a plan, a task, an agency, search, due
+dates…) answered from the store as plain, JSON-ready dicts and lists.
+
+The store is opened read-only once with pyoxigraph (SPARQL strings straight to Oxigraph: no rdflib in the
+path of a page) and reopened when a rebuild swaps the store folder in (the folder's inode changes). Answers
+are cached per store generation: the graph only changes by a swap.
+
+`page_url(iri)` rewrites a Lantian instance IRI (https://w3id.org/lantian/id/…) to the explorer's
+/id/… path; `iri_from_request_path(raw)` does the reverse for an incoming request.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+import pyoxigraph as ox
+
+from kg.namespaces import ID, LT, PREFIXES, _escape
+from kg.store import StoreMissingError, store_exists
+
+ID_BASE = str(ID)
+ROLES = ("leads", "supports", "implements", "responsibleFor")
+_ROLE_BY_IRI = {str(LT[r]): r for r in ROLES}
+LEVEL_RANK = {"nation": 0, "province": 1, "prefecture": 2, "county": 3, "township": 4}
+SEARCH_LIMIT = 50
+_PREFIXES = {name: str(ns) for name, ns in PREFIXES.items()}
+_CACHE_SIZE = 2048
+_MISSING = object()
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+# --- IRIs and explorer paths -------------------------------------------------------------------------
+
+
+def page_url(iri: object) -> str:
+    """The explorer path of a Lantian instance IRI (https://w3id.org/lantian/id/x → /id/x); any other IRI
+    is returned unchanged. The IRI's percent-escapes are kept, so the path maps back to exactly that IRI."""
+    text = str(iri)
+    if text.startswith(ID_BASE):
+        return "/id/" + text[len(ID_BASE) :]
+    return text
+
+
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def iri_from_request_path(path: str) -> str:
+    """The instance IRI for the part of a request's raw path after /id/.
+
+    Browsers percent-encode CJK characters (%E7%BA%A2…) but a segment escape such as %2F must stay one:
+    each run of %XX is decoded, then the characters an IRI segment may not hold are escaped again
+    exactly as `kg.namespaces.mint` does, so the result is the minted IRI."""
+
+    def decode(match: re.Match) -> str:
+        return _escape(unquote_to_bytes(match.group()).decode("utf-8", "replace"))
+
+    return ID_BASE + _PERCENT_RUN.sub(decode, path)
+
+
+def _node(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def _value(term):
+    """A pyoxigraph term as a plain Python value: IRIs as strings, literals by datatype."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype else ""
+        if datatype.endswith("#integer") or datatype.endswith("#int"):
+            try:
+                return int(term.value)
+            except ValueError:
+                return term.value
+        if datatype.endswith("#decimal") or datatype.endswith("#double"):
+            try:
+                number = float(term.value)
+            except ValueError:
+                return term.value
+            return int(number) if number.is_integer() else number
+        if datatype.endswith("#boolean"):
+            return term.value == "true"
+        return term.value
+    return str(term)
+
+
+def _excerpt(text: str, words: str, width: int = 60) -> str:
+    """A window of `text` around the first occurrence of `words`."""
+    at = text.lower().find(words.lower()) if words else -1
+    if at < 0:
+        return text[: width * 2] + ("…" if len(text) > width * 2 else "")
+    start = max(0, at - width)
+    end = min(len(text), at + len(words) + width)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _section_key(section: str) -> str:
+    return section or "-"
+
+
+# --- the repository ----------------------------------------------------------------------------------
 
 
 class Repository:
-    def __init__(self, store_dir):
-        self.store_dir = store_dir
+    """Read access to the store at `store_dir` for the explorer (one per app)."""
+
+    def __init__(self, store_dir: Path | str):
+        self.store_dir = Path(store_dir)
+        self._lock = threading.Lock()
+        self._store: ox.Store | None = None
+        self._stamp: tuple | None = None
+        self._cache: dict = {}
+        self.generation = 0
+
+    # -- store handling --
+
+    def _folder_stamp(self) -> tuple | None:
+        try:
+            st = os.stat(self.store_dir)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_dev, st.st_mtime_ns)
+
+    @property
+    def store(self) -> ox.Store:
+        """The open store; reopened when a rebuild has swapped a new folder in."""
+        stamp = self._folder_stamp()
+        if self._store is None or stamp != self._stamp:
+            with self._lock:
+                stamp = self._folder_stamp()
+                if self._store is None or stamp != self._stamp:
+                    if not store_exists(self.store_dir):
+                        raise StoreMissingError(self.store_dir)
+                    self._store = ox.Store.read_only(str(self.store_dir))
+                    self._stamp = stamp
+                    self._cache = {}
+                    self.generation += 1
+        return self._store
+
+    def available(self) -> bool:
+        return store_exists(self.store_dir)
+
+    def query(self, sparql: str, **bindings):
+        """Run a SPARQL query string on the store; the project's prefixes (lt:, id:, rdfs: …) are known.
+
+        Keyword arguments bind variables with a VALUES row at the start of the WHERE clause: str values
+        starting with "http" become IRIs, other values literals (serialised by pyoxigraph, so escaped). Returns pyoxigraph's result (QuerySolutions, QueryBoolean or
+        QueryTriples); see `rows` for plain dicts."""
+        return self.store.query(_bind(sparql, bindings), prefixes=_PREFIXES)
+
+    def rows(self, sparql: str, **bindings) -> list[dict]:
+        """A SELECT query's solutions as dicts of plain values (unbound variables as None)."""
+        solutions = self.query(sparql, **bindings)
+        names = [v.value for v in solutions.variables]
+        return [{name: _value(row[name]) for name in names} for row in solutions]
+
+    def cached(self, key, compute):
+        store = self.store  # reopen (and clear the cache) first if the folder was swapped
+        del store
+        value = self._cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        value = compute()
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        self._cache[key] = value
+        return value
+
+    # -- what a resource is --
+
+    def kind(self, iri: str) -> str | None:
+        """plan, task, agency, jurisdiction, or another lt: class name in lower case; None when unknown."""
+
+        def compute():
+            types = {
+                str(q.object.value)
+                for q in self.store.quads_for_pattern(
+                    _node(iri), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None
+                )
+            }
+            for name in ("Plan", "Task", "AgencyGroup", "Agency", "Jurisdiction"):
+                if str(LT[name]) in types:
+                    return "agency" if name == "AgencyGroup" else name.lower()
+            for t in types:
+                if t.startswith(str(LT)):
+                    return t[len(str(LT)) :].lower()
+            if next(iter(self.store.quads_for_pattern(_node(iri), None, None)), None) is not None:
+                return "resource"
+            return None
+
+        return self.cached(("kind", iri), compute)
+
+    def label(self, iri: str) -> str:
+        for q in self.store.quads_for_pattern(_node(iri), ox.NamedNode(str(RDFS_LABEL)), None):
+            return q.object.value
+        return iri.rsplit("/", 1)[-1]
+
+    # -- lists and figures --
+
+    def stats(self) -> dict:
+        def compute():
+            counts = {}
+            for name, cls in (
+                ("plans", "lt:Plan"),
+                ("tasks", "lt:Task"),
+                ("agencies", "lt:Agency"),
+                ("deadlines", "lt:Deadline"),
+                ("targets", "lt:Target"),
+            ):
+                counts[name] = self.rows(f"SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a {cls} }}")[0]["n"]
+            counts["loaded_plans"] = self.rows(
+                "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a lt:Plan ; lt:sourceFile ?f }"
+            )[0]["n"]
+            return counts
+
+        return self.cached("stats", compute)
+
+    def plans(self) -> list[dict]:
+        """Every plan (loaded or only cited): title, 文号, level, jurisdiction, date, task count."""
+
+        def compute():
+            rows = self.rows(
+                """SELECT ?plan ?title ?docNumber ?level ?jurisdiction ?jurisdictionLabel ?issued ?sourceFile
+                          (COUNT(?t) AS ?tasks)
+                   WHERE { ?plan a lt:Plan ; rdfs:label ?title .
+                     OPTIONAL { ?plan lt:docNumber ?docNumber } OPTIONAL { ?plan lt:level ?level }
+                     OPTIONAL { ?plan lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel }
+                     OPTIONAL { ?plan dcterms:issued ?issued } OPTIONAL { ?plan lt:sourceFile ?sourceFile }
+                     OPTIONAL { ?t lt:inPlan ?plan } }
+                   GROUP BY ?plan ?title ?docNumber ?level ?jurisdiction ?jurisdictionLabel ?issued ?sourceFile"""
+            )
+            for row in rows:
+                row["loaded"] = row["sourceFile"] is not None
+            rows.sort(key=lambda r: (LEVEL_RANK.get(r["level"] or "", 9), r["title"]))
+            return rows
+
+        return self.cached("plans", compute)
+
+    def agencies(self) -> list[dict]:
+        """Every agency: name, jurisdiction, aliases, how many tasks it leads and is accountable for."""
+
+        def compute():
+            rows = self.rows(
+                """SELECT ?agency ?label ?jurisdiction ?jurisdictionLabel ?group
+                          (COUNT(DISTINCT ?led) AS ?leads) (COUNT(DISTINCT ?any) AS ?tasks)
+                          (GROUP_CONCAT(DISTINCT ?alias; separator="、") AS ?aliases)
+                   WHERE { ?agency a lt:Agency ; rdfs:label ?label .
+                     OPTIONAL { ?agency lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel }
+                     OPTIONAL { ?agency skos:altLabel ?alias }
+                     OPTIONAL { ?agency lt:leads ?led } OPTIONAL { ?agency lt:accountableFor ?any }
+                     BIND(EXISTS { ?agency a lt:AgencyGroup } AS ?group) }
+                   GROUP BY ?agency ?label ?jurisdiction ?jurisdictionLabel ?group"""
+            )
+            rows.sort(key=lambda r: (r["jurisdictionLabel"] or "", -r["tasks"], r["label"]))
+            return rows
+
+        return self.cached("agencies", compute)
+
+    # -- search --
+
+    def search(self, q: str, limit: int = SEARCH_LIMIT) -> dict:
+        """Agencies (label or any alias), plans (title or 文号) and tasks (text) containing `q`."""
+        q = (q or "").strip()
+        if not q:
+            return {"q": q, "agencies": [], "plans": [], "tasks": []}
+
+        def compute():
+            agencies = self.rows(
+                f"""SELECT ?agency ?label ?jurisdictionLabel
+                          (GROUP_CONCAT(DISTINCT ?matched; separator="、") AS ?matchedNames)
+                   WHERE {{ ?agency a lt:Agency ; rdfs:label ?label .
+                     {{ ?agency rdfs:label ?name }} UNION {{ ?agency skos:altLabel ?name }}
+                     FILTER(CONTAINS(LCASE(STR(?name)), LCASE(?q)))
+                     BIND(STR(?name) AS ?matched)
+                     OPTIONAL {{ ?agency lt:jurisdiction/rdfs:label ?jurisdictionLabel }} }}
+                   GROUP BY ?agency ?label ?jurisdictionLabel ORDER BY STRLEN(STR(?label)) ?label LIMIT {limit}""",
+                q=q,
+            )
+            plans = self.rows(
+                f"""SELECT DISTINCT ?plan ?title ?docNumber ?level
+                   WHERE {{ ?plan a lt:Plan ; rdfs:label ?title .
+                     OPTIONAL {{ ?plan lt:docNumber ?docNumber }} OPTIONAL {{ ?plan lt:level ?level }}
+                     OPTIONAL {{ ?plan dcterms:title ?fullTitle }}
+                     FILTER(CONTAINS(LCASE(STR(?title)), LCASE(?q)) || CONTAINS(LCASE(COALESCE(STR(?fullTitle), "")), LCASE(?q))
+                            || CONTAINS(LCASE(COALESCE(STR(?docNumber), "")), LCASE(?q))) }}
+                   ORDER BY ?title LIMIT {limit}""",
+                q=q,
+            )
+            tasks = self.rows(
+                f"""SELECT ?task ?section ?heading ?text ?plan ?planTitle
+                   WHERE {{ ?task a lt:Task ; lt:text ?text ; lt:section ?section ; lt:inPlan ?plan .
+                     FILTER(CONTAINS(LCASE(STR(?text)), LCASE(?q)))
+                     ?plan rdfs:label ?planTitle . OPTIONAL {{ ?task lt:heading ?heading }}
+                     OPTIONAL {{ ?task lt:sourceStart ?start }} }}
+                   ORDER BY ?planTitle ?start LIMIT {limit}""",
+                q=q,
+            )
+            for task in tasks:
+                task["excerpt"] = _excerpt(task.pop("text"), q)
+            for agency in agencies:
+                agency["matchedNames"] = agency["matchedNames"].split("、") if agency["matchedNames"] else []
+            return {"q": q, "agencies": agencies, "plans": plans, "tasks": tasks, "limit": limit}
+
+        return self.cached(("search", q, limit), compute)
+
+    # -- due dates --
+
+    def due(self, before: str, plan: str | None = None) -> list[dict]:
+        """Tasks with a deadline before the date `before` (YYYY-MM-DD), earliest first, with their leads;
+        only those of `plan` (an IRI) when given."""
+        date.fromisoformat(before)  # ValueError on a bad date
+
+        def compute():
+            rows = self.rows(
+                """SELECT ?task ?due ?phrase ?section ?heading ?plan ?planTitle ?text ?lead ?leadLabel
+                   WHERE { ?task lt:hasDeadline ?d ; lt:section ?section ; lt:inPlan ?plan ; lt:text ?text .
+                     ?d lt:dueDate ?due . FILTER(?due < ?before)
+                     OPTIONAL { ?d lt:phrase ?phrase }
+                     ?plan rdfs:label ?planTitle .
+                     FILTER(!BOUND(?onlyPlan) || ?plan = ?onlyPlan)
+                     OPTIONAL { ?task lt:heading ?heading }
+                     OPTIONAL { ?lead lt:leads ?task ; rdfs:label ?leadLabel } }
+                   ORDER BY ?due ?planTitle ?section""",
+                before=ox.Literal(before, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+                **({"onlyPlan": plan} if plan else {}),
+            )
+            out: dict[tuple, dict] = {}
+            for row in rows:
+                key = (row["task"], row["due"])
+                item = out.get(key)
+                if item is None:
+                    item = out[key] = {
+                        k: row[k]
+                        for k in ("task", "due", "phrase", "section", "heading", "plan", "planTitle")
+                    }
+                    item["excerpt"] = _excerpt(row["text"], "", 50)
+                    item["leads"] = []
+                if row["lead"] and all(x["agency"] != row["lead"] for x in item["leads"]):
+                    item["leads"].append({"agency": row["lead"], "label": row["leadLabel"]})
+            return list(out.values())
+
+        return self.cached(("due", before, plan), compute)
+
+    # -- a plan --
+
+    def plan(self, iri: str) -> dict | None:
+        return self.cached(("plan", iri), lambda: self._plan(iri))
+
+    def _plan(self, iri: str) -> dict | None:
+        meta = self.rows(
+            """SELECT ?title ?fullTitle ?docNumber ?level ?jurisdiction ?jurisdictionLabel ?issued ?sourceFile
+               WHERE { ?p a lt:Plan ; rdfs:label ?title .
+                 OPTIONAL { ?p dcterms:title ?fullTitle } OPTIONAL { ?p lt:docNumber ?docNumber }
+                 OPTIONAL { ?p lt:level ?level } OPTIONAL { ?p dcterms:issued ?issued }
+                 OPTIONAL { ?p lt:sourceFile ?sourceFile }
+                 OPTIONAL { ?p lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel } }
+               LIMIT 1""",
+            p=iri,
+        )
+        if not meta:
+            return None
+        plan = {"plan": iri, **meta[0]}
+        plan["upper"] = self._upper_plans(iri)
+        plan["lower"] = self.rows(
+            """SELECT DISTINCT ?plan ?title ?docNumber ?level (EXISTS { ?plan lt:derivesFrom ?p } AS ?direct)
+               WHERE { ?plan lt:derivesFrom+ ?p ; rdfs:label ?title .
+                 OPTIONAL { ?plan lt:docNumber ?docNumber } OPTIONAL { ?plan lt:level ?level } }
+               ORDER BY ?title""",
+            p=iri,
+        )
+        tasks = self.rows(
+            """SELECT ?task ?section ?heading ?text ?start ?end WHERE {
+                 ?task lt:inPlan ?p ; lt:text ?text .
+                 OPTIONAL { ?task lt:section ?section } OPTIONAL { ?task lt:heading ?heading }
+                 OPTIONAL { ?task lt:sourceStart ?start } OPTIONAL { ?task lt:sourceEnd ?end } }
+               ORDER BY ?start""",
+            p=iri,
+        )
+        roles = self.rows(
+            """SELECT ?task ?agency ?label ?role WHERE { ?task lt:inPlan ?p .
+                 ?agency ?role ?task ; rdfs:label ?label .
+                 FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor)) }""",
+            p=iri,
+        )
+        deadlines = self.rows(
+            """SELECT ?task ?due ?phrase WHERE { ?task lt:inPlan ?p ; lt:hasDeadline ?d .
+                 ?d lt:dueDate ?due . OPTIONAL { ?d lt:phrase ?phrase } } ORDER BY ?due""",
+            p=iri,
+        )
+        by_task: dict[str, dict] = {}
+        for task in tasks:
+            task["excerpt"] = _excerpt(task["text"], "", 60)
+            task["heading"] = task["heading"] or ""
+            task.update({"leads": [], "others": defaultdict(list), "deadlines": []})
+            by_task[task["task"]] = task
+        for row in roles:
+            task = by_task.get(row["task"])
+            role = _ROLE_BY_IRI[row["role"]]
+            entry = {"agency": row["agency"], "label": row["label"]}
+            if task is None:
+                continue
+            if role == "leads":
+                if entry not in task["leads"]:
+                    task["leads"].append(entry)
+            elif entry not in task["others"][role]:
+                task["others"][role].append(entry)
+        for row in deadlines:
+            if row["task"] in by_task:
+                by_task[row["task"]]["deadlines"].append({"due": row["due"], "phrase": row["phrase"]})
+        for task in tasks:
+            task["others"] = dict(task["others"])
+            del task["text"]
+        plan["tasks"] = tasks
+        plan["outline"] = _outline(tasks)
+        plan["targets"] = self.rows(
+            """SELECT ?owner ?target ?indicator ?comparator ?value ?unit ?year ?baselineYear ?phrase ?section
+               WHERE { { ?p lt:hasTarget ?target . BIND(?p AS ?owner) }
+                       UNION { ?owner lt:inPlan ?p ; lt:hasTarget ?target . OPTIONAL { ?owner lt:section ?section } }
+                 ?target lt:indicator ?indicator ; lt:comparator ?comparator ; lt:value ?value .
+                 OPTIONAL { ?target lt:unit ?unit } OPTIONAL { ?target lt:year ?year }
+                 OPTIONAL { ?target lt:baselineYear ?baselineYear } OPTIONAL { ?target lt:phrase ?phrase }
+                 OPTIONAL { ?target lt:sourceStart ?start } }
+               ORDER BY ?start""",
+            p=iri,
+        )
+        plan["gaps"] = {
+            "no_lead": [t for t in tasks if not t["leads"]],
+            "no_deadline": [t for t in tasks if not t["deadlines"]],
+            "skipped": self.rows(
+                """SELECT ?paragraph ?text ?reason ?start ?end WHERE { ?p lt:skipped ?paragraph .
+                     ?paragraph lt:text ?text . OPTIONAL { ?paragraph lt:reason ?reason }
+                     OPTIONAL { ?paragraph lt:sourceStart ?start } OPTIONAL { ?paragraph lt:sourceEnd ?end } }
+                   ORDER BY ?start""",
+                p=iri,
+            ),
+        }
+        return plan
+
+    def _upper_plans(self, iri: str) -> list[dict]:
+        """The plans `iri` derives from, directly or not, nearest first (depth = longest path)."""
+        edges = self.rows(
+            "SELECT ?a ?b WHERE { ?p lt:derivesFrom* ?a . ?a lt:derivesFrom ?b }",
+            p=iri,
+        )
+        children = defaultdict(set)
+        for e in edges:
+            children[e["a"]].add(e["b"])
+        depth: dict[str, int] = {}
+
+        def walk(node: str, d: int, seen: frozenset) -> None:
+            for up in children.get(node, ()):
+                if up in seen:
+                    continue
+                if depth.get(up, 0) < d + 1:
+                    depth[up] = d + 1
+                walk(up, d + 1, seen | {up})
+
+        walk(iri, 0, frozenset({iri}))
+        if not depth:
+            return []
+        info = {
+            r["plan"]: r
+            for r in self.rows(
+                """SELECT ?plan ?title ?docNumber ?level WHERE { ?p lt:derivesFrom+ ?plan .
+                     ?plan rdfs:label ?title . OPTIONAL { ?plan lt:docNumber ?docNumber }
+                     OPTIONAL { ?plan lt:level ?level } }""",
+                p=iri,
+            )
+        }
+        out = []
+        for up, d in depth.items():
+            row = dict(info.get(up) or {"plan": up, "title": up, "docNumber": None, "level": None})
+            row["depth"] = d
+            row["direct"] = up in children.get(iri, ())
+            row["derivesFrom"] = sorted(children.get(up, ()))
+            out.append(row)
+        out.sort(key=lambda r: (r["depth"], LEVEL_RANK.get(r["level"] or "", 9), r["title"]))
+        return out
+
+    # -- a task --
+
+    def task(self, iri: str) -> dict | None:
+        return self.cached(("task", iri), lambda: self._task(iri))
+
+    def _task(self, iri: str) -> dict | None:
+        meta = self.rows(
+            """SELECT ?text ?section ?heading ?start ?end ?plan ?planTitle ?planDocNumber ?namesNoAgency
+               WHERE { ?t a lt:Task ; lt:text ?text ; lt:inPlan ?plan .
+                 OPTIONAL { ?t lt:section ?section } OPTIONAL { ?t lt:heading ?heading }
+                 OPTIONAL { ?t lt:sourceStart ?start } OPTIONAL { ?t lt:sourceEnd ?end }
+                 OPTIONAL { ?t lt:namesNoAgency ?namesNoAgency }
+                 OPTIONAL { ?plan rdfs:label ?planTitle } OPTIONAL { ?plan lt:docNumber ?planDocNumber } }
+               LIMIT 1""",
+            t=iri,
+        )
+        if not meta:
+            return None
+        task = {"task": iri, **meta[0]}
+        task["attributions"] = self.rows(
+            """SELECT ?attribution ?agency ?label ?role ?surfaceForm ?start ?end ?jurisdictionLabel
+               WHERE { ?t lt:attribution ?attribution . ?attribution lt:agency ?agency ; lt:role ?role .
+                 ?agency rdfs:label ?label .
+                 OPTIONAL { ?attribution lt:surfaceForm ?surfaceForm }
+                 OPTIONAL { ?attribution lt:sourceStart ?start } OPTIONAL { ?attribution lt:sourceEnd ?end }
+                 OPTIONAL { ?agency lt:jurisdiction/rdfs:label ?jurisdictionLabel } }
+               ORDER BY ?start""",
+            t=iri,
+        )
+        for a in task["attributions"]:
+            a["role"] = _ROLE_BY_IRI.get(a["role"], a["role"])
+        by_role: dict[str, list] = {r: [] for r in ROLES}
+        for a in task["attributions"]:
+            if all(x["agency"] != a["agency"] for x in by_role.setdefault(a["role"], [])):
+                by_role[a["role"]].append({"agency": a["agency"], "label": a["label"]})
+        task["roles"] = {r: v for r, v in by_role.items() if v}
+        task["deadlines"] = self.rows(
+            """SELECT ?deadline ?due ?phrase ?precision ?start ?end WHERE { ?t lt:hasDeadline ?deadline .
+                 ?deadline lt:dueDate ?due . OPTIONAL { ?deadline lt:phrase ?phrase }
+                 OPTIONAL { ?deadline lt:precision ?precision }
+                 OPTIONAL { ?deadline lt:sourceStart ?start } OPTIONAL { ?deadline lt:sourceEnd ?end } }
+               ORDER BY ?start""",
+            t=iri,
+        )
+        task["targets"] = self.rows(
+            """SELECT ?target ?indicator ?comparator ?value ?unit ?year ?baselineYear ?phrase ?start ?end
+               WHERE { ?t lt:hasTarget ?target . ?target lt:indicator ?indicator ; lt:comparator ?comparator ;
+                 lt:value ?value . OPTIONAL { ?target lt:unit ?unit } OPTIONAL { ?target lt:year ?year }
+                 OPTIONAL { ?target lt:baselineYear ?baselineYear } OPTIONAL { ?target lt:phrase ?phrase }
+                 OPTIONAL { ?target lt:sourceStart ?start } OPTIONAL { ?target lt:sourceEnd ?end } }
+               ORDER BY ?start""",
+            t=iri,
+        )
+        task["upper"] = self.rows(
+            """SELECT DISTINCT ?upper ?title ?docNumber ?level ?via WHERE {
+                 { ?t lt:derivesFrom ?upper . BIND("task" AS ?via) }
+                 UNION { ?plan lt:derivesFrom ?upper . BIND("plan" AS ?via) }
+                 OPTIONAL { ?upper rdfs:label ?title } OPTIONAL { ?upper lt:docNumber ?docNumber }
+                 OPTIONAL { ?upper lt:level ?level } }""",
+            t=iri,
+            plan=task["plan"],
+        )
+        task["upper"].sort(
+            key=lambda r: (r["via"] != "task", LEVEL_RANK.get(r["level"] or "", 9), r["title"] or "")
+        )
+        return task
+
+    # -- an agency --
+
+    def agency(self, iri: str) -> dict | None:
+        return self.cached(("agency", iri), lambda: self._agency(iri))
+
+    def _agency(self, iri: str) -> dict | None:
+        meta = self.rows(
+            """SELECT ?label ?jurisdiction ?jurisdictionLabel (EXISTS { ?a a lt:AgencyGroup } AS ?group)
+               WHERE { ?a a lt:Agency ; rdfs:label ?label .
+                 OPTIONAL { ?a lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel } }
+               LIMIT 1""",
+            a=iri,
+        )
+        if not meta:
+            return None
+        agency = {"agency": iri, **meta[0]}
+        agency["aliases"] = sorted(
+            {r["alias"] for r in self.rows("SELECT ?alias WHERE { ?a skos:altLabel ?alias }", a=iri)}
+        )
+        agency["within"] = self.jurisdiction_chain(agency["jurisdiction"]) if agency["jurisdiction"] else []
+        rows = self.rows(
+            """SELECT ?task ?role ?section ?heading ?text ?start ?plan ?planTitle ?due ?phrase
+               WHERE { ?a ?role ?task . FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor))
+                 ?task lt:inPlan ?plan ; lt:text ?text . ?plan rdfs:label ?planTitle .
+                 OPTIONAL { ?task lt:section ?section } OPTIONAL { ?task lt:heading ?heading }
+                 OPTIONAL { ?task lt:sourceStart ?start }
+                 OPTIONAL { ?task lt:hasDeadline ?d . ?d lt:dueDate ?due . OPTIONAL { ?d lt:phrase ?phrase } } }
+               ORDER BY ?planTitle ?start""",
+            a=iri,
+        )
+        tasks: dict[tuple, dict] = {}
+        for row in rows:
+            role = _ROLE_BY_IRI[row["role"]]
+            key = (role, row["task"])
+            item = tasks.get(key)
+            if item is None:
+                item = tasks[key] = {
+                    "task": row["task"],
+                    "role": role,
+                    "section": row["section"],
+                    "heading": row["heading"] or "",
+                    "excerpt": _excerpt(row["text"], "", 50),
+                    "plan": row["plan"],
+                    "planTitle": row["planTitle"],
+                    "deadlines": [],
+                }
+            if row["due"] and all(d["due"] != row["due"] for d in item["deadlines"]):
+                item["deadlines"].append({"due": row["due"], "phrase": row["phrase"]})
+        for item in tasks.values():
+            item["deadlines"].sort(key=lambda d: d["due"])
+            item["firstDue"] = item["deadlines"][0]["due"] if item["deadlines"] else None
+        agency["tasks"] = list(tasks.values())
+        agency["partners"] = self.rows(
+            """SELECT ?agency ?label (COUNT(DISTINCT ?t) AS ?shared) WHERE {
+                 ?a lt:accountableFor ?t . ?agency lt:accountableFor ?t ; rdfs:label ?label .
+                 FILTER(?agency != ?a) }
+               GROUP BY ?agency ?label ORDER BY DESC(?shared) ?label LIMIT 15""",
+            a=iri,
+        )
+        agency["successors"] = self.rows(
+            "SELECT ?agency ?label WHERE { ?a lt:succeededBy ?agency . OPTIONAL { ?agency rdfs:label ?label } }",
+            a=iri,
+        )
+        agency["predecessors"] = self.rows(
+            "SELECT ?agency ?label WHERE { ?agency lt:succeededBy ?a . OPTIONAL { ?agency rdfs:label ?label } }",
+            a=iri,
+        )
+        return agency
+
+    def agency_tasks(self, iri: str, plan: str | None = None, due_before: str | None = None) -> list[dict]:
+        """The agency's tasks, filtered by plan (IRI) and by a first due date before `due_before`."""
+        agency = self.agency(iri)
+        if agency is None:
+            return []
+        tasks = agency["tasks"]
+        if plan:
+            tasks = [t for t in tasks if t["plan"] == plan]
+        if due_before:
+            date.fromisoformat(due_before)
+            tasks = [t for t in tasks if any(d["due"] < due_before for d in t["deadlines"])]
+        return tasks
+
+    # -- a jurisdiction --
+
+    def jurisdiction_chain(self, iri: str) -> list[dict]:
+        """The jurisdiction and the areas it lies within, innermost first."""
+        rows = self.rows(
+            """SELECT ?j ?label ?level ?parent WHERE { ?start lt:within* ?j . ?j rdfs:label ?label .
+                 OPTIONAL { ?j lt:level ?level } OPTIONAL { ?j lt:within ?parent } }""",
+            start=iri,
+        )
+        by_iri = {r["j"]: r for r in rows}
+        chain, node, seen = [], iri, set()
+        while node in by_iri and node not in seen:
+            seen.add(node)
+            row = by_iri[node]
+            chain.append({"jurisdiction": node, "label": row["label"], "level": row["level"]})
+            node = row["parent"]
+        return chain
+
+    def jurisdiction(self, iri: str) -> dict | None:
+        def compute():
+            chain = self.jurisdiction_chain(iri)
+            if not chain:
+                return None
+            return {
+                "jurisdiction": iri,
+                "label": chain[0]["label"],
+                "level": chain[0]["level"],
+                "within": chain[1:],
+                "contains": self.rows(
+                    "SELECT ?jurisdiction ?label WHERE { ?jurisdiction lt:within ?j ; rdfs:label ?label } ORDER BY ?label",
+                    j=iri,
+                ),
+                "plans": self.rows(
+                    """SELECT ?plan ?title ?docNumber WHERE { ?plan a lt:Plan ; lt:jurisdiction ?j ; rdfs:label ?title .
+                         OPTIONAL { ?plan lt:docNumber ?docNumber } } ORDER BY ?title""",
+                    j=iri,
+                ),
+                "agencies": self.rows(
+                    """SELECT ?agency ?label WHERE { ?agency a lt:Agency ; lt:jurisdiction ?j ; rdfs:label ?label }
+                       ORDER BY ?label""",
+                    j=iri,
+                ),
+            }
+
+        return self.cached(("jurisdiction", iri), compute)
+
+    # -- any resource --
+
+    def resource(self, iri: str) -> dict | None:
+        """A generic view of any node: its label and properties (for attributions, deadlines, targets…)."""
+        props = self.rows("SELECT ?property ?value WHERE { ?s ?property ?value }", s=iri)
+        if not props:
+            return None
+        incoming = self.rows("SELECT ?subject ?property WHERE { ?subject ?property ?s } LIMIT 100", s=iri)
+        return {"resource": iri, "label": self.label(iri), "properties": props, "incoming": incoming}
+
+    def describe(self, iri: str) -> list[ox.Triple]:
+        """The resource's triples, with those of the nodes it owns (IRIs under its own: attributions,
+        deadlines, targets, skipped paragraphs) — a concise bounded description."""
+        store = self.store
+        subject = _node(iri)
+        triples, seen, todo = [], {iri}, [subject]
+        while todo:
+            node = todo.pop()
+            for q in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+                triples.append(ox.Triple(q.subject, q.predicate, q.object))
+                obj = q.object
+                if (
+                    isinstance(obj, ox.NamedNode)
+                    and obj.value.startswith(iri + "/")
+                    and obj.value not in seen
+                ):
+                    seen.add(obj.value)
+                    todo.append(obj)
+        return triples
+
+
+def _term(value):
+    if isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return value
+    text = str(value)
+    if text.startswith(("http://", "https://")):
+        return ox.NamedNode(text)
+    return ox.Literal(text)
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def _bind(sparql: str, bindings: dict) -> str:
+    if not bindings:
+        return sparql
+    where = _WHERE.search(sparql)
+    if where is None:
+        raise ValueError("cannot bind variables: the query has no WHERE { … }")
+    rows = " ".join(f"VALUES ?{name} {{ {_term(value)} }}" for name, value in bindings.items())
+    return f"{sparql[: where.end()]} {rows}\n{sparql[where.end() :]}"
+
+
+def _outline(tasks: list[dict]) -> list[dict]:
+    """The tasks as a tree of sections ("二.(一).4" → 二 › (一) › 4), in document order; a task whose
+    section contains others' (二.(三) and 二.(三).1) holds them as children."""
+    root: dict = {"children": []}
+    index: dict[str, dict] = {}
+    for task in tasks:
+        parts = _section_key(task["section"]).split(".")
+        node = root
+        for depth, part in enumerate(parts[:-1]):
+            key = ".".join(parts[: depth + 1])
+            child = index.get(key)
+            if child is None:
+                child = index[key] = {"section": key, "label": part, "item": None, "children": []}
+                node["children"].append(child)
+            node = child
+        key = ".".join(parts)
+        leaf = {"section": key, "label": parts[-1], "item": task, "children": []}
+        if key in index and index[key]["item"] is None:
+            index[key]["item"] = task
+        else:
+            index.setdefault(key, leaf)
+            node["children"].append(leaf)
+    return root["children"]

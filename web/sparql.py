@@ -1,5 +1,391 @@
-"""Placeholder: the sparql blueprint (being written)."""
+"""The SPARQL 1.1 Protocol endpoint (/sparql), its editor page, and the whole-graph downloads.
 
-from flask import Blueprint
+Every query is parsed and inspected here before it runs: updates, SERVICE and FROM / FROM NAMED are
+refused (the engines would write, or fetch arbitrary URLs); the rest runs in a killable worker process
+(web.query_worker) under the app's QUERY_TIMEOUT and ROW_LIMIT, answered in the negotiated format.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from kg.namespaces import ONTOLOGY_FILE, PREFIXES
+from kg.store import bind_parameters, canned_queries, store_exists
+from web.query_worker import (
+    GRAPH_TYPES,
+    JSON_LD,
+    N_TRIPLES,
+    RESULT_TYPES,
+    RESULTS_CSV,
+    RESULTS_JSON,
+    RESULTS_TSV,
+    RESULTS_XML,
+    TURTLE,
+    QueryBusy,
+    QueryFailed,
+    QueryPool,
+    QueryTimeout,
+)
 
 bp = Blueprint("sparql", __name__)
+
+PREFIX_IRIS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+ID_BASE = str(PREFIXES["id"])
+VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
+
+# `format=` / `output=` short names (links cannot set an Accept header: downloads, shared URLs)
+FORMAT_NAMES = {
+    "json": RESULTS_JSON,
+    "xml": RESULTS_XML,
+    "csv": RESULTS_CSV,
+    "tsv": RESULTS_TSV,
+    "ttl": TURTLE,
+    "turtle": TURTLE,
+    "nt": N_TRIPLES,
+    "ntriples": N_TRIPLES,
+    "jsonld": JSON_LD,
+}
+# what else clients send for the same formats
+ALIASES = {"application/json": RESULTS_JSON, "application/xml": RESULTS_XML, "text/xml": RESULTS_XML}
+ALIASES_GRAPH = {"application/x-turtle": TURTLE, "text/plain": N_TRIPLES, "application/json": JSON_LD}
+EXTENSIONS = {RESULTS_JSON: "json", RESULTS_XML: "xml", RESULTS_CSV: "csv", RESULTS_TSV: "tsv"}
+EXTENSIONS |= {TURTLE: "ttl", N_TRIPLES: "nt", JSON_LD: "jsonld"}
+DOWNLOAD_FORMATS = {"ttl": TURTLE, "nt": N_TRIPLES, "jsonld": JSON_LD}
+OX_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, N_TRIPLES: ox.RdfFormat.N_TRIPLES, JSON_LD: ox.RdfFormat.JSON_LD}
+
+
+class QueryRefused(Exception):
+    """A query this endpoint will not run (an update, SERVICE, FROM …): answered 403."""
+
+
+class QuerySyntaxError(Exception):
+    """A query that does not parse: answered 400 with the parser's message."""
+
+
+# --- inspecting a query before it runs ----------------------------------------------------------------
+
+QUERY_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+def _walk(node):
+    """Every CompValue in a parse tree (rdflib's parser output), depth first."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, CompValue):
+            yield item
+            stack.extend(dict.values(item))
+        elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
+            stack.extend(item)
+
+
+# pyparsing (rdflib's SPARQL parser) is not thread-safe: it learns each parse action's arity on first use by
+# trial calls, and concurrent first parses can fix a wrong arity for good (every later parse then fails with
+# "TypeError: <lambda>() missing 1 required positional argument"). Every parse in this process takes this lock.
+PARSER_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=512)
+def inspect_query(sparql: str) -> str:
+    """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of `sparql`, once parsed and found safe to run.
+
+    Raises QueryRefused for an update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE …), a SERVICE pattern
+    anywhere (sub-queries, EXISTS, OPTIONAL included) and FROM / FROM NAMED; QuerySyntaxError when it does
+    not parse. The parser sees comments and strings for what they are, so neither hides nor fakes a keyword.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        with PARSER_LOCK:
+            tree = parseQuery(sparql)
+    except ParseException as error:
+        try:
+            with PARSER_LOCK:
+                update = parseUpdate(sparql)
+        except ParseException:
+            raise QuerySyntaxError(str(error)) from None
+        if update.get("request"):  # an empty update parses too: that was no update at all
+            raise QueryRefused("SPARQL Update is not accepted: this endpoint is read-only") from None
+        raise QuerySyntaxError(str(error)) from None
+    except Exception as error:  # rdflib raises others for some malformed input (bad IRIs, escapes)
+        raise QuerySyntaxError(f"{type(error).__name__}: {error}") from None
+    query = tree[1]
+    for node in _walk(tree):
+        if node.name == "ServiceGraphPattern":
+            raise QueryRefused("SERVICE (federated query) is not accepted: this endpoint fetches nothing")
+        if "datasetClause" in node and dict.get(node, "datasetClause"):
+            raise QueryRefused(
+                "FROM and FROM NAMED are not accepted: the endpoint queries its own graph and loads nothing"
+            )
+    return QUERY_FORMS.get(query.name, "SELECT")
+
+
+# --- the pool of query workers (one per app, started on the first query) ------------------------------
+
+_pool_lock = threading.Lock()
+
+
+def query_pool() -> QueryPool:
+    app = current_app._get_current_object()
+    pool = app.extensions.get("sparql_pool")
+    if pool is None:
+        with _pool_lock:
+            pool = app.extensions.get("sparql_pool")
+            if pool is None:
+                size = app.config.get("QUERY_WORKERS") or min(4, max(2, os.cpu_count() or 2))
+                pool = app.extensions["sparql_pool"] = QueryPool(app.config["STORE"], size, PREFIX_IRIS)
+    return pool
+
+
+# --- content negotiation ------------------------------------------------------------------------------
+
+
+def _negotiate(form: str) -> str | None:
+    """The media type to answer a query of `form` in; None when the client accepts none we write."""
+    offered = RESULT_TYPES if form in ("SELECT", "ASK") else GRAPH_TYPES
+    aliases = ALIASES if form in ("SELECT", "ASK") else ALIASES_GRAPH
+    asked = request.values.get("format") or request.values.get("output")
+    if asked:
+        asked = FORMAT_NAMES.get(asked.lower(), asked.lower())
+        asked = aliases.get(asked, asked)
+        return asked if asked in offered else None
+    accept = request.accept_mimetypes
+    if not accept:  # no Accept header: the protocol's defaults
+        return offered[0]
+    best = accept.best_match([*offered, *aliases])
+    return aliases.get(best, best) if best else None
+
+
+def _wants_html() -> bool:
+    """A browser navigating here (text/html preferred over every RDF and results format)."""
+    if request.values.get("format") or request.values.get("output"):
+        return False
+    best = request.accept_mimetypes.best_match([*RESULT_TYPES, *GRAPH_TYPES, "text/html"])
+    return best == "text/html"
+
+
+def _error(status: int, message: str) -> Response:
+    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _query_text() -> tuple[str | None, Response | None]:
+    """The query of a GET, form POST or application/sparql-query POST; or an error response."""
+    if request.method == "GET":
+        if "update" in request.args:
+            return None, _error(403, "SPARQL Update is not accepted: this endpoint is read-only")
+        return request.args.get("query"), None
+    mimetype = request.mimetype
+    if mimetype == "application/sparql-query":
+        return request.get_data(as_text=True), None
+    if mimetype == "application/sparql-update" or "update" in request.form:
+        return None, _error(403, "SPARQL Update is not accepted: this endpoint is read-only")
+    if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.get("query"), None
+    return None, _error(
+        415,
+        f"unsupported request type {mimetype or '(none)'}: send a query as "
+        "application/x-www-form-urlencoded or application/sparql-query",
+    )
+
+
+# --- routes -------------------------------------------------------------------------------------------
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    sparql, problem = _query_text()
+    if problem is not None:
+        return problem
+    if (
+        request.args.get("default-graph-uri")
+        or request.args.get("named-graph-uri")
+        or (
+            request.method == "POST"
+            and (request.form.get("default-graph-uri") or request.form.get("named-graph-uri"))
+        )
+    ):
+        return _error(
+            403, "default-graph-uri and named-graph-uri are not accepted: the endpoint has one graph"
+        )
+    if sparql is None or (not sparql.strip() and request.method == "GET"):
+        if _wants_html():
+            return editor_page("")
+        return service_description()
+    if _wants_html() and request.method == "GET":
+        return editor_page(sparql)  # a shared link: the editor, with the query loaded
+    try:
+        form = inspect_query(sparql)
+    except QuerySyntaxError as error:
+        return _error(400, f"malformed query: {error}")
+    except QueryRefused as error:
+        return _error(403, f"query refused: {error}")
+    media_type = _negotiate(form)
+    if media_type is None:
+        offered = RESULT_TYPES if form in ("SELECT", "ASK") else GRAPH_TYPES
+        return _error(
+            406, f"cannot answer a {form} query in the format asked for; available: {', '.join(offered)}"
+        )
+    timeout = float(current_app.config["QUERY_TIMEOUT"])
+    try:
+        answer = query_pool().run(sparql, media_type, timeout, int(current_app.config["ROW_LIMIT"]))
+    except QueryTimeout as error:
+        return _error(503, f"query stopped: {error}")
+    except QueryBusy as error:
+        return _error(503, f"server busy: {error}; try again")
+    except QueryFailed as error:
+        status = 400 if error.kind == "syntax" else 500
+        return _error(status, ("malformed query: " if status == 400 else "query failed: ") + str(error))
+    charset = "" if media_type == JSON_LD else "; charset=utf-8"
+    response = Response(answer.body, status=200, content_type=media_type + charset)
+    response.headers["X-Result-Rows"] = str(answer.rows)
+    if answer.truncated:
+        response.headers["X-Result-Truncated"] = f"row limit {current_app.config['ROW_LIMIT']} reached"
+    if request.values.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="results.{EXTENSIONS[media_type]}"'
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+EDITOR_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-src 'none'; object-src 'none'; base-uri 'self'"
+)
+
+
+def editor_page(sparql: str) -> Response:
+    """The editor (YASGUI's YASQE and YASR served from static/vendor), canned queries beside it."""
+    canned = []
+    for saved in canned_queries():
+        try:
+            text = bind_parameters(saved.sparql, saved.values({}))
+        except ValueError:
+            text = saved.sparql
+        canned.append(
+            {
+                "name": saved.name,
+                "title": saved.title,
+                "description": saved.description,
+                "params": [
+                    {"name": p.name, "description": p.description, "default": p.default} for p in saved.params
+                ],
+                "query": text,
+            }
+        )
+    config = {
+        "endpoint": url_for("sparql.endpoint"),
+        "idBase": ID_BASE,
+        "prefixes": PREFIX_IRIS,
+        "query": sparql,
+        "run": bool(sparql.strip()),
+        "timeout": current_app.config["QUERY_TIMEOUT"],
+        "rowLimit": current_app.config["ROW_LIMIT"],
+    }
+    vendor = (VENDOR_DIR / "yasgui.min.js").is_file() and (VENDOR_DIR / "yasgui.min.css").is_file()
+    html = render_template("sparql.html", canned=canned, config=config, vendor=vendor, sparql=sparql)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = EDITOR_CSP
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _rdf_response(triples, media_type: str, filename: str | None = None) -> Response:
+    prefixes = PREFIX_IRIS if media_type == TURTLE else None
+    body = ox.serialize(triples, format=OX_FORMATS[media_type], prefixes=prefixes)
+    charset = "" if media_type == JSON_LD else "; charset=utf-8"
+    response = Response(body, content_type=media_type + charset)
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def service_description() -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, in Turtle, N-Triples or JSON-LD."""
+    media_type = _negotiate("CONSTRUCT") or TURTLE
+    here = request.base_url
+    formats = " ".join(
+        f"<http://www.w3.org/ns/formats/{name}>"
+        for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV")
+        + ("Turtle", "N-Triples", "JSON-LD")
+    )
+    turtle = f"""
+        @prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+        @prefix dcterms: <http://purl.org/dc/terms/> .
+        <{here}> a sd:Service ;
+            sd:endpoint <{here}> ;
+            sd:supportedLanguage sd:SPARQL11Query ;
+            sd:resultFormat {formats.replace(" ", ", ")} ;
+            dcterms:description "Read-only: no SPARQL Update, SERVICE, FROM or FROM NAMED. Every query runs under a time limit of {current_app.config["QUERY_TIMEOUT"]:g} s and a limit of {current_app.config["ROW_LIMIT"]} rows."@en ;
+            sd:defaultDataset [ a sd:Dataset ;
+                sd:defaultGraph [ a sd:Graph ; dcterms:source <{url_for("sparql.download_graph", ext="ttl", _external=True)}> ] ] .
+    """
+    triples = [q.triple for q in ox.parse(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)]
+    response = _rdf_response(triples, media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+# --- whole downloads ----------------------------------------------------------------------------------
+
+_download_cache: dict[tuple, bytes] = {}
+_download_lock = threading.Lock()
+
+
+def _graph_bytes(store_dir: Path, media_type: str) -> bytes:
+    """The whole default graph serialised; cached until the store is rebuilt."""
+    stat = os.stat(store_dir / "CURRENT")
+    key = (str(store_dir), stat.st_ino, stat.st_mtime_ns, media_type)
+    with _download_lock:
+        found = _download_cache.get(key)
+        if found is None:
+            store = ox.Store.read_only(str(store_dir))
+            try:
+                triples = [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+            finally:
+                del store
+            prefixes = PREFIX_IRIS if media_type == TURTLE else None
+            found = ox.serialize(triples, format=OX_FORMATS[media_type], prefixes=prefixes)
+            for old in [k for k in _download_cache if k[:3] != key[:3]]:
+                del _download_cache[old]
+            _download_cache[key] = found
+    return found
+
+
+@bp.route("/download/graph.<ext>")
+def download_graph(ext: str):
+    media_type = DOWNLOAD_FORMATS.get(ext) or abort(404)
+    store_dir = Path(current_app.config["STORE"])
+    if not store_exists(store_dir):
+        return _error(503, "no store yet: run `kg build`")
+    charset = "" if media_type == JSON_LD else "; charset=utf-8"
+    response = Response(_graph_bytes(store_dir, media_type), content_type=media_type + charset)
+    response.headers["Content-Disposition"] = f'attachment; filename="lantian-graph.{ext}"'
+    return response
+
+
+@functools.lru_cache(maxsize=8)
+def _ontology_triples(path: Path, mtime_ns: int) -> list:
+    return [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+
+
+@bp.route("/download/ontology.<ext>")
+def download_ontology(ext: str):
+    media_type = DOWNLOAD_FORMATS.get(ext) or abort(404)
+    triples = _ontology_triples(ONTOLOGY_FILE, ONTOLOGY_FILE.stat().st_mtime_ns)
+    return _rdf_response(triples, media_type, f"lantian-ontology.{ext}")

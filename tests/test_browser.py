@@ -1,0 +1,397 @@
+"""End to end in headless Chromium (Debian's /usr/bin/chromium through Playwright) against a real server process.
+
+Every page fails the test on any request to a host other than the server, or on any dialog. Screenshots go to
+tests/artifacts/ (git-ignored; kept as CI artefacts). Without chromium the tests skip, except under CI=true,
+where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+HONGHE = "红河州打赢蓝天保卫战三年行动计划实施方案"
+HOSTILE_PLAN = """<script>alert(1)</script>市打赢蓝天保卫战三年行动方案
+
+　　为打赢蓝天保卫战，根据《国务院关于印发打赢蓝天保卫战三年行动计划的通知》（国发〔2018〕22号）精神，制定本方案。
+
+　　一、主要任务
+
+　　（一）调整产业结构
+
+　　1. 整治<script>alert(1)</script>企业。全面排查“散乱污”企业，2019年底前完成。（牵头单位：市<script>alert(1)</script>局；责任单位：市工信局、各县区人民政府）
+
+　　2. 推进清洁取暖<img src=x onerror=alert(2)>。2020年10月底前完成改造。（牵头单位：市环保局；配合单位：市工信局）
+"""
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(
+            f"CI is set but {CHROMIUM} is missing: .ci/run must install Debian's chromium", pytrace=False
+        )
+    pytest.skip(
+        f"{CHROMIUM} not installed (apt-get install chromium); CI is not set", allow_module_level=True
+    )
+
+
+# --- a real server ---------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/app.css", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class Server:
+    """`kg serve` on a free loopback port over `store` (waitress over create_app while `kg serve` is a stub)."""
+
+    def __init__(self, store: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = os.environ | {"LANTIAN_STORE": str(store)}
+        commands = [
+            [str(BIN / "kg"), "serve", "--port", str(self.port), "--store", str(store)],
+            [
+                str(BIN / "waitress-serve"),
+                f"--listen=127.0.0.1:{self.port}",
+                "--threads=8",
+                "--call",
+                "web:create_app",
+            ],
+        ]
+        for command in commands:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and self.process.poll() is None and not _answers(self.port):
+                time.sleep(0.1)
+            if self.process.poll() is None and _answers(self.port):
+                self.command = command
+                return
+            self.stop()
+        raise RuntimeError(f"no server answered on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(built_store):
+    running = Server(built_store)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile-browser")
+    (folder / "hostile.txt").write_text(HOSTILE_PLAN, encoding="utf-8")
+    store = folder / "store"
+    result = CliRunner().invoke(main, ["build", "--store", str(store), str(folder / "hostile.txt")])
+    assert result.exit_code == 0, result.output
+    running = Server(store)
+    yield running
+    running.stop()
+
+
+# --- the browser -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+class Watch:
+    """What a page did that it must not: requests to other hosts, dialogs, script errors."""
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.outside: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+
+    def check(self) -> None:
+        assert not self.outside, f"requests to other hosts: {self.outside}"
+        assert not self.dialogs, f"dialogs fired: {self.dialogs}"
+
+
+def _open_page(browser, origin: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    watch = Watch(origin)
+    host = urlsplit(origin).netloc
+
+    def route(route):
+        url = route.request.url
+        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != host:
+            watch.outside.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", route)
+    page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+    page.set_default_timeout(15000)
+    return context, page, watch
+
+
+@pytest.fixture
+def tab(browser, server):
+    context, page, watch = _open_page(browser, server.url)
+    yield page, watch
+    context.close()
+    watch.check()
+
+
+@pytest.fixture
+def hostile_tab(browser, hostile_server):
+    context, page, watch = _open_page(browser, hostile_server.url)
+    yield page, watch
+    context.close()
+    watch.check()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def _goto(page, url: str, status: int = 200):
+    response = page.goto(url)
+    assert response is not None and response.status == status, f"{url}: {response and response.status}"
+    return response
+
+
+def _network_nodes(page) -> int:
+    """Nodes vis-network holds, once it has drawn (0 if it never did)."""
+    page.wait_for_function(
+        "window.lantianNetwork && document.getElementById('network').dataset.drawn === 'true'"
+    )
+    return page.evaluate("window.lantianNetwork.body.data.nodes.length")
+
+
+def _canvas_has_ink(page) -> bool:
+    return page.evaluate(
+        """() => { const c = document.querySelector('#network canvas'); if (!c) return false;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let ink = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++; return ink > 500; }"""
+    )
+
+
+def _network_path(href: str) -> str:
+    return "/network/" + href.split("/id/", 1)[1]
+
+
+# --- the walk an auditor takes --------------------------------------------------------------------
+
+
+def test_search_alias_agency_task_network(tab, server):
+    page, watch = tab
+    _goto(page, server.url + "/")
+    _shot(page, "01-home-zh")
+    page.fill("input[name=q]", "州环保局")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_load_state()
+    assert "/search" in page.url
+    _shot(page, "02-search-alias")
+    page.locator("main a[href*='/id/agency/']").filter(has_text="红河州环境保护局").first.click()
+    page.wait_for_load_state()
+    assert "红河州环境保护局" in page.inner_text("main")
+    assert "州环保局" in page.inner_text("main")  # its alias, as 红河州's 责任清单 writes it
+    _shot(page, "03-agency")
+    row = page.locator("main :is(tr, li)").filter(has_text="散乱污").first  # 红河州 二.(三), with “两断三清”
+    task_link = row.locator("a[href*='/id/task/']").first
+    task_link.click()
+    page.wait_for_load_state()
+    assert "/id/task/" in page.url and "两断三清" in page.inner_text("main")
+    _shot(page, "04-task")
+    network_link = page.locator("main a[href*='/network/task/']").first
+    if network_link.count():
+        network_link.click()
+        page.wait_for_load_state()
+    else:
+        _goto(page, server.url + _network_path(page.url))
+    assert "/network/task/" in page.url
+    assert _network_nodes(page) >= 5
+    assert _canvas_has_ink(page)
+    _shot(page, "05-network-task")
+    assert not watch.errors, watch.errors
+
+
+def test_network_views_draw_and_click_through(tab, server):
+    page, watch = tab
+    for name, path in [
+        ("06-network-agency", "/network/agency/红河州/环境保护局"),
+        ("07-network-plan", "/network/plan/云政发〔2018〕44号"),
+        ("08-network-plan-tasks", f"/network/plan/{HONGHE}?tasks=1"),
+    ]:
+        _goto(page, server.url + path)
+        assert _network_nodes(page) >= 3, path
+        assert _canvas_has_ink(page), path
+        _shot(page, name)
+    # clicking the focus node (drawn at the canvas' centre after fit) opens its page
+    _goto(page, server.url + "/network/agency/红河州/环境保护局")
+    _network_nodes(page)
+    position = page.evaluate(
+        """() => { const n = window.lantianNetwork; const id = n.body.data.nodes.getIds()
+        .find(i => i.endsWith('/agency/红河州/环境保护局')); const p = n.getPositions([id])[id];
+        const d = n.canvasToDOM(p); const r = document.querySelector('#network canvas').getBoundingClientRect();
+        return {x: r.left + d.x, y: r.top + d.y}; }"""
+    )
+    page.mouse.click(position["x"], position["y"])
+    page.wait_for_url(re.compile(r"/id/agency/"))
+    assert not watch.errors, watch.errors
+
+
+# --- every page type in both languages ------------------------------------------------------------
+
+
+PAGES = {
+    "home": "/",
+    "search": "/search?q=" + quote("州环保局"),
+    "plan": "/id/plan/" + HONGHE,
+    "agency": "/id/agency/红河州/环境保护局",
+    "task": None,  # found through the plan's network (its IRI carries the section)
+    "network-task": None,
+    "network-agency": "/network/agency/红河州/环境保护局",
+    "network-plan": "/network/plan/国发〔2018〕22号",
+    "sparql": "/sparql",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_type(tab, server, lang):
+    page, watch = tab
+    with urllib.request.urlopen(server.url + "/network/plan/" + quote(HONGHE) + "?tasks=1&format=json") as r:
+        import json
+
+        nodes = json.load(r)["nodes"]
+    task = next(n for n in nodes if n["kind"] == "task" and "两断三清" in n["title"])
+    pages = dict(PAGES, task=task["url"], **{"network-task": _network_path(task["url"])})
+    marker = {"zh": "首页", "en": "Home"}[lang]
+    for name, path in pages.items():
+        joiner = "&" if "?" in path else "?"
+        _goto(page, server.url + path + joiner + "lang=" + lang)
+        assert page.get_attribute("html", "lang").startswith(lang), path
+        assert marker in page.inner_text("header"), path
+        if name.startswith("network"):
+            assert _network_nodes(page) > 0
+        _shot(page, f"page-{name}-{lang}")
+    assert not watch.errors, watch.errors
+
+
+# --- the SPARQL page ------------------------------------------------------------------------------
+
+
+def test_sparql_page_runs_a_canned_query(tab, server):
+    page, watch = tab
+    _goto(page, server.url + "/sparql")
+    editor = page.locator(".yasqe, .CodeMirror, .cm-editor")
+    if not editor.count():
+        pytest.xfail("the /sparql page has no query editor yet (YASGUI is another engineer's part)")
+    canned = page.locator("[data-query], a[href*='canned'], .canned a, .canned button").first
+    if canned.count():
+        canned.click()
+    runner = page.locator(".yasqe_queryButton, button[type=submit], .run").first
+    runner.click()
+    rows = page.locator(".yasr table tbody tr, table.results tbody tr, .yasr_results tr")
+    rows.first.wait_for(timeout=15000)
+    assert rows.count() > 0
+    _shot(page, "09-sparql")
+
+
+# --- hostile plan text ------------------------------------------------------------------------------
+
+
+def test_hostile_plan_renders_as_text_everywhere(hostile_tab, hostile_server):
+    page, watch = hostile_tab
+    import json
+
+    plan_iri_tail = quote("%3Cscript%3Ealert（1）%3C%2Fscript%3E市打赢蓝天保卫战三年行动方案", safe="%")
+    with urllib.request.urlopen(
+        f"{hostile_server.url}/network/plan/{plan_iri_tail}?tasks=1&format=json"
+    ) as r:
+        view = json.load(r)
+    task = next(n for n in view["nodes"] if n["kind"] == "task" and "企业" in n["title"])
+    with urllib.request.urlopen(
+        hostile_server.url + quote(_network_path(task["url"]), safe="/%") + "?format=json"
+    ) as r:
+        agency = next(n for n in json.load(r)["nodes"] if n["kind"] == "agency" and "<script>" in n["title"])
+    pages = {
+        "home": "/",
+        "search": "/search?q=" + quote("<script>"),
+        "plan": view["page"],
+        "task": task["url"],
+        "agency": agency["url"],
+        "network-plan": _network_path(view["page"]) + "?tasks=1",
+        "network-task": _network_path(task["url"]),
+        "network-agency": _network_path(agency["url"]),
+    }
+    for name, path in pages.items():
+        _goto(page, hostile_server.url + quote(path, safe="/%?=&"))
+        if name.startswith("network"):
+            assert _network_nodes(page) > 0
+            # the tooltip of a node holds the hostile text as text
+            page.evaluate(
+                "() => { const n = window.lantianNetwork; const ids = n.body.data.nodes.getIds(); "
+                "n.selectNodes([ids[0]]); }"
+            )
+        if name != "home":
+            text = page.text_content("main")
+            assert "<script>alert" in text, f"{name}: the hostile text is not shown as text"
+        assert not page.evaluate(
+            "Array.from(document.querySelectorAll('script:not([type=\"application/json\"])'))"
+            ".some(s => s.textContent.includes('alert('))"
+        ), f"{name}: a script element holds the hostile text"
+        assert page.evaluate("typeof window.pwned") == "undefined"
+        assert page.evaluate("document.querySelectorAll('main img[src=x]').length") == 0, name
+        _shot(page, f"hostile-{name}")
+    assert not watch.dialogs

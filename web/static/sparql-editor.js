@@ -1,0 +1,168 @@
+// The SPARQL editor page: YASQE (editor, syntax highlighting, prefix completion from our own prefixes) and
+// YASR (results table) from the locally served YASGUI bundle, canned queries loadable with one click, a
+// shareable URL carrying the query, CSV/JSON downloads. Nothing is fetched from any other host.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("sparql-config").textContent);
+  const canned = JSON.parse(document.getElementById("sparql-canned").textContent);
+  const endpoint = new URL(config.endpoint, window.location.origin).toString();
+  const textarea = document.getElementById("sparql-query");
+  const status = document.getElementById("sparql-status");
+  const form = document.getElementById("sparql-form");
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  // an instance IRI https://w3id.org/lantian/id/<path> is the explorer's page /id/<path>
+  function localHref(iri) {
+    return iri.startsWith(config.idBase) ? "/id/" + iri.slice(config.idBase.length) : iri;
+  }
+
+  function shortName(iri) {
+    for (const [prefix, base] of Object.entries(config.prefixes)) {
+      if (iri.startsWith(base) && iri.length > base.length) return prefix + ":" + iri.slice(base.length);
+    }
+    return iri;
+  }
+
+  let yasqe = null;
+  let yasr = null;
+  const getQuery = () => (yasqe ? yasqe.getValue() : textarea.value);
+
+  function resultLink(format) {
+    return endpoint + "?query=" + encodeURIComponent(getQuery()) + "&format=" + format + "&download=1";
+  }
+
+  function updateLinks() {
+    const shared = new URL(window.location.pathname, window.location.origin);
+    shared.searchParams.set("query", getQuery());
+    document.getElementById("sparql-share").href = shared.toString();
+    document.getElementById("sparql-csv").href = resultLink("csv");
+    document.getElementById("sparql-json").href = resultLink("json");
+    return shared;
+  }
+
+  function remember() {
+    const shared = updateLinks();
+    window.history.replaceState(null, "", shared.pathname + shared.search);
+  }
+
+  // fallback results table when the YASGUI bundle is not installed
+  async function runPlain() {
+    status.textContent = "…";
+    const body = new URLSearchParams({ query: getQuery() });
+    const response = await fetch(endpoint, { method: "POST", body, headers: { Accept: "application/sparql-results+json" } });
+    const text = await response.text();
+    const target = document.getElementById("yasr");
+    if (!response.ok) {
+      status.textContent = response.status;
+      target.innerHTML = "<pre class='sparql-error'>" + escapeHtml(text) + "</pre>";
+      return;
+    }
+    const data = JSON.parse(text);
+    if ("boolean" in data) {
+      target.textContent = String(data.boolean);
+      return;
+    }
+    const vars = data.head.vars;
+    let html = "<table class='sparql-results'><thead><tr>" + vars.map((v) => "<th>?" + escapeHtml(v) + "</th>").join("") + "</tr></thead><tbody>";
+    for (const row of data.results.bindings) {
+      html += "<tr>" + vars.map((v) => {
+        const term = row[v];
+        if (!term) return "<td></td>";
+        if (term.type === "uri") return "<td><a href='" + escapeHtml(localHref(term.value)) + "'>" + escapeHtml(shortName(term.value)) + "</a></td>";
+        return "<td>" + escapeHtml(term.value) + "</td>";
+      }).join("") + "</tr>";
+    }
+    target.innerHTML = html + "</tbody></table>";
+    status.textContent = data.results.bindings.length + " ⟶";
+  }
+
+  function run() {
+    remember();
+    if (yasqe) {
+      yasqe.query().catch(() => {});
+    } else {
+      runPlain().catch((error) => { status.textContent = String(error); });
+    }
+  }
+
+  function setUpYasgui() {
+    const Yasqe = window.Yasgui.Yasqe;
+    const Yasr = window.Yasgui.Yasr;
+    const prefixList = Object.entries(config.prefixes).map(([p, iri]) => p + ": <" + iri + ">").sort();
+    Yasqe.forkAutocompleter("prefixes", { name: "lantianPrefixes", get: () => Promise.resolve(prefixList), persistenceId: null }, false);
+
+    const Table = Yasr.plugins.table;
+    class LantianTable extends Table {
+      getUriLinkFromBinding(binding, prefixes) {
+        const iri = binding.value;
+        const external = !iri.startsWith(config.idBase);
+        return "<a class='iri' href='" + escapeHtml(localHref(iri)) + "'" + (external ? " rel='noopener noreferrer'" : "") + ">" +
+          escapeHtml(shortName(iri)) + "</a>";
+      }
+    }
+    Yasr.registerPlugin("table", LantianTable);
+
+    yasqe = new Yasqe(document.getElementById("yasqe"), {
+      value: textarea.value,
+      persistenceId: null,
+      showQueryButton: false,
+      autocompleters: ["lantianPrefixes", "variables"],
+      prefixCcApi: null,
+      requestConfig: {
+        endpoint: endpoint,
+        method: "POST",
+        acceptHeaderSelect: "application/sparql-results+json",
+        acceptHeaderGraph: "text/turtle",
+      },
+      editorHeight: "320px",
+      consumeShareLink: null,
+      createShareableLink: null,
+    });
+    yasr = new Yasr(document.getElementById("yasr"), {
+      persistenceId: null,
+      prefixes: config.prefixes,
+      pluginOrder: ["table", "response"],
+      defaultPlugin: "table",
+    });
+    yasqe.on("queryResponse", (instance, response, duration) => {
+      yasr.setResponse(response, duration);
+      status.textContent = "";
+    });
+    yasqe.on("queryBefore", () => { status.textContent = "…"; remember(); });  // Ctrl-Enter too
+    yasqe.on("change", updateLinks);
+  }
+
+  if (window.Yasgui && window.Yasgui.Yasqe) {
+    try {
+      setUpYasgui();
+    } catch (error) {
+      yasqe = null;
+      textarea.hidden = false;
+      status.textContent = String(error);
+    }
+  } else {
+    textarea.hidden = false;
+    textarea.addEventListener("input", updateLinks);
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run();
+  });
+
+  for (const button of document.querySelectorAll("button.canned-load")) {
+    button.addEventListener("click", () => {
+      const found = canned.find((q) => q.name === button.dataset.name);
+      if (!found) return;
+      if (yasqe) yasqe.setValue(found.query);
+      else textarea.value = found.query;
+      run();
+    });
+  }
+
+  updateLinks();
+  if (config.run) run();
+})();
