@@ -140,7 +140,7 @@ def build(paths: tuple[Path, ...], out: Path | None, verbose: bool, store_dir: P
 
     Formats for --out by extension: .ttl .nt .jsonld .trig.
     """
-    from kg.build import corpus_graph, plan_triples
+    from kg.corpus import corpus_graph, corpus_triples
     from loaders.corpus import discover, load_file
     from loaders.plan import unify_citations
 
@@ -167,7 +167,7 @@ def build(paths: tuple[Path, ...], out: Path | None, verbose: bool, store_dir: P
     unify_citations(plans)
     # the old store stays in place until the new one is complete
     if out is None:  # stream the triples into the store's bulk loader: no graph held in memory
-        triples = write_store(store_dir, (triple for plan in plans for triple in plan_triples(plan)))
+        triples = write_store(store_dir, corpus_triples(plans))
     else:
         graph = corpus_graph(plans)
         triples = write_store(store_dir, graph)
@@ -300,13 +300,59 @@ def validate(store_dir: Path | None):
     _fail(f"{result.violations} violation(s)")
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. WARNING: any address but 127.0.0.1 (e.g. 0.0.0.0) exposes the explorer and the "
+    "SPARQL endpoint to the network, with no login; do that only behind a firewall or a reverse proxy you control.",
+)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--query-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Time limit of one SPARQL query, in seconds.",
+)
+@click.option(
+    "--row-limit", default=10000, show_default=True, type=click.IntRange(min=1), help="Rows per query."
+)
+@click.option("--threads", default=24, show_default=True, type=click.IntRange(min=1), help="Request threads.")
 @store_option
-def serve(host: str, port: int, store_dir: Path | None):
-    """Serve the explorer and SPARQL endpoint (not available yet)."""
-    _fail("`kg serve` is not available yet: the explorer comes in a later issue", EXIT_FAILED)
+def serve(host: str, port: int, query_timeout: float, row_limit: int, threads: int, store_dir: Path | None):
+    """Serve the explorer and the SPARQL endpoint at http://HOST:PORT (builds the bundled plans first if
+    there is no store yet). Stop with Ctrl-C."""
+    import waitress
+
+    from kg.store import store_exists
+    from web import create_app
+
+    store_dir = store_dir or default_store_dir()
+    if not store_exists(store_dir):
+        click.echo(f"no store at {store_dir} yet: building the bundled plans first", err=True)
+        click.get_current_context().invoke(build, paths=(), out=None, verbose=False, store_dir=store_dir)
+    if host not in LOOPBACK_HOSTS:
+        click.echo(
+            f"warning: listening on {host}: the explorer and SPARQL endpoint are reachable from the network, "
+            "with no login",
+            err=True,
+        )
+    app = create_app({"STORE": store_dir, "QUERY_TIMEOUT": query_timeout, "ROW_LIMIT": row_limit})
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"serving the Lantian explorer on http://{shown}:{port}/ (store {store_dir}); Ctrl-C stops", err=True
+    )
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="lantian", connection_limit=200)
+    finally:
+        pool = app.extensions.get("sparql_pool")
+        if pool is not None:
+            pool.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
