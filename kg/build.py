@@ -6,13 +6,13 @@ same graph on every build. Role triples are stated together with lt:accountableF
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Literal, URIRef
 
-from kg.namespaces import LT, ROLE_PROPERTY, bind_prefixes, mint
+from kg.namespaces import LT, ROLE_PROPERTY, mint
 from loaders.records import (
     Agency,
     Attribution,
@@ -226,11 +226,3 @@ def plan_triples(plan: Plan) -> Iterator[Triple]:
         yield from task_triples(node, task_node, task)
     for n, skipped in enumerate(plan.skipped, 1):
         yield from skipped_triples(node, n, skipped)
-
-
-def corpus_graph(plans: Iterable[Plan], graph: Graph | None = None) -> Graph:
-    """Add every plan's triples to `graph` (a new in-memory Graph by default), prefixes bound."""
-    graph = bind_prefixes(Graph() if graph is None else graph)
-    for plan in plans:
-        graph.addN((s, p, o, graph) for s, p, o in plan_triples(plan))
-    return graph

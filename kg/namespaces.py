@@ -74,6 +74,11 @@ class LT(DefinedNamespace):
     unit: URIRef
     year: URIRef
     baselineYear: URIRef
+    # lineage across plans
+    TaskLink: URIRef
+    counterpartOf: URIRef
+    score: URIRef
+    method: URIRef
 
 
 ID = Namespace("https://w3id.org/lantian/id/")

@@ -8,7 +8,8 @@ from rdflib import DCTERMS, RDF, RDFS, SKOS, Graph, Literal
 from rdflib import namespace as ns
 from rdflib.compare import isomorphic
 
-from kg.build import corpus_graph, plan_triples
+from kg.build import plan_triples
+from kg.corpus import corpus_graph
 from kg.namespaces import LT, mint
 from loaders.records import (
     Agency,

@@ -4,7 +4,7 @@ import pytest
 from rdflib import RDF, Graph, Literal
 from rdflib import namespace as ns
 
-from kg.build import corpus_graph
+from kg.corpus import corpus_graph
 from kg.namespaces import LT, mint
 from kg.validate import validate
 from loaders.records import Agency, Attribution, Deadline, Jurisdiction, Plan, Role, Task

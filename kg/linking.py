@@ -1,0 +1,140 @@
+"""Task lineage across plans: which measure of one plan is the same measure in another.
+
+The measure is text reuse: the share of one task's character 5-grams found in another's (containment, as in
+text-reuse studies of Chinese policy diffusion). A task of a plan that implements another loaded plan (directly or
+up its citation chain) gets `lt:derivesFrom` to its best match there; tasks of plans where neither implements the
+other get a symmetric `lt:counterpartOf`. Candidates come from a MinHash LSH Ensemble index (datasketch), which
+answers containment queries, so linking stays near-linear as the corpus grows; every candidate's score is then
+computed exactly. Each link is also stated as an rdf:Statement (subject, predicate, object) with `lt:score` and
+`lt:method`, so SPARQL can read how sure it is.
+
+Text is compared without its responsibility statement (agency names differ from plan to plan), digits,
+punctuation or spaces, on the Simplified matching copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from datasketch import MinHash, MinHashLSHEnsemble
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import XSD
+
+from kg.build import task_iris
+from kg.namespaces import LT
+from loaders.reading import to_match
+from loaders.records import Plan
+
+SHINGLE = 5
+THRESHOLD = 0.65  # calibrated on tests/data/linking/pairs.csv (see tests/test_linking.py)
+CANDIDATE_THRESHOLD = 0.3  # what the LSH index is asked for: below THRESHOLD, for recall
+MIN_SHINGLES = 12  # shorter texts say too little to be matched
+NUM_PERM = 128
+METHOD = f"character {SHINGLE}-gram containment; candidates by MinHash LSH Ensemble ({NUM_PERM} permutations)"
+
+_ATTRIBUTION = re.compile(
+    r"（[^（）]*(?:牵头|参与|配合|协助|负责|责任单位)[^（）]*）|(?:牵头|配合|参与|责任)(?:单位|部门)[：:][^\n]*"
+)
+_NOISE = re.compile(r"[^\u4e00-\u9fffA-Za-z]")
+
+
+@dataclass(frozen=True)
+class TaskLink:
+    """One task found again in another plan."""
+
+    source: URIRef  # the lower (or first) task
+    target: URIRef
+    relation: URIRef  # LT.derivesFrom or LT.counterpartOf
+    score: float
+
+
+@lru_cache(maxsize=65536)
+def shingles(text: str) -> frozenset[str]:
+    """The task's character 5-grams, without its attribution, digits, punctuation or spaces."""
+    core = _NOISE.sub("", _ATTRIBUTION.sub("", to_match(text)))
+    return frozenset(core[i : i + SHINGLE] for i in range(len(core) - SHINGLE + 1))
+
+
+def containment(part: frozenset, whole: frozenset) -> float:
+    """The share of `part`'s shingles found in `whole`."""
+    return len(part & whole) / len(part) if part else 0.0
+
+
+def upper_plans(plans: list[Plan]) -> dict[str, set[str]]:
+    """plan key → keys of every plan it implements, directly or up the chain of cited plans."""
+    direct: dict[str, set[str]] = {}
+    for plan in plans:
+        direct.setdefault(plan.key, set()).update(c.key for c in plan.cites if c.key)
+        for cited in plan.cites:
+            direct.setdefault(cited.key, set()).update(cited.derives_from)
+    closure: dict[str, set[str]] = {}
+    for key in direct:
+        seen, todo = set(), list(direct[key])
+        while todo:
+            upper = todo.pop()
+            if upper not in seen and upper != key:
+                seen.add(upper)
+                todo.extend(direct.get(upper, ()))
+        closure[key] = seen
+    return closure
+
+
+def link_tasks(plans: list[Plan], threshold: float = THRESHOLD) -> list[TaskLink]:
+    """Every task's best match in each other loaded plan whose score reaches `threshold`."""
+    uppers = upper_plans(plans)
+    entries = []  # (task iri, plan key, shingles)
+    for plan in plans:
+        for iri, task in zip(task_iris(plan), plan.tasks, strict=True):
+            grams = shingles(task.text)
+            if len(grams) >= MIN_SHINGLES:
+                entries.append((iri, plan.key, grams))
+    if not entries:
+        return []
+    hashes = MinHash.bulk([[s.encode() for s in g] for _, _, g in entries], num_perm=NUM_PERM)
+    index = MinHashLSHEnsemble(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM, num_part=16)
+    index.index((i, h, len(entries[i][2])) for i, h in enumerate(hashes))
+
+    best: dict[tuple[int, str], tuple[float, int]] = {}  # (task, other plan) → (score, other task)
+    for i, (_, plan_key, grams) in enumerate(entries):
+        for j in index.query(hashes[i], len(grams)):
+            other_plan = entries[j][1]
+            if other_plan == plan_key:
+                continue
+            score = containment(grams, entries[j][2])
+            if score >= threshold and score > best.get((i, other_plan), (0.0, -1))[0]:
+                best[(i, other_plan)] = (score, j)
+
+    links: dict[tuple, TaskLink] = {}
+    for (i, other_plan), (score, j) in best.items():
+        source, plan_key = entries[i][0], entries[i][1]
+        target = entries[j][0]
+        if other_plan in uppers.get(plan_key, ()):
+            links[(source, target)] = TaskLink(source, target, LT.derivesFrom, round(score, 3))
+        elif plan_key in uppers.get(other_plan, ()):
+            continue  # the lower task states this link from its side
+        else:
+            pair = tuple(sorted((source, target)))
+            kept = links.get(pair)
+            if kept is None or kept.score < score:
+                links[pair] = TaskLink(pair[0], pair[1], LT.counterpartOf, round(score, 3))
+    return sorted(links.values(), key=lambda link: (str(link.source), str(link.target)))
+
+
+def link_triples(links: list[TaskLink]) -> Iterator[tuple]:
+    """The links as triples, each with a reified statement carrying its score and method."""
+    method = Literal(METHOD)
+    for link in links:
+        yield link.source, link.relation, link.target
+        if link.relation == LT.counterpartOf:
+            yield link.target, link.relation, link.source
+        statement = URIRef(f"{link.source}/link/{link.target.rsplit('/task/', 1)[-1]}")
+        yield statement, RDF.type, RDF.Statement
+        yield statement, RDF.type, LT.TaskLink
+        yield statement, RDF.subject, link.source
+        yield statement, RDF.predicate, link.relation
+        yield statement, RDF.object, link.target
+        yield statement, LT.score, Literal(str(link.score), datatype=XSD.decimal)
+        yield statement, LT.method, method

@@ -1,0 +1,104 @@
+"""Agency succession: who holds a duty today after the 2018–2019 institutional reform renamed and merged bureaus.
+
+The reform is a reviewed data table (loaders/data/succession.csv: predecessor stem, successor stem(s), year,
+source). It is applied per jurisdiction: 红河州环境保护局 is succeeded by 红河州生态环境局, 钦州市's by 钦州市生态环境局.
+Where the table allows several successor names (国土资源局 → 自然资源局 | 自然资源和规划局 | 规划和自然资源局), the
+one some loaded plan already uses in that jurisdiction wins, else the first. Each succession is stated as
+`lt:succeededBy` and as a W3C ORG change event (org:ChangeEvent with org:originalOrganization and
+org:resultingOrganization, its year and source).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import RDF, RDFS, Literal
+from rdflib.namespace import DCTERMS, ORG, XSD
+
+from kg.build import agency_iri, agency_triples
+from kg.namespaces import LT, mint
+from loaders.records import Agency, Plan
+
+TABLE = Path(__file__).resolve().parent.parent / "loaders" / "data" / "succession.csv"
+
+
+@dataclass(frozen=True)
+class Reform:
+    """One row of the table: a unit's stem and the stems of the unit(s) that took over its duties."""
+
+    predecessors: tuple[str, ...]
+    successors: tuple[str, ...]
+    year: int
+    source: str
+
+
+@lru_cache(maxsize=1)
+def reforms() -> dict[str, Reform]:
+    """predecessor stem → its Reform row."""
+    table: dict[str, Reform] = {}
+    with TABLE.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            reform = Reform(
+                tuple(row["predecessor"].split("|")),
+                tuple(row["successor"].split("|")),
+                int(row["year"]),
+                row["source"],
+            )
+            for stem in reform.predecessors:
+                table[stem] = reform
+    return table
+
+
+@dataclass(frozen=True)
+class Succession:
+    """One agency of one jurisdiction and the unit that holds its duties now."""
+
+    predecessor: Agency
+    successor: Agency
+    reform: Reform
+
+
+def _stem(agency: Agency) -> str:
+    return agency.key or agency.name.removeprefix(agency.jurisdiction)
+
+
+def successions(plans: Iterable[Plan]) -> list[Succession]:
+    """Every agency named in the plans whose unit the reform replaced, with its successor."""
+    agencies: dict[str, Agency] = {}
+    for plan in plans:
+        for task in plan.tasks:
+            for attribution in task.attributions:
+                agencies.setdefault(str(agency_iri(attribution.agency)), attribution.agency)
+    present = {(a.jurisdiction, _stem(a)) for a in agencies.values()}
+    found = []
+    for agency in agencies.values():
+        reform = reforms().get(_stem(agency))
+        if reform is None or agency.is_group:
+            continue
+        stem = next(
+            (s for s in reform.successors if (agency.jurisdiction, s) in present), reform.successors[0]
+        )
+        successor = Agency(agency.jurisdiction + stem, agency.jurisdiction, key=stem)
+        found.append(Succession(agency, successor, reform))
+    return sorted(found, key=lambda s: str(agency_iri(s.predecessor)))
+
+
+def succession_triples(found: Iterable[Succession]) -> Iterator[tuple]:
+    """lt:succeededBy, the successor agency itself, and an org:ChangeEvent per succession."""
+    for s in found:
+        old, new = agency_iri(s.predecessor), agency_iri(s.successor)
+        yield old, LT.succeededBy, new
+        yield from agency_triples(s.successor)
+        event = mint("change", s.predecessor.jurisdiction, _stem(s.predecessor))
+        yield event, RDF.type, ORG.ChangeEvent
+        yield event, RDFS.label, Literal(f"{s.predecessor.name} → {s.successor.name}", lang="zh")
+        yield event, ORG.originalOrganization, old
+        yield event, ORG.resultingOrganization, new
+        yield old, ORG.changedBy, event
+        yield new, ORG.resultedFrom, event
+        yield event, DCTERMS.date, Literal(str(s.reform.year), datatype=XSD.gYear)
+        yield event, DCTERMS.source, Literal(s.reform.source, lang="zh")
