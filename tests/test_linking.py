@@ -36,13 +36,13 @@ def find(tasks, source_file, starts):
 def test_small_boiler_phase_out_is_a_counterpart_in_honghe_and_wuding(corpus):
     plans, tasks, links = corpus
     # both plans implement 云政发〔2018〕44号; each states 燃煤小锅炉淘汰 with its own deadline
-    pairs = {(tasks[l.source][0].source_file[:3], tasks[l.target][0].source_file[:3]): l for l in links}
+    pairs = {(tasks[link.source][0].source_file[:3], tasks[link.target][0].source_file[:3]): link for link in links}
     boiler = [
-        l
-        for l in links
-        if l.relation == LT.counterpartOf
-        and {tasks[l.source][0].source_file[:3], tasks[l.target][0].source_file[:3]} == {"000", "002"}
-        and all("燃煤小锅炉" in tasks[x][1].text for x in (l.source, l.target))
+        link
+        for link in links
+        if link.relation == LT.counterpartOf
+        and {tasks[link.source][0].source_file[:3], tasks[link.target][0].source_file[:3]} == {"000", "002"}
+        and all("燃煤小锅炉" in tasks[x][1].text for x in (link.source, link.target))
     ]
     assert len(boiler) == 1, pairs.keys()
     deadlines = {
@@ -56,7 +56,7 @@ def test_small_boiler_phase_out_is_a_counterpart_in_honghe_and_wuding(corpus):
 def test_precision_on_hand_checked_pairs(corpus):
     """Pairs sampled from candidate links and judged by reading both texts (same measure or not)."""
     plans, tasks, links = corpus
-    linked = {frozenset((l.source, l.target)) for l in links}
+    linked = {frozenset((link.source, link.target)) for link in links}
     with PAIRS.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     judged = [
