@@ -1,5 +1,6 @@
 """The explorer: Flask application factory. Each area is a blueprint: pages (home, search, plan, task, agency,
-/id/… resources and downloads), sparql (the SPARQL 1.1 endpoint and editor) and networks (pyvis views).
+/id/… resources and downloads), sparql (the SPARQL 1.1 endpoint and editor), networks (pyvis views), compare
+(two plans side by side, coverage) and audit (overdue, gaps, brokers, timelines).
 
 `create_app(config)` builds an app over one store folder; nothing global beyond the app.
 """
@@ -21,7 +22,7 @@ DEFAULTS = {
 def create_app(config: dict | None = None) -> Flask:
     """The explorer over the store named in config["STORE"]."""
     from kg.store import default_store_dir
-    from web import i18n, networks, pages, sparql
+    from web import audit, compare, i18n, networks, pages, sparql
     from web.repository import Repository
 
     app = Flask(__name__)
@@ -33,4 +34,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(networks.bp)
+    app.register_blueprint(compare.bp)
+    app.register_blueprint(audit.bp)
     return app

@@ -1,0 +1,5 @@
+"""Placeholder: the audit blueprint (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__)
