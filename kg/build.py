@@ -128,7 +128,10 @@ def cited_plan_triples(plan_node: URIRef, cited: CitedPlan) -> Iterator[Triple]:
             yield plan_iri(upper), RDF.type, LT.Plan
 
 
-def attribution_triples(task_node: URIRef, n: int, attribution: Attribution) -> Iterator[Triple]:
+def attribution_triples(
+    task_node: URIRef, n: int, attribution: Attribution, stated: set | None = None
+) -> Iterator[Triple]:
+    """The attribution, its role triples, and its agency (unless `stated` says this plan already gave it)."""
     node = URIRef(f"{task_node}/attribution/{n}")
     agency = agency_iri(attribution.agency)
     role = ROLE_PROPERTY[attribution.role]
@@ -140,7 +143,11 @@ def attribution_triples(task_node: URIRef, n: int, attribution: Attribution) -> 
     yield from _span(node, attribution.start, attribution.end)
     yield agency, role, task_node
     yield agency, LT.accountableFor, task_node
-    yield from agency_triples(attribution.agency)
+    seen = (agency, attribution.agency.surface)
+    if stated is None or seen not in stated:
+        yield from agency_triples(attribution.agency)
+        if stated is not None:
+            stated.add(seen)
 
 
 def deadline_triples(task_node: URIRef, n: int, deadline: Deadline) -> Iterator[Triple]:
@@ -171,7 +178,7 @@ def target_triples(owner: URIRef, n: int, target: Target) -> Iterator[Triple]:
     yield from _span(node, target.start, target.end)
 
 
-def task_triples(plan_node: URIRef, node: URIRef, task: Task) -> Iterator[Triple]:
+def task_triples(plan_node: URIRef, node: URIRef, task: Task, stated: set | None = None) -> Iterator[Triple]:
     yield node, RDF.type, LT.Task
     yield node, LT.inPlan, plan_node
     yield node, LT.text, Literal(task.text)
@@ -180,7 +187,7 @@ def task_triples(plan_node: URIRef, node: URIRef, task: Task) -> Iterator[Triple
         yield node, LT.heading, Literal(task.heading)
     yield from _span(node, task.start, task.end)
     for n, attribution in enumerate(task.attributions, 1):
-        yield from attribution_triples(node, n, attribution)
+        yield from attribution_triples(node, n, attribution, stated)
     if task.names_none or not task.attributions:
         yield node, LT.namesNoAgency, Literal(True)
     for n, deadline in enumerate(task.deadlines, 1):
@@ -222,7 +229,8 @@ def plan_triples(plan: Plan) -> Iterator[Triple]:
             yield from cited_plan_triples(node, cited)
     for n, target in enumerate(plan.targets, 1):
         yield from target_triples(node, n, target)
+    stated: set = set()  # agencies (with a surface form) this plan has described already
     for task_node, task in zip(task_iris(plan), plan.tasks, strict=True):
-        yield from task_triples(node, task_node, task)
+        yield from task_triples(node, task_node, task, stated)
     for n, skipped in enumerate(plan.skipped, 1):
         yield from skipped_triples(node, n, skipped)

@@ -86,10 +86,12 @@ def link_tasks(plans: list[Plan], threshold: float = THRESHOLD) -> list[TaskLink
     """Every task's best match in each other loaded plan whose score reaches `threshold`."""
     uppers = upper_plans(plans)
     entries = []  # (task iri, plan key, shingles)
+    seen = set()  # a plan loaded twice (the same IRIs) is one plan
     for plan in plans:
         for iri, task in zip(task_iris(plan), plan.tasks, strict=True):
             grams = shingles(task.text)
-            if len(grams) >= MIN_SHINGLES:
+            if len(grams) >= MIN_SHINGLES and iri not in seen:
+                seen.add(iri)
                 entries.append((iri, plan.key, grams))
     if not entries:
         return []

@@ -92,14 +92,15 @@ def evidence_pipeline() -> Language:
     return nlp
 
 
-def annotate(text: str, plan_year: int | None = None, nlp: Language | None = None) -> Doc:
-    """Run the pipeline over one task's matching text."""
+def annotate(text: str, plan_year: int | None = None, nlp: Language | None = None, skip: tuple = ()) -> Doc:
+    """Run the pipeline over one task's matching text (less the components named in `skip`)."""
     nlp = nlp or evidence_pipeline()
     doc = Doc(nlp.vocab, words=list(text), spaces=[False] * len(text))  # one token per character
     doc.user_data["plan_year"] = plan_year
     doc.user_data["text"] = text
-    for _name, proc in nlp.pipeline:
-        doc = proc(doc)
+    for name, proc in nlp.pipeline:
+        if name not in skip:
+            doc = proc(doc)
     return doc
 
 

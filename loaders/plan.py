@@ -162,7 +162,8 @@ def _evidence(match: str, unit: Unit, year: int | None) -> dict[str, list]:
     """The pipeline's records for a unit of text, by label, with offsets in the plan's text."""
     found: dict[str, list] = {"DATE": [], "TARGET": [], "DOCREF": []}
     for s, e in unit.spans:
-        doc = annotate(match[s:e], year)
+        # the attributions come from the segmentation, which read them in their context already
+        doc = annotate(match[s:e], year, skip=("lantian_agencies",))
         for label, bucket in found.items():
             for rec in records(doc, label):
                 rec.start += s

@@ -1,0 +1,32 @@
+"""The evidence pipeline: each registered component marks its spans with the offsets of the text."""
+
+from loaders.pipeline import SPANS_KEY, annotate, evidence_pipeline, records
+
+TEXT = "落实《山西省推进运输结构调整实施方案》（晋政办发﹝2019﹞30号），2020年9月底前完成，铁路运输比例达到80%以上。（市交通局牵头，市生态环境局配合）"
+
+
+def test_components_are_registered_in_order():
+    assert evidence_pipeline().pipe_names == [
+        "lantian_agencies",
+        "lantian_dates",
+        "lantian_targets",
+        "lantian_docrefs",
+    ]
+
+
+def test_every_span_is_the_text_it_stands_for():
+    doc = annotate(TEXT.replace("(", "（"), plan_year=2020)
+    spans = {(s.label_, s.text) for s in doc.spans[SPANS_KEY]}
+    assert ("AGENCY", "市交通局") in spans and ("AGENCY", "市生态环境局") in spans
+    assert ("DATE", "2020年9月底前") in spans
+    assert any(label == "TARGET" and "80%" in text for label, text in spans)
+    (ref,) = records(doc, "DOCREF")
+    assert ref.title == "山西省推进运输结构调整实施方案" and ref.doc_number == "晋政办发〔2019〕30号"
+    (deadline,) = records(doc, "DATE")
+    assert deadline.due_date == "2020-09-30" and TEXT[deadline.start : deadline.end] == "2020年9月底前"
+
+
+def test_a_component_can_be_skipped():
+    doc = annotate(TEXT, plan_year=2020, skip=("lantian_agencies",))
+    assert not [s for s in doc.spans[SPANS_KEY] if s.label_ == "AGENCY"]
+    assert records(doc, "DATE")
