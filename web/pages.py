@@ -409,13 +409,18 @@ def resource(path: str):
 
 
 def _names(entries: list[dict]) -> list[str]:
-    return [e["label"] for e in entries]
+    """Agency names for a table cell, each with the unit that holds the duty today when it was succeeded."""
+    return [
+        e["label"] + (f"（{t('cmp_now_short', now=e['now']['label'])}）" if e.get("now") else "")
+        for e in entries
+    ]
 
 
 def _plan_page(iri: str, fmt: str):
     plan = repository().plan(iri)
+    coverage = repository().plan_coverages(iri)
     if fmt == "json":
-        return json_response(plan)
+        return json_response(dict(plan, coverage=coverage))
     if fmt in TABLE_FORMATS:
         rows = [
             {
@@ -439,13 +444,16 @@ def _plan_page(iri: str, fmt: str):
             ("task", "col_iri"),
         ]
         return table_response("plan-tasks", fmt, columns, rows)
-    return render_template("plan.html", plan=plan)
+    return render_template("plan.html", plan=plan, coverage=coverage)
 
 
 def _task_page(iri: str, fmt: str):
+    from web.compare import task_comparisons
+
     task = repository().task(iri)
+    links = task_comparisons(iri)
     if fmt == "json":
-        return json_response(task)
+        return json_response(dict(task, links=links))
     if fmt in TABLE_FORMATS:
         columns = [
             ("roleLabel", "col_role"),
@@ -455,9 +463,13 @@ def _task_page(iri: str, fmt: str):
             ("end", "col_end"),
             ("agency", "col_iri"),
         ]
-        rows = [dict(a, roleLabel=t("pg_role_" + a["role"])) for a in task["attributions"]]
+        columns.insert(2, ("nowLabel", "cmp_col_now"))
+        rows = [
+            dict(a, roleLabel=t("pg_role_" + a["role"]), nowLabel=(a.get("now") or {}).get("label"))
+            for a in task["attributions"]
+        ]
         return table_response("task-agencies", fmt, columns, rows)
-    return render_template("task.html", task=task, evidence=evidence_html(task))
+    return render_template("task.html", task=task, evidence=evidence_html(task), links=links)
 
 
 def _agency_page(iri: str, fmt: str):
@@ -466,8 +478,11 @@ def _agency_page(iri: str, fmt: str):
     plan = _plan_arg()
     before = _date_arg("before")
     tasks = repo.agency_tasks(iri, plan, before)
+    inherited = repo.agency_tasks(iri, plan, before, inherited=True)
     if fmt == "json":
-        return json_response(dict(agency, tasks=tasks, filters={"plan": plan, "before": before}))
+        return json_response(
+            dict(agency, tasks=tasks, inherited=inherited, filters={"plan": plan, "before": before})
+        )
     if fmt in TABLE_FORMATS:
         columns = [
             ("roleLabel", "col_role"),
@@ -477,14 +492,17 @@ def _agency_page(iri: str, fmt: str):
             ("due", "due_date"),
             ("excerpt", "col_text"),
             ("task", "col_iri"),
+            ("fromLabel", "cmp_col_inherited_from"),
         ]
         rows = [
             dict(x, roleLabel=t("pg_role_" + x["role"]), due=[d["due"] for d in x["deadlines"]])
-            for x in tasks
+            for x in tasks + inherited
         ]
         return table_response("agency-tasks", fmt, columns, rows)
     grouped = {role: [x for x in tasks if x["role"] == role] for role in ROLES}
-    agency_plans = sorted({(x["plan"], x["planTitle"]) for x in agency["tasks"]}, key=lambda p: p[1])
+    agency_plans = sorted(
+        {(x["plan"], x["planTitle"]) for x in agency["tasks"] + agency["inherited"]}, key=lambda p: p[1]
+    )
     return render_template(
         "agency.html",
         agency=agency,
@@ -493,6 +511,7 @@ def _agency_page(iri: str, fmt: str):
         before=before,
         plans=agency_plans,
         shown=len(tasks),
+        inherited=inherited,
     )
 
 

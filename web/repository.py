@@ -420,6 +420,9 @@ class Repository:
         for task in tasks:
             task["others"] = dict(task["others"])
             del task["text"]
+            self.with_now(task["leads"])  # who holds each duty today, beside the original attribution
+            for entries in task["others"].values():
+                self.with_now(entries)
         plan["tasks"] = tasks
         plan["outline"] = _outline(tasks)
         plan["targets"] = self.rows(
@@ -522,7 +525,8 @@ class Repository:
         for a in task["attributions"]:
             if all(x["agency"] != a["agency"] for x in by_role.setdefault(a["role"], [])):
                 by_role[a["role"]].append({"agency": a["agency"], "label": a["label"]})
-        task["roles"] = {r: v for r, v in by_role.items() if v}
+        task["roles"] = {r: self.with_now(v) for r, v in by_role.items() if v}
+        self.with_now(task["attributions"])
         task["deadlines"] = self.rows(
             """SELECT ?deadline ?due ?phrase ?precision ?start ?end WHERE { ?t lt:hasDeadline ?deadline .
                  ?deadline lt:dueDate ?due . OPTIONAL { ?deadline lt:phrase ?phrase }
@@ -621,14 +625,30 @@ class Repository:
             "SELECT ?agency ?label WHERE { ?agency lt:succeededBy ?a . OPTIONAL { ?agency rdfs:label ?label } }",
             a=iri,
         )
+        table = self.succession()
+        for entry in agency["successors"]:  # the change event's year and source beside each successor
+            entry.update({k: table.get(iri, {}).get(k) for k in ("year", "source", "event")})
+        for entry in agency["predecessors"]:
+            entry.update({k: table.get(entry["agency"], {}).get(k) for k in ("year", "source", "event")})
+        agency["now"] = self.now_held_by(iri)
+        inherited = []  # the duties of every unit this one took over, with the unit they were assigned to
+        for old in self.predecessors_of(iri):
+            before = self.agency(old)
+            if before is not None:
+                for x in before["tasks"]:
+                    inherited.append(dict(x, fromAgency=old, fromLabel=before["label"]))
+        agency["inherited"] = inherited
         return agency
 
-    def agency_tasks(self, iri: str, plan: str | None = None, due_before: str | None = None) -> list[dict]:
-        """The agency's tasks, filtered by plan (IRI) and by a first due date before `due_before`."""
+    def agency_tasks(
+        self, iri: str, plan: str | None = None, due_before: str | None = None, inherited: bool = False
+    ) -> list[dict]:
+        """The agency's tasks, filtered by plan (IRI) and by a first due date before `due_before`; with
+        `inherited`, the tasks of the units it took over instead of its own."""
         agency = self.agency(iri)
         if agency is None:
             return []
-        tasks = agency["tasks"]
+        tasks = agency["inherited" if inherited else "tasks"]
         if plan:
             tasks = [t for t in tasks if t["plan"] == plan]
         if due_before:
@@ -711,6 +731,211 @@ class Repository:
                     seen.add(obj.value)
                     todo.append(obj)
         return triples
+
+    # -- across plans: succession, task lineage, coverage (issue 4) --
+
+    def succession(self) -> dict[str, dict]:
+        """agency → its direct successor: {"agency", "label", "year", "source", "event"} (the reform table's
+        org:ChangeEvent), for every lt:succeededBy in the graph."""
+
+        def compute():
+            rows = self.rows(
+                """SELECT ?old ?new ?label ?event ?year ?source WHERE { ?old lt:succeededBy ?new .
+                     OPTIONAL { ?new rdfs:label ?label }
+                     OPTIONAL { ?event org:originalOrganization ?old ; org:resultingOrganization ?new .
+                       OPTIONAL { ?event dcterms:date ?year } OPTIONAL { ?event dcterms:source ?source } } }"""
+            )
+            return {
+                r["old"]: {
+                    "agency": r["new"],
+                    "label": r["label"] or r["new"],
+                    "year": r["year"],
+                    "source": r["source"],
+                    "event": r["event"],
+                }
+                for r in rows
+            }
+
+        return self.cached("succession", compute)
+
+    def now_held_by(self, agency: str) -> dict | None:
+        """The unit that holds `agency`'s duties today (lt:succeededBy followed to its end), with the year
+        and source of the first change and every step on the way; None when the agency still exists."""
+        table = self.succession()
+        step = table.get(agency)
+        if step is None:
+            return None
+        steps, seen = [step], {agency}
+        while step["agency"] in table and step["agency"] not in seen:
+            seen.add(step["agency"])
+            step = table[step["agency"]]
+            steps.append(step)
+        return {**steps[-1], "year": steps[0]["year"], "source": steps[0]["source"], "steps": steps}
+
+    def with_now(self, entries: list[dict]) -> list[dict]:
+        """Each {"agency", "label"} entry with "now": the unit holding its duties today, or None."""
+        for entry in entries:
+            entry["now"] = self.now_held_by(entry["agency"])
+        return entries
+
+    def predecessors_of(self, agency: str) -> list[str]:
+        """Every unit whose duties passed to `agency`, directly or through other successors."""
+        table = self.succession()
+        found, todo = [], [agency]
+        while todo:
+            node = todo.pop()
+            for old, step in table.items():
+                if step["agency"] == node and old not in found and old != agency:
+                    found.append(old)
+                    todo.append(old)
+        return found
+
+    def agency_jurisdictions(self) -> dict[str, str]:
+        """agency → the label of its jurisdiction (to tell a unit's kind from its name: 红河州|生态环境局)."""
+
+        def compute():
+            rows = self.rows("SELECT ?a ?j WHERE { ?a a lt:Agency ; lt:jurisdiction ?x . ?x rdfs:label ?j }")
+            return {r["a"]: r["j"] for r in rows}
+
+        return self.cached("agency-jurisdictions", compute)
+
+    def plan_task_index(self, plan: str) -> dict[str, dict]:
+        """task → its summary (section, heading, excerpt, leads with today's unit, deadlines, targets) and
+        its plan's title, 文号, jurisdiction and level: what a side-by-side comparison shows."""
+
+        def compute():
+            detail = self.plan(plan)
+            if detail is None:
+                return {}
+            targets = defaultdict(list)
+            for target in detail["targets"]:
+                targets[target["owner"]].append(target)
+            context = {
+                "plan": plan,
+                "planTitle": detail["title"],
+                "planDocNumber": detail["docNumber"],
+                "jurisdictionLabel": detail["jurisdictionLabel"],
+                "level": detail["level"],
+            }
+            return {
+                x["task"]: {
+                    **context,
+                    **{
+                        k: x[k]
+                        for k in ("task", "section", "heading", "excerpt", "leads", "others", "deadlines")
+                    },
+                    "targets": targets.get(x["task"], []),
+                }
+                for x in detail["tasks"]
+            }
+
+        return self.cached(("plan-task-index", plan), compute)
+
+    def task_links(self, iri: str) -> list[dict]:
+        """The task's links to tasks of other plans: {"other", "plan", "kind" (counterpart | upper | lower),
+        "score", "method"}, best score first."""
+
+        def compute():
+            rows = self.rows(
+                """SELECT ?other ?plan ?relation ?direction ?score ?method WHERE {
+                     { ?st rdf:subject ?t ; rdf:object ?other . BIND("out" AS ?direction) }
+                     UNION { ?st rdf:subject ?other ; rdf:object ?t . BIND("in" AS ?direction) }
+                     ?st a lt:TaskLink ; rdf:predicate ?relation ; lt:score ?score .
+                     OPTIONAL { ?st lt:method ?method } ?other lt:inPlan ?plan }""",
+                t=iri,
+            )
+            out = {}
+            for r in rows:
+                if r["relation"] == str(LT.derivesFrom):
+                    kind = "upper" if r["direction"] == "out" else "lower"
+                else:
+                    kind = "counterpart"
+                out[r["other"]] = {k: r[k] for k in ("other", "plan", "score", "method")} | {"kind": kind}
+            order = {"upper": 0, "counterpart": 1, "lower": 2}
+            return sorted(out.values(), key=lambda x: (order[x["kind"]], -x["score"], x["other"]))
+
+        return self.cached(("task-links", iri), compute)
+
+    def links_between(self, a: str, b: str) -> list[dict]:
+        """Task links between plans `a` and `b`, each oriented as {"a": task of a, "b": task of b, "kind",
+        "score", "method"}; kind is counterpart, or upper/lower (what b's task is to a's)."""
+
+        def compute():
+            rows = self.rows(
+                """SELECT ?s ?o ?relation ?score ?method WHERE {
+                     { ?s lt:inPlan ?a . ?o lt:inPlan ?b } UNION { ?s lt:inPlan ?b . ?o lt:inPlan ?a }
+                     ?st rdf:subject ?s ; rdf:object ?o ; a lt:TaskLink ; rdf:predicate ?relation ; lt:score ?score .
+                     OPTIONAL { ?st lt:method ?method } }""",
+                a=a,
+                b=b,
+            )
+            index_a = self.plan_task_index(a)
+            out = {}
+            for r in rows:
+                forward = r["s"] in index_a  # the subject is a's task
+                ta, tb = (r["s"], r["o"]) if forward else (r["o"], r["s"])
+                if r["relation"] == str(LT.derivesFrom):
+                    kind = "upper" if forward else "lower"  # a's task derives from b's: b's is its upper
+                else:
+                    kind = "counterpart"
+                out[(ta, tb)] = {"a": ta, "b": tb, "kind": kind, "score": r["score"], "method": r["method"]}
+            return sorted(out.values(), key=lambda x: (x["a"], x["b"]))
+
+        return self.cached(("links-between", a, b), compute)
+
+    def coverage(self, upper: str, lower: str) -> dict:
+        """How much of the upper plan's tasks the lower plan localised (has a task deriving from): share,
+        the localised tasks with the lower tasks that carry them, and the dropped ones."""
+
+        def compute():
+            tasks = self.plan_task_index(upper)
+            rows = self.rows(
+                """SELECT ?u ?l ?score WHERE { ?l lt:inPlan ?lower ; lt:derivesFrom ?u . ?u lt:inPlan ?upper .
+                     OPTIONAL { ?st rdf:subject ?l ; rdf:object ?u ; lt:score ?score } }""",
+                upper=upper,
+                lower=lower,
+            )
+            carried = defaultdict(list)
+            for r in rows:
+                carried[r["u"]].append({"task": r["l"], "score": r["score"]})
+            localised = [dict(tasks[u], by=carried[u]) for u in tasks if u in carried]
+            dropped = [tasks[u] for u in tasks if u not in carried]
+            lower_meta = self.plan(lower) or {}
+            upper_meta = self.plan(upper) or {}
+            return {
+                "upper": upper,
+                "upperTitle": upper_meta.get("title"),
+                "upperDocNumber": upper_meta.get("docNumber"),
+                "lower": lower,
+                "lowerTitle": lower_meta.get("title"),
+                "upperTasks": len(tasks),
+                "localisedTasks": len(localised),
+                "share": round(len(localised) / len(tasks), 3) if tasks else None,
+                "localised": localised,
+                "dropped": dropped,
+            }
+
+        return self.cached(("coverage", upper, lower), compute)
+
+    def plan_coverages(self, iri: str) -> dict:
+        """Coverage where both plans are loaded: of each upper plan by this one ("ofUpper"), and of this
+        plan by each lower one ("byLower"); without the task lists (see `coverage`)."""
+        plan = self.plan(iri)
+        if plan is None:
+            return {"ofUpper": [], "byLower": []}
+        loaded = {p["plan"] for p in self.plans() if p["loaded"]}
+        if iri not in loaded:
+            return {"ofUpper": [], "byLower": []}
+
+        def brief(c: dict) -> dict:
+            return {k: v for k, v in c.items() if k not in ("localised", "dropped")} | {
+                "dropped": [{k: x[k] for k in ("task", "section", "heading")} for x in c["dropped"]]
+            }
+
+        return {
+            "ofUpper": [brief(self.coverage(u["plan"], iri)) for u in plan["upper"] if u["plan"] in loaded],
+            "byLower": [brief(self.coverage(iri, d["plan"])) for d in plan["lower"] if d["plan"] in loaded],
+        }
 
 
 def _term(value):
