@@ -36,7 +36,9 @@ def find(tasks, source_file, starts):
 def test_small_boiler_phase_out_is_a_counterpart_in_honghe_and_wuding(corpus):
     plans, tasks, links = corpus
     # both plans implement 云政发〔2018〕44号; each states 燃煤小锅炉淘汰 with its own deadline
-    pairs = {(tasks[link.source][0].source_file[:3], tasks[link.target][0].source_file[:3]): link for link in links}
+    pairs = {
+        (tasks[link.source][0].source_file[:3], tasks[link.target][0].source_file[:3]): link for link in links
+    }
     boiler = [
         link
         for link in links
