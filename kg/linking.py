@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from datasketch import MinHash, MinHashLSHEnsemble
 from rdflib import RDF, Literal, URIRef
@@ -32,6 +33,8 @@ SHINGLE = 5
 THRESHOLD = 0.65  # calibrated on tests/data/linking/pairs.csv (see tests/test_linking.py)
 CANDIDATE_THRESHOLD = 0.3  # what the LSH index is asked for: below THRESHOLD, for recall
 MIN_SHINGLES = 12  # shorter texts say too little to be matched
+CANDIDATES = 64  # candidates scored per task for counterparts
+COUNTERPARTS = 8  # counterparts kept per task (its best ones, in distinct plans)
 NUM_PERM = 128
 METHOD = f"character {SHINGLE}-gram containment; candidates by MinHash LSH Ensemble ({NUM_PERM} permutations)"
 
@@ -82,47 +85,69 @@ def upper_plans(plans: list[Plan]) -> dict[str, set[str]]:
     return closure
 
 
-def link_tasks(plans: list[Plan], threshold: float = THRESHOLD) -> list[TaskLink]:
-    """Every task's best match in each other loaded plan whose score reaches `threshold`."""
-    uppers = upper_plans(plans)
-    entries = []  # (task iri, plan key, shingles)
-    seen = set()  # a plan loaded twice (the same IRIs) is one plan
+def _entries(plans: list[Plan]) -> list[tuple[URIRef, str, frozenset]]:
+    """(task IRI, plan key, shingles) of every task long enough to match; a plan loaded twice counts once."""
+    entries, seen = [], set()
     for plan in plans:
         for iri, task in zip(task_iris(plan), plan.tasks, strict=True):
             grams = shingles(task.text)
             if len(grams) >= MIN_SHINGLES and iri not in seen:
                 seen.add(iri)
                 entries.append((iri, plan.key, grams))
-    if not entries:
-        return []
+    return entries
+
+
+def _derivations(entries, uppers: dict[str, set[str]], threshold: float) -> list[TaskLink]:
+    """Each task's best match in every loaded plan its plan implements (compared with all of that plan's tasks:
+    a plan has tens of tasks and implements a few plans, so this stays linear in the corpus)."""
+    by_plan: dict[str, list[int]] = {}
+    for i, (_, plan_key, _) in enumerate(entries):
+        by_plan.setdefault(plan_key, []).append(i)
+    links = []
+    for source, plan_key, grams in entries:
+        for upper in uppers.get(plan_key, ()):
+            scored = [(containment(grams, entries[j][2]), j) for j in by_plan.get(upper, ())]
+            if scored:
+                score, j = max(scored)
+                if score >= threshold:
+                    links.append(TaskLink(source, entries[j][0], LT.derivesFrom, round(score, 3)))
+    return links
+
+
+def _counterparts(entries, uppers: dict[str, set[str]], threshold: float) -> list[TaskLink]:
+    """Each task's best matches in plans unrelated to its own, found through the LSH index; at most
+    CANDIDATES candidates are scored and COUNTERPARTS kept per task, so a measure that every plan repeats
+    costs n·k, not n²."""
     hashes = MinHash.bulk([[s.encode() for s in g] for _, _, g in entries], num_perm=NUM_PERM)
     index = MinHashLSHEnsemble(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM, num_part=16)
     index.index((i, h, len(entries[i][2])) for i, h in enumerate(hashes))
-
-    best: dict[tuple[int, str], tuple[float, int]] = {}  # (task, other plan) → (score, other task)
-    for i, (_, plan_key, grams) in enumerate(entries):
-        for j in index.query(hashes[i], len(grams)):
-            other_plan = entries[j][1]
-            if other_plan == plan_key:
+    links: dict[tuple, TaskLink] = {}
+    for i, (source, plan_key, grams) in enumerate(entries):
+        best: dict[str, tuple[float, int]] = {}  # other plan → (score, task)
+        for j in islice(index.query(hashes[i], len(grams)), CANDIDATES):
+            other = entries[j][1]
+            if other == plan_key or other in uppers.get(plan_key, ()) or plan_key in uppers.get(other, ()):
                 continue
             score = containment(grams, entries[j][2])
-            if score >= threshold and score > best.get((i, other_plan), (0.0, -1))[0]:
-                best[(i, other_plan)] = (score, j)
-
-    links: dict[tuple, TaskLink] = {}
-    for (i, other_plan), (score, j) in best.items():
-        source, plan_key = entries[i][0], entries[i][1]
-        target = entries[j][0]
-        if other_plan in uppers.get(plan_key, ()):
-            links[(source, target)] = TaskLink(source, target, LT.derivesFrom, round(score, 3))
-        elif plan_key in uppers.get(other_plan, ()):
-            continue  # the lower task states this link from its side
-        else:
-            pair = tuple(sorted((source, target)))
+            if score >= threshold and score > best.get(other, (0.0, -1))[0]:
+                best[other] = (score, j)
+        for score, j in sorted(best.values(), reverse=True)[:COUNTERPARTS]:
+            pair = tuple(sorted((source, entries[j][0])))
             kept = links.get(pair)
             if kept is None or kept.score < score:
                 links[pair] = TaskLink(pair[0], pair[1], LT.counterpartOf, round(score, 3))
-    return sorted(links.values(), key=lambda link: (str(link.source), str(link.target)))
+    return list(links.values())
+
+
+def link_tasks(plans: list[Plan], threshold: float = THRESHOLD) -> list[TaskLink]:
+    """Task links across the loaded plans whose score reaches `threshold`: lt:derivesFrom to the best match in
+    each implemented plan, lt:counterpartOf to the best matches in unrelated plans."""
+    entries = _entries(plans)
+    if not entries:
+        return []
+    uppers = upper_plans(plans)
+    links = _derivations(entries, uppers, threshold) + _counterparts(entries, uppers, threshold)
+    return sorted(links, key=lambda link: (str(link.source), str(link.target)))
 
 
 def link_triples(links: list[TaskLink]) -> Iterator[tuple]:
