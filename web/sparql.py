@@ -16,7 +16,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from kg.namespaces import ONTOLOGY_FILE, PREFIXES
-from kg.store import bind_parameters, canned_queries, store_exists
+from kg.store import bind_parameters, canned_queries, canned_queries_dir, store_exists
+from web.i18n import current_lang
 from web.query_worker import (
     GRAPH_TYPES,
     JSON_LD,
@@ -269,8 +270,10 @@ EDITOR_CSP = (
 )
 
 
-def editor_page(sparql: str) -> Response:
-    """The editor (YASGUI's YASQE and YASR served from static/vendor), canned queries beside it."""
+@functools.lru_cache(maxsize=4)
+def _canned_for_editor(_mtimes: tuple) -> list[dict]:
+    """The canned queries as the editor lists them, with their default parameters bound (read once per change
+    of the queries folder: `_mtimes` is the cache key)."""
     canned = []
     for saved in canned_queries():
         try:
@@ -288,6 +291,13 @@ def editor_page(sparql: str) -> Response:
                 "query": text,
             }
         )
+    return canned
+
+
+@functools.lru_cache(maxsize=64)
+def _editor_html(lang: str, sparql: str, mtimes: tuple, app_id: int) -> str:
+    """The rendered editor page; the same for every request with the same language and query."""
+    canned = _canned_for_editor(mtimes)
     config = {
         "endpoint": url_for("sparql.endpoint"),
         "idBase": ID_BASE,
@@ -298,7 +308,14 @@ def editor_page(sparql: str) -> Response:
         "rowLimit": current_app.config["ROW_LIMIT"],
     }
     vendor = (VENDOR_DIR / "yasgui.min.js").is_file() and (VENDOR_DIR / "yasgui.min.css").is_file()
-    html = render_template("sparql.html", canned=canned, config=config, vendor=vendor, sparql=sparql)
+    return render_template("sparql.html", canned=canned, config=config, vendor=vendor, sparql=sparql)
+
+
+def editor_page(sparql: str) -> Response:
+    """The editor (YASGUI's YASQE and YASR served from static/vendor), canned queries beside it."""
+    folder = canned_queries_dir()
+    mtimes = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.rq")))
+    html = _editor_html(current_lang(), sparql, mtimes, id(current_app._get_current_object()))
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = EDITOR_CSP
     response.headers["Vary"] = "Accept"
