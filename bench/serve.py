@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GOAL_P95_MS = 200.0
 HONGHE = "红河州打赢蓝天保卫战三年行动计划实施方案"
+WUDING = "武政通〔2019〕11号"
 
 
 def free_port() -> int:
@@ -100,6 +101,7 @@ def targets(port: int) -> dict[str, tuple[str, str, dict]]:
         "<http://www.w3.org/2000/01/rdf-schema#label> ?n } LIMIT 100"
     )
     json_accept = {"Accept": "application/sparql-results+json"}
+    honghe_iri, wuding_iri = (f"https://w3id.org/lantian/id/plan/{key}" for key in (HONGHE, WUDING))
     return {
         "static app.css (baseline)": ("GET", "/static/app.css", {}),
         "home": ("GET", "/", {}),
@@ -111,6 +113,9 @@ def targets(port: int) -> dict[str, tuple[str, str, dict]]:
         "network task": ("GET", task.replace("/id/", "/network/", 1), {}),
         "network agency": ("GET", agency.replace("/id/", "/network/", 1), {}),
         "network plan+tasks": ("GET", plan.replace("/id/", "/network/", 1) + "?tasks=1", {}),
+        "compare 红河 vs 武定": ("GET", f"/compare?a={quote(honghe_iri)}&b={quote(wuding_iri)}", {}),
+        "audit overdue 2021-01-01": ("GET", "/audit/overdue?as_of=2021-01-01", {}),
+        "audit brokers": ("GET", "/audit/brokers", {}),
         "sparql editor page": ("GET", "/sparql", {"Accept": "text/html"}),
         "sparql SELECT json": ("GET", "/sparql?query=" + select, json_accept),
     }
