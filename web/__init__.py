@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     app.config["STORE"] = Path(app.config["STORE"] or default_store_dir())
-    app.json.ensure_ascii = False  # Chinese as itself in JSON and |tojson, not six-byte \\u escapes
+    app.json.ensure_ascii = False  # Chinese as itself in JSON and |tojson, not six-byte \u escapes
     app.extensions["repository"] = Repository(app.config["STORE"])
     i18n.init_app(app)
     app.register_blueprint(pages.bp)
