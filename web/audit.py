@@ -28,13 +28,13 @@ from web.i18n import t
 from web.pages import (
     TABLE_FORMATS,
     _date_arg,
-    _plan_arg,
+    iri_arg,
     json_response,
     repository,
     table_response,
     wanted_format,
 )
-from web.repository import _ROLE_BY_IRI, ROLES, iri_from_request_path
+from web.repository import _ROLE_BY_IRI, ROLES
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -548,18 +548,6 @@ def _days() -> int:
     return int(value)
 
 
-def _agency_arg() -> str | None:
-    """?agency= as an IRI: a full IRI, an /id/ path, or the part after id/."""
-    value = request.args.get("agency", "").strip()
-    if not value:
-        return None
-    if value.startswith("/id/"):
-        return iri_from_request_path(value[4:])
-    if value.startswith(("http://", "https://")):
-        return value
-    return iri_from_request_path(value)
-
-
 def _table_arg(allowed: tuple[str, ...]) -> str:
     value = request.args.get("table", allowed[0])
     if value not in allowed:
@@ -744,7 +732,7 @@ def index():
 @bp.route("/overdue")
 @bp.route("/overdue.<any(json, csv, xlsx):suffix>")
 def overdue_page(suffix: str | None = None):
-    as_of, plan = _as_of(), _plan_arg()
+    as_of, plan = _as_of(), iri_arg("plan")
     data = overdue(as_of, plan)
     fmt = wanted_format(suffix, REPORT_FORMATS)
     if fmt == "json":
@@ -796,7 +784,7 @@ def overdue_page(suffix: str | None = None):
 @bp.route("/due-soon")
 @bp.route("/due-soon.<any(json, csv, xlsx):suffix>")
 def due_soon_page(suffix: str | None = None):
-    as_of, plan, days = _as_of(), _plan_arg(), _days()
+    as_of, plan, days = _as_of(), iri_arg("plan"), _days()
     data = due_soon(as_of, days, plan)
     fmt = wanted_format(suffix, REPORT_FORMATS)
     if fmt == "json":
@@ -827,7 +815,7 @@ def due_soon_page(suffix: str | None = None):
 @bp.route("/lead-gone")
 @bp.route("/lead-gone.<any(json, csv, xlsx):suffix>")
 def lead_gone_page(suffix: str | None = None):
-    as_of, plan = _as_of(), _plan_arg()
+    as_of, plan = _as_of(), iri_arg("plan")
     data = lead_gone(as_of, plan)
     fmt = wanted_format(suffix, REPORT_FORMATS)
     if fmt == "json":
@@ -857,7 +845,7 @@ def lead_gone_page(suffix: str | None = None):
 @bp.route("/gaps")
 @bp.route("/gaps.<any(json, csv, xlsx):suffix>")
 def gaps_page(suffix: str | None = None):
-    plan = _plan_arg()
+    plan = iri_arg("plan")
     data = gaps(plan)
     fmt = wanted_format(suffix, REPORT_FORMATS)
     if fmt == "json":
@@ -905,7 +893,7 @@ def gaps_page(suffix: str | None = None):
 @bp.route("/brokers")
 @bp.route("/brokers.<any(json, csv, xlsx):suffix>")
 def brokers_page(suffix: str | None = None):
-    plan = _plan_arg()
+    plan = iri_arg("plan")
     groups = request.args.get("groups") in ("1", "true", "on")
     data = brokers(plan, groups)
     fmt = wanted_format(suffix, REPORT_FORMATS)
@@ -939,7 +927,7 @@ def brokers_page(suffix: str | None = None):
 
 
 def _timeline_args() -> tuple[str | None, str | None, str, str]:
-    plan, agency = _plan_arg(), _agency_arg()
+    plan, agency = iri_arg("plan"), iri_arg("agency")
     repo = repository()
     if agency:
         if repo.kind(agency) != "agency":

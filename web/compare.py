@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 
 from web.i18n import t
-from web.pages import TABLE_FORMATS, json_response, repository, table_response, wanted_format
-from web.repository import iri_from_request_path
+from web.pages import TABLE_FORMATS, iri_arg, json_response, repository, table_response, wanted_format
 
 bp = Blueprint("compare", __name__)
 
@@ -153,18 +152,6 @@ def task_comparisons(iri: str) -> list[dict]:
 # --- two plans side by side --------------------------------------------------------------------------
 
 
-def _plan_param(name: str) -> str | None:
-    """?a= / ?b= as a plan IRI: a full IRI, an /id/ path, or the part after id/."""
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if value.startswith("/id/"):
-        return iri_from_request_path(value[4:])
-    if value.startswith(("http://", "https://")):
-        return value
-    return iri_from_request_path(value)
-
-
 def compare_plans(a: str, b: str) -> dict:
     """Plans a and b: aligned task pairs with their differences, tasks only in a, tasks only in b."""
     repo = repository()
@@ -279,7 +266,7 @@ def compare_rows(result: dict) -> list[dict]:
 @bp.route("/compare.<any(json, csv, xlsx):suffix>")
 def compare(suffix: str | None = None):
     repo = repository()
-    a, b = _plan_param("a"), _plan_param("b")
+    a, b = iri_arg("a"), iri_arg("b")
     loaded = [p for p in repo.plans() if p["loaded"]]
     for iri in (a, b):
         if iri is not None and repo.kind(iri) != "plan":
@@ -332,7 +319,7 @@ def coverage_rows(result: dict) -> list[dict]:
 @bp.route("/coverage.<any(json, csv, xlsx):suffix>")
 def coverage(suffix: str | None = None):
     repo = repository()
-    upper, lower = _plan_param("upper"), _plan_param("lower")
+    upper, lower = iri_arg("upper"), iri_arg("lower")
     if not upper or not lower:
         abort(400, description=t("cov_pick_two"))
     for iri in (upper, lower):

@@ -309,9 +309,9 @@ def _date_arg(name: str) -> str | None:
         abort(400, description=t("pg_bad_date", value=value))
 
 
-def _plan_arg() -> str | None:
-    """?plan= as an IRI: a full IRI, an /id/ path, or the part after id/."""
-    value = request.args.get("plan", "").strip()
+def iri_arg(name: str) -> str | None:
+    """A query parameter naming a resource, as its IRI: a full IRI, an /id/ path, or the part after id/."""
+    value = request.args.get(name, "").strip()
     if not value:
         return None
     if value.startswith("/id/"):
@@ -337,7 +337,7 @@ DUE_COLUMNS = [
 @bp.route("/due.<any(json, csv, xlsx):suffix>")
 def due(suffix: str | None = None):
     before = _date_arg("before") or date.today().isoformat()
-    plan = _plan_arg()
+    plan = iri_arg("plan")
     rows = repository().due(before, plan)
     fmt = wanted_format(suffix, LIST_FORMATS)
     if fmt == "json":
@@ -475,7 +475,7 @@ def _task_page(iri: str, fmt: str):
 def _agency_page(iri: str, fmt: str):
     repo = repository()
     agency = repo.agency(iri)
-    plan = _plan_arg()
+    plan = iri_arg("plan")
     before = _date_arg("before")
     tasks = repo.agency_tasks(iri, plan, before)
     inherited = repo.agency_tasks(iri, plan, before, inherited=True)
