@@ -115,7 +115,9 @@ def issuer_of(title: str) -> tuple[str, str]:
     return "", ""
 
 
-def _find_title(paragraphs: list[Paragraph], text: str) -> tuple[str, int, int]:
+def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
+    """(title, start, end): the last plan-like line before the first top-level heading, joined with a short
+    continuation line such as 实施方案; else the first line."""
     first_top = next(
         (i for i, p in enumerate(paragraphs) if p.level == 1 and not p.appendix), len(paragraphs)
     )
@@ -130,8 +132,6 @@ def _find_title(paragraphs: list[Paragraph], text: str) -> tuple[str, int, int]:
                 line += paragraphs[i + 1].text.strip()
                 end = paragraphs[i + 1].end
             best = (line, p.start, end)
-        elif best and _TITLE_TAIL.match(line):
-            continue
     if best:
         return best
     p = next((p for p in paragraphs if p.text.strip()), None)
@@ -170,7 +170,7 @@ def chain_cited(cites: list[CitedPlan]) -> None:
 def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
     """Everything the plan says about itself, found in its front matter and preamble."""
     meta = PlanMetadata()
-    meta.title, meta.title_start, meta.title_end = _find_title(paragraphs, text)
+    meta.title, meta.title_start, meta.title_end = _find_title(paragraphs)
     front = text[: max(meta.title_start, 0)]
     for line in front.split("\n"):
         stripped = line.strip().lstrip("#").strip()
