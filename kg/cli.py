@@ -355,5 +355,77 @@ def serve(host: str, port: int, query_timeout: float, row_limit: int, threads: i
             pool.close()
 
 
+# --- push ------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The server's SPARQL 1.1 Graph Store endpoint, e.g. http://host:7878/store (Oxigraph), "
+    "http://host:3030/DATASET/data (Fuseki), http://host:8890/sparql-graph-crud-auth (Virtuoso).",
+)
+@click.option("--user", help="User name for HTTP authentication (Basic, or Digest with --digest).")
+@click.option("--password", envvar="LANTIAN_PUSH_PASSWORD", show_envvar=True, help="Password for --user.")
+@click.option(
+    "--token", envvar="LANTIAN_PUSH_TOKEN", show_envvar=True, help="Bearer token (instead of --user)."
+)
+@click.option("--digest", is_flag=True, help="HTTP Digest authentication instead of Basic (Virtuoso).")
+@click.option(
+    "--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request."
+)
+@click.option(
+    "--retries",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Retries of a request after a connection error, timeout or 5xx answer (backoff 0.5 s, doubling).",
+)
+@store_option
+def push(
+    endpoint: str,
+    user: str | None,
+    password: str | None,
+    token: str | None,
+    digest: bool,
+    timeout: float,
+    retries: int,
+    store_dir: Path | None,
+):
+    """Load the store into a SPARQL 1.1 server: one named graph per plan (the plan's IRI + "/graph") and one
+    cross-plan graph, each replaced atomically by an HTTP PUT of N-Triples (Graph Store HTTP Protocol)."""
+    from kg.push import GraphStoreClient, PushError
+    from kg.push import push as push_graphs
+
+    if token and user:
+        raise click.UsageError("give either --user/--password or --token, not both")
+    if password is not None and user is None:
+        raise click.UsageError("--password needs --user")
+    if digest and user is None:
+        raise click.UsageError("--digest needs --user and --password")
+    if not endpoint.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{endpoint!r} is not an http(s) URL", param_hint="--endpoint")
+    client = GraphStoreClient(
+        endpoint, user=user, password=password, token=token, digest=digest, timeout=timeout, retries=retries
+    )
+
+    def progress(plans):
+        return tqdm(plans, desc="pushing plan graphs", unit="graph", disable=None, file=sys.stderr)
+
+    try:
+        pushed = push_graphs(client, store_dir, progress=progress)
+    except StoreMissingError as error:
+        _fail(str(error), EXIT_NO_STORE)
+    except PushError as error:
+        _fail(f"push to {endpoint} failed: {error}")
+    plans = sum(1 for graph in pushed if graph.plan is not None)
+    triples = sum(graph.triples for graph in pushed)
+    click.echo(
+        f"pushed {plans} plan graph(s) and the cross-plan graph ({pushed[-1].triples} triples), "
+        f"{triples} triples in all, to {endpoint}"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

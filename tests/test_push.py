@@ -1,0 +1,260 @@
+"""`kg push` against a real Oxigraph server (the `oxigraph` command from PyPI) started on loopback.
+
+The bundled corpus is pushed, queried back through SPARQLWrapper, one plan is changed and pushed again
+(the other plans' graphs must not move), and a dead endpoint must fail with a clear message. The HTTP
+client's retries and authentication headers are checked against a tiny local HTTP server.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from kg.cli import main
+from kg.push import CROSS_PLAN_GRAPH, GraphStoreClient, PushError
+
+PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
+WUDING = "002_448f24fbce9855ca.txt"  # 武定县 plan: the one changed below
+WUDING_GRAPH = "https://w3id.org/lantian/id/plan/武政通〔2019〕11号/graph"
+DROPPED_TASK = "2. 加大区域产业布局调整力度。"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _oxigraph_command() -> str:
+    found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+    if not found:
+        pytest.fail("the `oxigraph` command is missing: install the test extras (pip install -e '.[test]')")
+    return found
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server on a free loopback port with a fresh data folder; its base URL."""
+    port = _free_port()
+    data = tmp_path_factory.mktemp("oxigraph")
+    log = (data / "server.log").open("wb")
+    server = subprocess.Popen(
+        [_oxigraph_command(), "serve", "--location", str(data / "db"), "--bind", f"127.0.0.1:{port}"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"oxigraph serve did not answer: {(data / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def _push(base: str, store: Path, *extra: str):
+    return CliRunner().invoke(main, ["push", "--endpoint", f"{base}/store", "--store", str(store), *extra])
+
+
+def _select(base: str, sparql: str) -> list[dict[str, str]]:
+    client = SPARQLWrapper(f"{base}/query")
+    client.setReturnFormat(JSON)
+    client.setQuery(sparql)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    return [{name: cell["value"] for name, cell in row.items()} for row in rows]
+
+
+def _graph_sizes(base: str) -> dict[str, int]:
+    rows = _select(base, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {row["g"]: int(row["n"]) for row in rows}
+
+
+def _loaded_plans(store: Path) -> int:
+    source_file = ox.NamedNode("https://w3id.org/lantian/ontology#sourceFile")
+    store = ox.Store.read_only(str(store))
+    return len({quad.subject for quad in store.quads_for_pattern(None, source_file, None, None)})
+
+
+@pytest.fixture(scope="module")
+def pushed(oxigraph_server, built_store):
+    result = _push(oxigraph_server, built_store)
+    assert result.exit_code == 0, result.output
+    return oxigraph_server
+
+
+def test_push_reports_what_it_sent(oxigraph_server, built_store):
+    result = _push(oxigraph_server, built_store)
+    assert result.exit_code == 0, result.output
+    assert "pushed 5 plan graph(s) and the cross-plan graph" in result.stdout
+    assert f"{oxigraph_server}/store" in result.stdout
+
+
+def test_one_named_graph_per_plan_and_one_cross_plan_graph(pushed, built_store):
+    sizes = _graph_sizes(pushed)
+    assert len(sizes) == _loaded_plans(built_store) + 1 == 6
+    assert CROSS_PLAN_GRAPH in sizes
+    assert all(graph.endswith("/graph") for graph in set(sizes) - {CROSS_PLAN_GRAPH})
+
+
+def test_the_graphs_together_hold_exactly_the_store(pushed, built_store):
+    distinct = _select(
+        pushed, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+    )
+    assert int(distinct[0]["n"]) == len(ox.Store.read_only(str(built_store)))
+
+
+def test_the_lead_of_a_task_is_in_its_plans_graph(pushed):
+    rows = _select(
+        pushed,
+        """PREFIX lt: <https://w3id.org/lantian/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT DISTINCT ?g ?plan WHERE { GRAPH ?g {
+            ?agency rdfs:label "红河州环境保护局"@zh ; lt:leads ?task .
+            ?task lt:text ?text ; lt:inPlan ?plan .
+            FILTER CONTAINS(?text, "两断三清")
+        } }""",
+    )
+    assert len(rows) == 1, rows
+    assert rows[0]["g"] == rows[0]["plan"] + "/graph"
+    assert "红河州" in rows[0]["plan"]
+
+
+def test_task_links_and_succession_are_in_the_cross_plan_graph(pushed):
+    rows = _select(
+        pushed,
+        f"""PREFIX lt: <https://w3id.org/lantian/ontology#>
+        SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH <{CROSS_PLAN_GRAPH}> {{ ?s ?p ?o }} }} GROUP BY ?p""",
+    )
+    predicates = {row["p"] for row in rows}
+    assert "https://w3id.org/lantian/ontology#succeededBy" in predicates
+    assert "https://w3id.org/lantian/ontology#counterpartOf" in predicates
+    assert "https://w3id.org/lantian/ontology#leads" not in predicates  # role triples stay with their plan
+
+
+def test_replacing_one_plan_leaves_the_others_untouched(oxigraph_server, built_store, tmp_path):
+    assert _push(oxigraph_server, built_store).exit_code == 0
+    before = _graph_sizes(oxigraph_server)
+    plans = tmp_path / "plans"
+    shutil.copytree(PLANS, plans)
+    changed = plans / WUDING
+    lines = changed.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(DROPPED_TASK)]
+    assert len(kept) == len(lines) - 1  # the task paragraph is there to drop
+    changed.write_text("".join(kept), encoding="utf-8")
+    store = tmp_path / "store"
+    assert CliRunner().invoke(main, ["build", str(plans), "--store", str(store)]).exit_code == 0
+
+    result = _push(oxigraph_server, store)
+    assert result.exit_code == 0, result.output
+    after = _graph_sizes(oxigraph_server)
+    assert set(after) == set(before)
+    assert after[WUDING_GRAPH] < before[WUDING_GRAPH]
+    untouched = set(before) - {WUDING_GRAPH, CROSS_PLAN_GRAPH}
+    assert len(untouched) == 4
+    assert {g: after[g] for g in untouched} == {g: before[g] for g in untouched}
+    assert _push(oxigraph_server, built_store).exit_code == 0  # the other tests see the bundled corpus
+
+
+def test_a_dead_endpoint_fails_with_a_clear_message(built_store):
+    endpoint = f"http://127.0.0.1:{_free_port()}/store"
+    result = CliRunner().invoke(
+        main, ["push", "--endpoint", endpoint, "--store", str(built_store), "--retries", "1"]
+    )
+    assert result.exit_code == 1
+    assert f"push to {endpoint} failed" in result.stderr
+    assert "cannot reach the server" in result.stderr
+    assert "2 attempt(s)" in result.stderr
+
+
+def test_token_and_user_together_is_a_usage_error(built_store):
+    result = CliRunner().invoke(
+        main, ["push", "--endpoint", "http://127.0.0.1:9/store", "--user", "u", "--token", "t"]
+    )
+    assert result.exit_code == 2
+
+
+# --- the HTTP client against a scripted server -----------------------------------------------------
+
+
+class _Scripted(http.server.BaseHTTPRequestHandler):
+    """Answers each PUT with the next status of `script`; records method, path and Authorization."""
+
+    script: list[int] = []
+    seen: list[tuple[str, str, str | None]] = []
+
+    def do_PUT(self):  # noqa: N802 (http.server's naming)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).seen.append(("PUT", self.path, self.headers.get("Authorization")))
+        status = type(self).script.pop(0) if type(self).script else 204
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def scripted():
+    _Scripted.script, _Scripted.seen = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/store", _Scripted
+    server.shutdown()
+    server.server_close()
+
+
+def test_5xx_answers_are_retried_with_doubling_backoff(scripted):
+    endpoint, handler = scripted
+    handler.script = [503, 502]
+    waits: list[float] = []
+    client = GraphStoreClient(endpoint, retries=3, sleep=waits.append)
+    assert client.put("https://example.org/g", b"") == 204
+    assert len(handler.seen) == 3
+    assert waits == [0.5, 1.0]
+    assert handler.seen[0][1] == "/store?graph=https%3A%2F%2Fexample.org%2Fg"
+
+
+def test_a_refused_login_is_not_retried_and_names_the_endpoint(scripted):
+    endpoint, handler = scripted
+    handler.script = [401]
+    client = GraphStoreClient(endpoint, user="auditor", password="secret", sleep=lambda s: None)
+    with pytest.raises(PushError, match=rf"{endpoint}.*401.*--user/--password or --token"):
+        client.put("https://example.org/g", b"")
+    assert len(handler.seen) == 1
+    assert handler.seen[0][2] == "Basic YXVkaXRvcjpzZWNyZXQ="  # base64("auditor:secret")
+
+
+def test_a_bearer_token_is_sent(scripted):
+    endpoint, handler = scripted
+    GraphStoreClient(endpoint, token="t0k3n").put("https://example.org/g", b"")
+    assert handler.seen[0][2] == "Bearer t0k3n"
