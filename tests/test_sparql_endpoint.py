@@ -181,8 +181,10 @@ def test_no_query_browser_gets_the_editor_with_every_canned_query(client):
 
 def test_editor_loads_canned_queries_with_their_defaults_bound(client):
     page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
-    start = page.index('id="sparql-canned">') + len('id="sparql-canned">')
-    canned = json.loads(page[start : page.index("</script>", start)])
+    start = page.index('id="sparql-config">') + len('id="sparql-config">')
+    config = json.loads(page[start : page.index("</script>", start)])
+    assert 'data-name="agency-tasks"' in page  # listed on the page, its text fetched on the first click
+    canned = client.get(config["cannedUrl"]).get_json()
     agency_tasks = next(q for q in canned if q["name"] == "agency-tasks")
     assert 'VALUES ?agency { "红河州环境保护局" }' in agency_tasks["query"]
 

@@ -306,16 +306,25 @@ def _editor_html(lang: str, sparql: str, mtimes: tuple, app_id: int) -> str:
         "run": bool(sparql.strip()),
         "timeout": current_app.config["QUERY_TIMEOUT"],
         "rowLimit": current_app.config["ROW_LIMIT"],
+        "cannedUrl": url_for("sparql.canned"),
     }
     vendor = (VENDOR_DIR / "yasgui.min.js").is_file() and (VENDOR_DIR / "yasgui.min.css").is_file()
     return render_template("sparql.html", canned=canned, config=config, vendor=vendor, sparql=sparql)
 
 
+def _queries_folder_state() -> tuple:
+    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(canned_queries_dir().glob("*.rq")))
+
+
+@bp.get("/sparql/canned.json")
+def canned():
+    """The canned queries with their default parameters bound, for the editor's one-click loading."""
+    return current_app.json.response(_canned_for_editor(_queries_folder_state()))
+
+
 def editor_page(sparql: str) -> Response:
     """The editor (YASGUI's YASQE and YASR served from static/vendor), canned queries beside it."""
-    folder = canned_queries_dir()
-    mtimes = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.rq")))
-    html = _editor_html(current_lang(), sparql, mtimes, id(current_app._get_current_object()))
+    html = _editor_html(current_lang(), sparql, _queries_folder_state(), id(current_app._get_current_object()))
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = EDITOR_CSP
     response.headers["Vary"] = "Accept"

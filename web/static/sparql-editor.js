@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("sparql-config").textContent);
-  const canned = JSON.parse(document.getElementById("sparql-canned").textContent);
+  let canned = null; // the canned queries' text, fetched from this server on the first click
+  const cannedQueries = () => (canned = canned || fetch(config.cannedUrl).then((r) => r.json()));
   const endpoint = new URL(config.endpoint, window.location.origin).toString();
   const textarea = document.getElementById("sparql-query");
   const status = document.getElementById("sparql-status");
@@ -154,8 +155,8 @@
   });
 
   for (const button of document.querySelectorAll("button.canned-load")) {
-    button.addEventListener("click", () => {
-      const found = canned.find((q) => q.name === button.dataset.name);
+    button.addEventListener("click", async () => {
+      const found = (await cannedQueries()).find((q) => q.name === button.dataset.name);
       if (!found) return;
       if (yasqe) yasqe.setValue(found.query);
       else textarea.value = found.query;
