@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kg.cli import main
 
@@ -280,14 +281,23 @@ def test_network_views_draw_and_click_through(tab, server):
     # clicking the focus node (drawn at the canvas' centre after fit) opens its page
     _goto(page, server.url + "/network/agency/红河州/环境保护局")
     _network_nodes(page)
-    position = page.evaluate(
-        """() => { const n = window.lantianNetwork; const id = n.body.data.nodes.getIds()
-        .find(i => i.endsWith('/agency/红河州/环境保护局')); const p = n.getPositions([id])[id];
-        const d = n.canvasToDOM(p); const r = document.querySelector('#network canvas').getBoundingClientRect();
+    # stop the layout first so the node stays where it is measured; then click it (a few tries: a click on
+    # the very first frame after fit can land before vis has bound its handlers)
+    locate = """() => { const n = window.lantianNetwork; n.stopSimulation(); n.fit({animation: false});
+        const id = n.body.data.nodes.getIds().find(i => i.endsWith('/agency/红河州/环境保护局'));
+        const d = n.canvasToDOM(n.getPositions([id])[id]);
+        const r = document.querySelector('#network canvas').getBoundingClientRect();
         return {x: r.left + d.x, y: r.top + d.y}; }"""
-    )
-    page.mouse.click(position["x"], position["y"])
-    page.wait_for_url(re.compile(r"/id/agency/"))
+    for _attempt in range(3):
+        page.wait_for_timeout(300)
+        position = page.evaluate(locate)
+        page.mouse.click(position["x"], position["y"])
+        try:
+            page.wait_for_url(re.compile(r"/id/agency/"), timeout=5000)
+            break
+        except PlaywrightTimeout:
+            continue
+    assert "/id/agency/" in page.url
     assert not watch.errors, watch.errors
 
 
