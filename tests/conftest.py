@@ -52,3 +52,17 @@ def store_graph(built_store):
 
     with open_graph(built_store) as graph:
         yield graph
+
+
+@pytest.fixture(scope="module")
+def app(built_store):
+    """The explorer over the bundled corpus (a test file may define its own with other settings)."""
+    from web import create_app
+
+    return create_app({"STORE": built_store, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    """A fresh client per test: the language cookie of one test does not leak into the next."""
+    return app.test_client()

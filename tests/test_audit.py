@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
+from helpers import ask
 from openpyxl import load_workbook
 
 from kg.cli import main
@@ -52,29 +53,10 @@ def plan_text(prefix: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def app(built_store):
-    return create_app({"STORE": built_store, "TESTING": True})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def get_json(client, url: str) -> dict:
     response = client.get(url)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()
-
-
-def ask(store, name: str, **params: str) -> list[dict[str, str]]:
-    args = ["query", name, "--format", "csv", "--store", str(store)]
-    for key, value in params.items():
-        args += ["--param", f"{key}={value}"]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    return list(csv.DictReader(io.StringIO(result.stdout)))
 
 
 def plan_arg(iri: str) -> str:

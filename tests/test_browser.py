@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from helpers import HOSTILE_PLAN
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kg.cli import main
@@ -37,18 +38,6 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HONGHE = "红河州打赢蓝天保卫战三年行动计划实施方案"
-HOSTILE_PLAN = """<script>alert(1)</script>市打赢蓝天保卫战三年行动方案
-
-　　为打赢蓝天保卫战，根据《国务院关于印发打赢蓝天保卫战三年行动计划的通知》（国发〔2018〕22号）精神，制定本方案。
-
-　　一、主要任务
-
-　　（一）调整产业结构
-
-　　1. 整治<script>alert(1)</script>企业。全面排查“散乱污”企业，2019年底前完成。（牵头单位：市<script>alert(1)</script>局；责任单位：市工信局、各县区人民政府）
-
-　　2. 推进清洁取暖<img src=x onerror=alert(2)>。2020年10月底前完成改造。（牵头单位：市环保局；配合单位：市工信局）
-"""
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

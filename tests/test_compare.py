@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import ask
 from openpyxl import load_workbook
 
 from kg.cli import main
@@ -53,16 +54,6 @@ LOWER_PLAN = """某某县打赢蓝天保卫战三年行动工作方案
 
 
 @pytest.fixture(scope="module")
-def app(built_store):
-    return create_app({"STORE": built_store, "TESTING": True})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
 def small_store(tmp_path_factory) -> Path:
     """A store with an upper plan (文号 from its sidecar) and a county plan citing it by that 文号."""
     folder = tmp_path_factory.mktemp("small-plans")
@@ -78,15 +69,6 @@ def small_store(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def small_client(small_store):
     return create_app({"STORE": small_store, "TESTING": True}).test_client()
-
-
-def ask(store, name: str, **params: str) -> list[dict[str, str]]:
-    args = ["query", name, "--format", "csv", "--store", str(store)]
-    for key, value in params.items():
-        args += ["--param", f"{key}={value}"]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    return list(csv.DictReader(io.StringIO(result.stdout)))
 
 
 # --- the task page -----------------------------------------------------------------------------------

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pytest
-from click.testing import CliRunner
+from helpers import ask
 
-from kg.cli import main
 from kg.store import canned_queries, canned_queries_dir
 from loaders.corpus import bundled_plans_dir
-
-
-def ask(store, name: str, **params: str) -> list[dict[str, str]]:
-    args = ["query", name, "--format", "csv", "--store", str(store)]
-    for key, value in params.items():
-        args += ["--param", f"{key}={value}"]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    return list(csv.DictReader(io.StringIO(result.stdout)))
 
 
 def test_every_canned_query_documents_itself():

@@ -49,17 +49,6 @@ def _build(store: Path, *paths: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(built_store):
-    return create_app({"STORE": built_store, "TESTING": True})
-
-
-@pytest.fixture
-def client(app):
-    """A fresh client per test: the language cookie of one test does not leak into the next."""
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
 def evil_client(tmp_path_factory):
     folder = tmp_path_factory.mktemp("evil-plan")
     (folder / "evil.txt").write_text(EVIL_PLAN, encoding="utf-8")
