@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import click
-from rdflib import Dataset, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
@@ -23,12 +24,15 @@ from kg.store import (
     default_store_dir,
     open_graph,
     read_canned_query,
-    write_store,
 )
-from loaders.records import Plan
 
 EXIT_FAILED, EXIT_USAGE, EXIT_NO_STORE = 1, 2, 3
-OUT_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".trig": "trig"}
+OUT_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".trig": ox.RdfFormat.TRIG,
+}
 
 store_option = click.option(
     "--store",
@@ -58,23 +62,7 @@ def main():
 # --- build -----------------------------------------------------------------------------------------
 
 
-def plan_summary(plan: Plan) -> dict[str, object]:
-    """The counts `kg build` reports for one plan."""
-    attributions = [a for task in plan.tasks for a in task.attributions]
-    return {
-        "file": Path(plan.source_file).name,
-        "title": plan.title,
-        "tasks": len(plan.tasks),
-        "agencies": len({(a.agency.jurisdiction, a.agency.key or a.agency.name) for a in attributions}),
-        "roles": len(attributions),
-        "deadlines": sum(len(task.deadlines) for task in plan.tasks),
-        "targets": len(plan.targets) + sum(len(task.targets) for task in plan.tasks),
-        "skipped": len(plan.skipped),
-        "warnings": len(plan.warnings),
-    }
-
-
-def _summary_table(plans: list[Plan]) -> Table:
+def _summary_table(summaries: list[dict]) -> Table:
     headers = {
         "file": "file",
         "title": "title",
@@ -90,59 +78,60 @@ def _summary_table(plans: list[Plan]) -> Table:
     for key, header in headers.items():
         numeric = key not in ("file", "title")
         table.add_column(header, justify="right" if numeric else "left", no_wrap=key == "file")
-    rows = [plan_summary(plan) for plan in plans]
-    for row in rows:
+    for row in summaries:
         table.add_row(*(str(row[key]) for key in headers))
-    if len(rows) > 1:
-        totals = {key: sum(row[key] for row in rows) for key in headers if key not in ("file", "title")}
+    if len(summaries) > 1:
+        totals = {key: sum(row[key] for row in summaries) for key in headers if key not in ("file", "title")}
         table.add_section()
-        table.add_row("total", f"{len(rows)} plans", *(str(totals[key]) for key in totals))
+        table.add_row("total", f"{len(summaries)} plans", *(str(totals[key]) for key in totals))
     return table
 
 
-def _print_details(console: Console, plans: list[Plan]) -> None:
-    for plan in plans:
-        if not (plan.warnings or plan.skipped):
+def _print_details(console: Console, summaries: list[dict]) -> None:
+    for summary in summaries:
+        if not (summary["warning_texts"] or summary["skipped_paragraphs"]):
             continue
-        console.print(f"\n[bold]{Path(plan.source_file).name}[/bold] {plan.title}", highlight=False)
-        for warning in plan.warnings:
+        console.print(f"\n[bold]{summary['file']}[/bold] {summary['title']}", highlight=False)
+        for warning in summary["warning_texts"]:
             console.print(f"  warning: {warning}", highlight=False, markup=False)
-        for skipped in plan.skipped:
-            text = " ".join(skipped.text.split())
+        for start, end, reason, text in summary["skipped_paragraphs"]:
             text = text if len(text) <= 60 else text[:59] + "…"
-            console.print(
-                f"  skipped [{skipped.start}:{skipped.end}] ({skipped.reason}): {text}",
-                highlight=False,
-                markup=False,
-            )
+            console.print(f"  skipped [{start}:{end}] ({reason}): {text}", highlight=False, markup=False)
 
 
-def write_graph_file(graph: Graph, out: Path) -> None:
-    """Serialise `graph` to `out`, format by extension; TriG puts the triples in the default graph."""
+def write_graph_file(store_dir: Path, out: Path) -> None:
+    """Write the store's graph to `out`, format by extension: the union of the graphs as one graph, or, for
+    TriG, the named graphs as they are (one per plan, and the cross-plan graph)."""
+    from kg.namespaces import PREFIXES
+
     rdf_format = OUT_FORMATS[out.suffix.lower()]
-    if rdf_format == "trig":
-        dataset = Dataset()
-        for prefix, namespace in graph.namespaces():
-            dataset.bind(prefix, namespace, replace=True)
-        dataset.default_graph.addN((s, p, o, dataset.default_graph) for s, p, o in graph)
-        graph = dataset
+    store = ox.Store.read_only(str(store_dir))
+    quads = store.quads_for_pattern(None, None, None, None)
+    data = quads if rdf_format == ox.RdfFormat.TRIG else (quad.triple for quad in quads)
+    prefixes = None if rdf_format == ox.RdfFormat.N_TRIPLES else {k: str(v) for k, v in PREFIXES.items()}
     out.parent.mkdir(parents=True, exist_ok=True)
-    graph.serialize(out, format=rdf_format, encoding="utf-8")
+    ox.serialize(data, str(out), rdf_format, prefixes=prefixes)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the graph to FILE.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Add these plans to the store, replacing the plans of the same files; keep every other plan.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Also list skipped paragraphs and warnings.")
 @store_option
-def build(paths: tuple[Path, ...], out: Path | None, verbose: bool, store_dir: Path | None):
+def build(paths: tuple[Path, ...], out: Path | None, update: bool, verbose: bool, store_dir: Path | None):
     """Load plan files (or folders; no PATH: the bundled corpus) and fill the store.
 
+    The store then holds exactly these plans (with --update: these and the ones it held). Plans whose file
+    and extraction code have not changed since the last build keep their graph without being read again.
     Formats for --out by extension: .ttl .nt .jsonld .trig.
     """
-    from kg.corpus import corpus_graph, corpus_triples
-    from loaders.corpus import discover, load_file
-    from loaders.plan import unify_citations
+    from kg.corpus import NoPlanLoaded, build_store
+    from loaders.corpus import discover
 
     if out is not None and out.suffix.lower() not in OUT_FORMATS:
         raise click.BadParameter(
@@ -150,35 +139,47 @@ def build(paths: tuple[Path, ...], out: Path | None, verbose: bool, store_dir: P
         )
     store_dir = store_dir or default_store_dir()
     files, problems = discover(paths)
-    plans = []
-    for path in tqdm(files, desc="loading plans", unit="plan", disable=None, file=sys.stderr):
-        result = load_file(path)
-        if result.plan is not None:
-            plans.append(result.plan)
-            if not verbose:  # --verbose lists them with the details below
-                for warning in result.plan.warnings:
-                    click.echo(f"warning: {path}: {warning}", err=True)
-        else:
-            problems.append(result.problem)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
-    if not plans:
-        _fail(f"no plan could be loaded ({len(problems)} problem(s)); the store was left unchanged")
-    unify_citations(plans)
-    # the old store stays in place until the new one is complete
-    if out is None:  # stream the triples into the store's bulk loader: no graph held in memory
-        triples = write_store(store_dir, corpus_triples(plans))
-    else:
-        graph = corpus_graph(plans)
-        triples = write_store(store_dir, graph)
-        write_graph_file(graph, out)
+    summaries = []
+
+    def on_plan(path, digest, problem):
+        if problem is not None:
+            click.echo(f"error: {problem}", err=True)
+            return
+        summaries.append(digest.summary)
+        if not verbose:  # --verbose lists them with the details below
+            for warning in digest.summary["warning_texts"]:
+                click.echo(f"warning: {path}: {warning}", err=True)
+
+    def progress(items):
+        return tqdm(items, desc="loading plans", unit="plan", disable=None, file=sys.stderr)
+
+    try:  # the old store stays in place until the new one is complete
+        report = build_store(store_dir, files, update=update, on_plan=on_plan, progress=progress)
+    except NoPlanLoaded as error:
+        _fail(
+            f"no plan could be loaded ({len(problems) + len(error.problems)} problem(s)); the store was left unchanged"
+        )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if out is not None:
+        write_graph_file(store_dir, out)
     console = _console()
-    console.print(_summary_table(plans))
+    console.print(_summary_table(summaries))
     if verbose:
-        _print_details(console, plans)
-    click.echo(f"{triples} triples in store {store_dir}" + (f"; graph written to {out}" if out else ""))
-    if problems:
-        click.echo(f"{len(problems)} path(s) could not be loaded (see the errors above)", err=True)
+        _print_details(console, summaries)
+    kept = len(report.digests) - report.loaded - report.reused
+    click.echo(
+        f"{report.triples} triples in store {store_dir}: {len(report.digests)} plan(s), {report.loaded} "
+        f"extracted, {report.reused} unchanged"
+        + (f", {kept} other(s) kept" if kept > 0 else "")
+        + (f", {report.removed} removed" if report.removed else "")
+        + (f"; graph written to {out}" if out else "")
+    )
+    failed = len(problems) + len(report.problems)
+    if failed:
+        click.echo(f"{failed} path(s) could not be loaded (see the errors above)", err=True)
 
 
 # --- query -----------------------------------------------------------------------------------------
@@ -289,8 +290,11 @@ def validate(store_dir: Path | None):
     from kg.validate import validate as shacl_validate
 
     try:
-        with open_graph(store_dir) as graph:
-            result = shacl_validate(graph)
+        with open_graph(store_dir) as dataset:
+            # pyshacl checks each named graph of a Dataset on its own: give it the union as one graph
+            union = Graph()
+            union.addN((s, p, o, union) for s, p, o, _ in dataset.quads())
+            result = shacl_validate(union)
     except StoreMissingError as error:
         _fail(str(error), EXIT_NO_STORE)
     if result.conforms:

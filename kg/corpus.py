@@ -1,28 +1,363 @@
-"""The whole corpus as triples: every plan's own, then what crosses plans (task lineage, agency succession)."""
+"""The whole corpus in the store: one named graph per plan, one cross-plan graph, and the build that fills them.
+
+A plan's graph (``<plan IRI>/graph``) holds what the plan states of itself and its tasks: the plan's own
+metadata, its tasks, their attributions and role triples, deadlines, targets and skipped paragraphs. What
+several plans state alike, or what depends on other plans, goes to the cross-plan graph
+(``id/graph/cross-plan``), recomputed on every build from the digests of all plans: the agencies with every
+surface form the plans use, the jurisdictions, the cited plans and each plan's ``lt:derivesFrom`` (after
+citations are unified across plans), task lineage and agency succession. Each triple lives in exactly one
+graph, so a query over the union of the graphs (as every reader queries) sees each fact once, and adding,
+replacing or removing a plan rewrites its own graph and the cross-plan graph only.
+
+A build streams: each plan is loaded, its graph written and its records dropped, keeping only a
+`PlanDigest` (what the cross-plan graph needs of it, its summary and its fingerprint). The digests are kept
+beside the database (``lantian-plans/``), so the next build re-extracts only the plans whose file (or
+sidecar) or extraction code changed, and ``kg build --update PATH`` replaces only those plans' graphs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from functools import cache
+from pathlib import Path
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
 
 from kg import build
-from kg.linking import link_tasks, link_triples
-from kg.namespaces import bind_prefixes
-from kg.succession import succession_triples, successions
-from loaders.records import Plan
+from kg.linking import link_task_texts, link_triples, upper_plans
+from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes, mint
+from kg.store import StoreGeneration, _quads, store_exists
+from kg.succession import agency_successions, succession_triples
+from loaders.corpus import load_file
+from loaders.plan import unify_citations
+from loaders.reading import PlanInputError
+from loaders.records import Agency, CitedPlan, Plan
+
+CROSS_PLAN_GRAPH = f"{ID}graph/cross-plan"
+LEDGER = "lantian-plans"  # the digests, a folder inside the store folder
+_ROLE_PREDICATES = frozenset(str(p) for p in (*ROLE_PROPERTY.values(), LT.accountableFor))
+_DERIVES_FROM = str(LT.derivesFrom)
+_CODE = Path(__file__).resolve().parent.parent
+
+
+def plan_graph_iri(plan_iri: str) -> str:
+    """The named graph holding one plan: its IRI + "/graph" (no minted IRI ends so: "/" is escaped in keys)."""
+    return f"{plan_iri}/graph"
+
+
+@cache
+def extraction_version() -> str:
+    """A fingerprint of the code and tables that turn a plan file into triples: a plan built by other code
+    is extracted again."""
+    digest = hashlib.sha256()
+    sources = [*sorted((_CODE / "loaders").rglob("*.py")), *sorted((_CODE / "loaders" / "data").glob("*"))]
+    sources += [_CODE / "kg" / "build.py", _CODE / "kg" / "namespaces.py", Path(__file__)]
+    for source in sources:
+        if source.is_file():
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def fingerprint(path: Path) -> str:
+    """The plan file's bytes, its sidecar's (if any) and the extraction code, hashed."""
+    digest = hashlib.sha256(extraction_version().encode())
+    for part in (path, path.with_name(path.name + ".yaml"), path.with_suffix(".yaml")):
+        if part.is_file():
+            digest.update(part.name.encode() + b"\0" + part.read_bytes())
+    return digest.hexdigest()
+
+
+# --- one plan ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanDigest:
+    """What the corpus keeps of a loaded plan once its graph is written: enough for the cross-plan graph
+    (citations, task texts for lineage, agencies for succession, its statements about shared things) and
+    for `kg build`'s summary. JSON-serialisable."""
+
+    source: str  # absolute path of the plan file
+    fingerprint: str
+    plan: str  # the plan's IRI
+    key: str
+    title: str
+    doc_number: str
+    cites: list[CitedPlan] = field(default_factory=list)
+    tasks: list[tuple[str, str]] = field(default_factory=list)  # (task IRI, text)
+    agencies: list[Agency] = field(default_factory=list)
+    shared: str = ""  # N-Triples: what the plan says of agencies and places
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def graph(self) -> str:
+        return plan_graph_iri(self.plan)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> PlanDigest:
+        data = json.loads(text)
+        data["cites"] = [CitedPlan(**c) for c in data["cites"]]
+        data["agencies"] = [Agency(**a) for a in data["agencies"]]
+        data["tasks"] = [tuple(t) for t in data["tasks"]]
+        return cls(**data)
+
+
+def plan_summary(plan: Plan) -> dict:
+    """The counts `kg build` reports for one plan, with its warnings and skipped paragraphs (for --verbose)."""
+    attributions = [a for task in plan.tasks for a in task.attributions]
+    return {
+        "file": Path(plan.source_file).name,
+        "title": plan.title,
+        "tasks": len(plan.tasks),
+        "agencies": len({(a.agency.jurisdiction, a.agency.key or a.agency.name) for a in attributions}),
+        "roles": len(attributions),
+        "deadlines": sum(len(task.deadlines) for task in plan.tasks),
+        "targets": len(plan.targets) + sum(len(task.targets) for task in plan.tasks),
+        "skipped": len(plan.skipped),
+        "warnings": len(plan.warnings),
+        "warning_texts": list(plan.warnings),
+        "skipped_paragraphs": [
+            [s.start, s.end, s.reason, " ".join(s.text.split())[:80]] for s in plan.skipped
+        ],
+    }
+
+
+def _owned(plan_node: str, task_prefix: str):
+    """Whether a triple of `build.plan_triples` belongs to the plan's own graph."""
+
+    def owned(s: str, p: str) -> bool:
+        if s == plan_node:
+            return p != _DERIVES_FROM
+        return s.startswith((plan_node + "/", task_prefix)) or p in _ROLE_PREDICATES
+
+    return owned
+
+
+def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[list[tuple], PlanDigest]:
+    """The plan's own triples (for its graph) and its digest. Citations are left to the cross-plan graph:
+    they are resolved across plans."""
+    node = str(build.plan_iri(plan.key))
+    owned = _owned(node, f"{mint('task', plan.key)}/")
+    own, shared = [], []
+    for triple in build.plan_triples(replace(plan, cites=[])):
+        (own if owned(_value(triple[0]), _value(triple[1])) else shared).append(triple)
+    agencies = {}
+    for task in plan.tasks:
+        for attribution in task.attributions:
+            agencies.setdefault(str(build.agency_iri(attribution.agency)), attribution.agency)
+    digest = PlanDigest(
+        source=str(source),
+        fingerprint=fingerprint,
+        plan=node,
+        key=plan.key,
+        title=plan.title,
+        doc_number=plan.doc_number,
+        cites=plan.cites,
+        tasks=[(str(iri), task.text) for iri, task in zip(build.task_iris(plan), plan.tasks, strict=True)],
+        agencies=list(agencies.values()),
+        shared=_ntriples(shared),
+        summary=plan_summary(plan),
+    )
+    return own, digest
+
+
+def _value(term) -> str:
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
+
+
+def _ntriples(triples: list[tuple]) -> str:
+    return ox.serialize((q.triple for q in _quads(triples)), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+
+# --- across plans ------------------------------------------------------------------------------------
+
+
+def cross_plan_triples(digests: list[PlanDigest]) -> Iterator[ox.Triple]:
+    """The cross-plan graph: shared descriptions (once each), citations unified across the plans, task
+    lineage and agency succession."""
+    # unify on copies: the digests keep the citations as each plan states them
+    plans = [
+        replace(d, cites=[replace(c, derives_from=list(c.derives_from)) for c in d.cites]) for d in digests
+    ]
+    unify_citations(plans)
+    seen: set = set()
+    for digest in plans:
+        for quad in ox.parse(digest.shared.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+            if quad.triple not in seen:
+                seen.add(quad.triple)
+                yield quad.triple
+    citations = (
+        t for d in plans for c in d.cites if c.key for t in build.cited_plan_triples(URIRef(d.plan), c)
+    )
+    for quad in _quads(citations):
+        if quad.triple not in seen:
+            seen.add(quad.triple)
+            yield quad.triple
+    tasks = ((URIRef(iri), d.key, text) for d in plans for iri, text in d.tasks)
+    links = link_task_texts(tasks, upper_plans(plans))
+    found = agency_successions(a for d in plans for a in d.agencies)
+    for quad in _quads(succession_triples(found)):
+        if quad.triple not in seen:
+            seen.add(quad.triple)
+            yield quad.triple
+    for quad in _quads(link_triples(links)):
+        yield quad.triple
+
+
+# --- the build ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildReport:
+    """What a build did: the plans now in the store (digests, in load order), what was reused, problems."""
+
+    digests: list[PlanDigest]
+    loaded: int = 0  # plans extracted by this build
+    reused: int = 0  # plans whose graph was kept as it was
+    removed: int = 0  # plans dropped from the store
+    triples: int = 0
+    problems: list[PlanInputError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_digests(store_dir: Path | str) -> dict[str, PlanDigest]:
+    """The digests of the plans in the store at `store_dir`, by source path (empty if none)."""
+    folder = Path(store_dir) / LEDGER
+    if not store_exists(store_dir) or not folder.is_dir():
+        return {}
+    digests = {}
+    for path in sorted(folder.glob("*.json")):
+        digest = PlanDigest.from_json(path.read_text(encoding="utf-8"))
+        digests[digest.source] = digest
+    return digests
+
+
+def _write_digests(folder: Path, digests: Iterable[PlanDigest]) -> None:
+    folder.mkdir()
+    for digest in digests:
+        name = hashlib.sha1(digest.source.encode("utf-8")).hexdigest()[:20]
+        (folder / f"{name}.json").write_text(digest.to_json(), encoding="utf-8")
+
+
+class NoPlanLoaded(Exception):
+    """Not one plan could be loaded: the store was left as it was."""
+
+    def __init__(self, problems: list[PlanInputError]):
+        self.problems = problems
+        super().__init__(
+            f"no plan could be loaded ({len(problems)} problem(s)); the store was left unchanged"
+        )
+
+
+def build_store(
+    store_dir: Path | str,
+    files: list[Path],
+    *,
+    update: bool = False,
+    on_plan: Callable[[Path, PlanDigest | None, PlanInputError | None], None] | None = None,
+    progress: Callable[[list[Path]], Iterable[Path]] = iter,
+) -> BuildReport:
+    """Put the plans in `files` into the store at `store_dir`, one graph each, then the cross-plan graph.
+
+    Without `update` the store ends holding exactly these plans; with it, these plans are added or replace
+    the graphs of the same files (or the same plans), and every other plan stays. Plans whose fingerprint
+    matches the store's digest keep their graph untouched. The new store is swapped in only when complete;
+    raises `NoPlanLoaded` (store unchanged) when not one plan could be loaded and none is kept.
+    """
+    previous = read_digests(store_dir)
+    report = BuildReport(digests=[])
+    digests: dict[str, PlanDigest] = dict(previous) if update else {}
+    with StoreGeneration(store_dir, inherit=bool(previous)) as generation:
+        owner: dict[str, str] = {d.graph: d.source for d in digests.values()}  # graph → the file it holds
+        for path in progress(files):
+            source = str(path.resolve())
+            stamp = fingerprint(path)
+            old = previous.get(source)
+            if old is not None and old.fingerprint == stamp and owner.get(old.graph, source) == source:
+                digests[source] = old
+                owner[old.graph] = source
+                report.reused += 1
+                if on_plan:
+                    on_plan(path, old, None)
+                continue
+            result = load_file(path)
+            if result.plan is None:
+                report.problems.append(result.problem)
+                if on_plan:
+                    on_plan(path, None, result.problem)
+                continue
+            own, digest = split_plan(result.plan, source, stamp)
+            del result  # the records: only the digest is kept
+            holder = owner.get(digest.graph)
+            if holder is not None and holder != source:
+                report.warnings.append(
+                    f"{path}: the same plan ({digest.key}) as {holder}, which it replaces in the store"
+                )
+                digests.pop(holder, None)
+            stale = digests.get(source)
+            if stale is not None and stale.graph != digest.graph:
+                generation.remove_graph(stale.graph)
+                owner.pop(stale.graph, None)
+            generation.replace_graph(digest.graph, own)
+            digests[source] = digest
+            owner[digest.graph] = source
+            report.loaded += 1
+            if on_plan:
+                on_plan(path, digest, None)
+        if not report.loaded + report.reused:  # not one of the given plans: keep the store as it was
+            raise NoPlanLoaded(report.problems)
+        kept = {d.graph for d in digests.values()}
+        for old in previous.values():
+            if old.graph not in kept:
+                generation.remove_graph(old.graph)
+                report.removed += 1
+        report.digests = list(digests.values())
+        generation.replace_graph(CROSS_PLAN_GRAPH, _without_plan_statements(generation.store, report.digests))
+        _write_digests(generation.folder / LEDGER, report.digests)
+        report.triples = generation.commit()
+    return report
+
+
+def _without_plan_statements(store: ox.Store, digests: list[PlanDigest]) -> Iterator[ox.Triple]:
+    """The cross-plan triples less those a loaded plan's own graph already states (a cited plan that is
+    loaded too: its type, title, 文号 …), so each triple stays in one graph."""
+    graphs = {d.plan: ox.NamedNode(d.graph) for d in digests}
+    for triple in cross_plan_triples(digests):
+        graph = graphs.get(_value(triple.subject))
+        if graph is None or ox.Quad(triple.subject, triple.predicate, triple.object, graph) not in store:
+            yield triple
+
+
+# --- in memory (tests, small corpora) ----------------------------------------------------------------
 
 
 def corpus_triples(plans: list[Plan]) -> Iterator[tuple]:
-    """Each plan's triples, the task links between plans and the successions of their agencies."""
+    """Every triple the store would hold for `plans` (each plan's own, then the cross-plan graph's), without
+    a store: for tests and small corpora. Duplicates across the two parts are left to the caller's set."""
+    digests = []
     for plan in plans:
-        yield from build.plan_triples(plan)
-    yield from link_triples(link_tasks(plans))
-    yield from succession_triples(successions(plans))
+        own, digest = split_plan(plan, plan.source_file)
+        digests.append(digest)
+        yield from own
+    yield from cross_plan_triples(digests)
 
 
 def corpus_graph(plans: list[Plan], graph: Graph | None = None) -> Graph:
     """The corpus in `graph` (a new in-memory Graph by default), prefixes bound."""
+    from oxrdflib._converter import from_ox
+
     graph = bind_prefixes(Graph() if graph is None else graph)
-    graph.addN((s, p, o, graph) for s, p, o in corpus_triples(plans))
+    graph.addN(
+        (
+            *(from_ox(t) if isinstance(t, ox.NamedNode | ox.Literal | ox.BlankNode) else t for t in triple),
+            graph,
+        )
+        for triple in corpus_triples(plans)
+    )
     return graph

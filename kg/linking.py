@@ -15,7 +15,7 @@ punctuation or spaces, on the Simplified matching copy.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
@@ -85,15 +85,21 @@ def upper_plans(plans: list[Plan]) -> dict[str, set[str]]:
     return closure
 
 
-def _entries(plans: list[Plan]) -> list[tuple[URIRef, str, frozenset]]:
-    """(task IRI, plan key, shingles) of every task long enough to match; a plan loaded twice counts once."""
-    entries, seen = [], set()
+def plan_task_texts(plans: list[Plan]) -> Iterator[tuple[URIRef, str, str]]:
+    """(task IRI, plan key, task text) of every task of the plans."""
     for plan in plans:
         for iri, task in zip(task_iris(plan), plan.tasks, strict=True):
-            grams = shingles(task.text)
-            if len(grams) >= MIN_SHINGLES and iri not in seen:
-                seen.add(iri)
-                entries.append((iri, plan.key, grams))
+            yield iri, plan.key, task.text
+
+
+def _entries(tasks: Iterable[tuple[URIRef, str, str]]) -> list[tuple[URIRef, str, frozenset]]:
+    """(task IRI, plan key, shingles) of every task long enough to match; a plan loaded twice counts once."""
+    entries, seen = [], set()
+    for iri, plan_key, text in tasks:
+        grams = shingles(text)
+        if len(grams) >= MIN_SHINGLES and iri not in seen:
+            seen.add(iri)
+            entries.append((iri, plan_key, grams))
     return entries
 
 
@@ -142,10 +148,16 @@ def _counterparts(entries, uppers: dict[str, set[str]], threshold: float) -> lis
 def link_tasks(plans: list[Plan], threshold: float = THRESHOLD) -> list[TaskLink]:
     """Task links across the loaded plans whose score reaches `threshold`: lt:derivesFrom to the best match in
     each implemented plan, lt:counterpartOf to the best matches in unrelated plans."""
-    entries = _entries(plans)
+    return link_task_texts(plan_task_texts(plans), upper_plans(plans), threshold)
+
+
+def link_task_texts(
+    tasks: Iterable[tuple[URIRef, str, str]], uppers: dict[str, set[str]], threshold: float = THRESHOLD
+) -> list[TaskLink]:
+    """`link_tasks` on (task IRI, plan key, text) triples and the plans' `upper_plans`."""
+    entries = _entries(tasks)
     if not entries:
         return []
-    uppers = upper_plans(plans)
     links = _derivations(entries, uppers, threshold) + _counterparts(entries, uppers, threshold)
     return sorted(links, key=lambda link: (str(link.source), str(link.target)))
 

@@ -3,8 +3,10 @@
 Canned queries (``queries/*.rq``) carry their title, description and parameters in header comments;
 parameters are query variables bound by a ``VALUES`` row placed at the start of the WHERE clause.
 
-The graph is an rdflib ``Graph`` on an Oxigraph store (oxrdflib) in a folder. A build never writes
-into the live folder: it fills a fresh sibling folder and swaps it in with ``rename`` only once it is
+The graph is an Oxigraph store in a folder, read through rdflib (oxrdflib) or pyoxigraph. It holds one named
+graph per plan and one cross-plan graph (see `kg.corpus`); every reader queries the union of the graphs as
+its default graph. A build never writes into the live folder: it fills a fresh sibling folder (empty, or a
+checkpoint of the live store when only some plans change) and swaps it in with ``rename`` only once it is
 complete, so an interrupted or failed build leaves the previous graph answering queries.
 
 Location: ``--store DIR`` on the command line, else ``$LANTIAN_STORE``, else
@@ -25,8 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from oxrdflib._converter import to_ox
-from rdflib import Graph, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib import Dataset, Graph, URIRef
 
 from kg.namespaces import bind_prefixes
 
@@ -54,8 +55,9 @@ def store_exists(store_dir: Path) -> bool:
 
 
 @contextmanager
-def open_graph(store_dir: Path | str | None = None) -> Iterator[Graph]:
-    """Open the built store read-only as an rdflib Graph (default graph); closed on exit.
+def open_graph(store_dir: Path | str | None = None) -> Iterator[Dataset]:
+    """Open the built store read-only as an rdflib Dataset whose default graph is the union of its graphs
+    (queries and triple patterns see every plan); closed on exit.
 
     Several readers may open the same store at once; a rebuild does not disturb them.
     """
@@ -63,7 +65,7 @@ def open_graph(store_dir: Path | str | None = None) -> Iterator[Graph]:
     if not store_exists(store_dir):
         raise StoreMissingError(store_dir)
     inner = ox.Store.read_only(str(store_dir))
-    graph = Graph(store=OxigraphStore(store=inner), identifier=DATASET_DEFAULT_GRAPH_ID)
+    graph = Dataset(store=OxigraphStore(store=inner), default_union=True)
     bind_prefixes(graph)  # so ad-hoc queries may use lt:, id:, rdfs: … without PREFIX lines
     try:
         yield graph
@@ -81,11 +83,17 @@ def count_triples(store_dir: Path | str) -> int:
         del store
 
 
-def _quads(triples: Iterable) -> Iterator[ox.Quad]:
-    default = ox.DefaultGraph()
+_OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+
+
+def _quads(triples: Iterable, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> Iterator[ox.Quad]:
+    """`triples` (rdflib or pyoxigraph terms) as Oxigraph quads in `graph` (default: the default graph)."""
+    graph = graph or ox.DefaultGraph()
     nodes: dict = {}  # IRIs recur (predicates, classes, agencies): convert each once
 
     def node(term):
+        if isinstance(term, _OX_TERMS):
+            return term
         if isinstance(term, URIRef):
             found = nodes.get(term)
             if found is None:
@@ -94,7 +102,7 @@ def _quads(triples: Iterable) -> Iterator[ox.Quad]:
         return to_ox(term)
 
     for s, p, o in triples:
-        yield ox.Quad(node(s), node(p), node(o), default)
+        yield ox.Quad(node(s), node(p), node(o), graph)
 
 
 def _siblings(store_dir: Path | str) -> tuple[Path, Path, Path]:
@@ -121,6 +129,54 @@ def _swap_in(fresh: Path, store_dir: Path, retired: Path) -> None:
         raise
     with suppress(OSError):
         shutil.rmtree(retired)
+
+
+class StoreGeneration:
+    """The next generation of the store, written in a sibling folder and swapped in by `commit()`.
+
+    It starts empty, or (``inherit=True``) as a checkpoint of the live store (RocksDB hard links: cheap), so a
+    build that changes a few plans rewrites only their graphs. Used as a context manager, it is discarded
+    (the live store untouched) when the block raises, including on Ctrl-C.
+    """
+
+    def __init__(self, store_dir: Path | str, *, inherit: bool = False):
+        self.store_dir, self.folder, self._retired = _siblings(store_dir)
+        self.inherited = inherit and store_exists(self.store_dir)
+        if self.inherited:
+            live = ox.Store.read_only(str(self.store_dir))
+            live.backup(str(self.folder))
+            del live
+        self.store = ox.Store(str(self.folder))
+
+    def __enter__(self) -> StoreGeneration:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:
+            self.discard()
+
+    def replace_graph(self, graph: str, triples: Iterable) -> None:
+        """Make the named graph `graph` hold exactly `triples` (rdflib or pyoxigraph terms)."""
+        self.remove_graph(graph)
+        self.store.bulk_extend(_quads(triples, ox.NamedNode(graph)))
+
+    def remove_graph(self, graph: str) -> None:
+        node = ox.NamedNode(graph)
+        if self.store.contains_named_graph(node):
+            self.store.remove_graph(node)
+
+    def commit(self) -> int:
+        """Swap the new generation in for the live store; returns the number of triples stored."""
+        self.store.flush()
+        count = len(self.store)
+        del self.store  # the last reference: closes the database before the swap
+        _swap_in(self.folder, self.store_dir, self._retired)
+        return count
+
+    def discard(self) -> None:
+        with suppress(AttributeError):
+            del self.store
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:

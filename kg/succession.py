@@ -68,11 +68,16 @@ def _stem(agency: Agency) -> str:
 
 def successions(plans: Iterable[Plan]) -> list[Succession]:
     """Every agency named in the plans whose unit the reform replaced, with its successor."""
+    return agency_successions(
+        attribution.agency for plan in plans for task in plan.tasks for attribution in task.attributions
+    )
+
+
+def agency_successions(named: Iterable[Agency]) -> list[Succession]:
+    """Every one of the `named` agencies whose unit the reform replaced, with its successor."""
     agencies: dict[str, Agency] = {}
-    for plan in plans:
-        for task in plan.tasks:
-            for attribution in task.attributions:
-                agencies.setdefault(str(agency_iri(attribution.agency)), attribution.agency)
+    for agency in named:
+        agencies.setdefault(str(agency_iri(agency)), agency)
     present = {(a.jurisdiction, _stem(a)) for a in agencies.values()}
     found = []
     for agency in agencies.values():

@@ -136,15 +136,24 @@ def test_the_lead_of_a_task_is_in_its_plans_graph(pushed):
         pushed,
         """PREFIX lt: <https://w3id.org/lantian/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT DISTINCT ?g ?plan WHERE { GRAPH ?g {
-            ?agency rdfs:label "红河州环境保护局"@zh ; lt:leads ?task .
-            ?task lt:text ?text ; lt:inPlan ?plan .
+        SELECT ?g ?plan ?h WHERE {
+            GRAPH ?g { ?agency lt:leads ?task . ?task lt:text ?text ; lt:inPlan ?plan . }
+            GRAPH ?h { ?agency rdfs:label "红河州环境保护局"@zh }
             FILTER CONTAINS(?text, "两断三清")
-        } }""",
+        }""",
     )
-    assert len(rows) == 1, rows
+    assert len(rows) == 1, rows  # the label is stated in one graph only
     assert rows[0]["g"] == rows[0]["plan"] + "/graph"
     assert "红河州" in rows[0]["plan"]
+    assert rows[0]["h"] == CROSS_PLAN_GRAPH  # agencies are described once, across plans
+
+
+def test_no_triple_is_in_two_graphs(pushed):
+    rows = _select(
+        pushed,
+        """SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(STR(?g) < STR(?h)) }""",
+    )
+    assert int(rows[0]["n"]) == 0
 
 
 def test_task_links_and_succession_are_in_the_cross_plan_graph(pushed):

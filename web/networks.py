@@ -77,7 +77,7 @@ def select(sparql: str) -> list[dict[str, str]]:
             store = current_app.extensions["networks.store"] = ox.Store.read_only(
                 str(current_app.config["STORE"])
             )
-        solutions = store.query(PREFIXES + sparql)
+        solutions = store.query(PREFIXES + sparql, use_default_graph_as_union=True)
         names = [v.value for v in solutions.variables]
         rows = [{n: s[n].value if s[n] is not None else None for n in names} for s in solutions]
     return [{k: _text(v) for k, v in row.items() if v is not None} for row in rows]

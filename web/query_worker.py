@@ -189,7 +189,7 @@ def run_query(store, request: dict) -> tuple:
 
     limit, media_type = request["row_limit"], request["media_type"]
     try:
-        result = store.query(request["query"], prefixes=request["prefixes"])
+        result = store.query(request["query"], prefixes=request["prefixes"], use_default_graph_as_union=True)
         if isinstance(result, ox.QueryBoolean):
             return ("ok", write_boolean(bool(result), media_type), 1, False)
         if isinstance(result, ox.QuerySolutions):

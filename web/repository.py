@@ -156,7 +156,7 @@ class Repository:
         Keyword arguments bind variables with a VALUES row at the start of the WHERE clause: str values
         starting with "http" become IRIs, other values literals (serialised by pyoxigraph, so escaped). Returns pyoxigraph's result (QuerySolutions, QueryBoolean or
         QueryTriples); see `rows` for plain dicts."""
-        return self.store.query(_bind(sparql, bindings), prefixes=_PREFIXES)
+        return self.store.query(_bind(sparql, bindings), prefixes=_PREFIXES, use_default_graph_as_union=True)
 
     def rows(self, sparql: str, **bindings) -> list[dict]:
         """A SELECT query's solutions as dicts of plain values (unbound variables as None)."""
@@ -720,7 +720,7 @@ class Repository:
         triples, seen, todo = [], {iri}, [subject]
         while todo:
             node = todo.pop()
-            for q in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+            for q in store.quads_for_pattern(node, None, None, None):
                 triples.append(ox.Triple(q.subject, q.predicate, q.object))
                 obj = q.object
                 if (

@@ -374,7 +374,7 @@ _download_lock = threading.Lock()
 
 
 def _graph_bytes(store_dir: Path, media_type: str) -> bytes:
-    """The whole default graph serialised; cached until the store is rebuilt."""
+    """The whole graph (the union of the store's graphs) serialised; cached until the store is rebuilt."""
     stat = os.stat(store_dir / "CURRENT")
     key = (str(store_dir), stat.st_ino, stat.st_mtime_ns, media_type)
     with _download_lock:
@@ -382,7 +382,7 @@ def _graph_bytes(store_dir: Path, media_type: str) -> bytes:
         if found is None:
             store = ox.Store.read_only(str(store_dir))
             try:
-                triples = [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+                triples = [q.triple for q in store.quads_for_pattern(None, None, None, None)]
             finally:
                 del store
             prefixes = PREFIX_IRIS if media_type == TURTLE else None

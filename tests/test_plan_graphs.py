@@ -1,0 +1,162 @@
+"""One named graph per plan: each triple in one graph, rebuilds that re-extract only changed plans, and
+`kg build --update` replacing one plan's graph without touching the others."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.corpus import CROSS_PLAN_GRAPH, read_digests
+
+PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
+WUDING = "002_448f24fbce9855ca.txt"  # 武定县's plan
+DROPPED_TASK = "2. 加大区域产业布局调整力度。"  # the line of a 武定县 task, dropped from the changed copy
+DROPPED_TEXT = "加大区域产业布局调整力度"
+QINZHOU = "001_526a4fb7784c0a71.txt"  # 钦州市's plan
+
+
+def kg(*args: str):
+    result = CliRunner().invoke(main, list(args))
+    return result
+
+
+def graphs(store: Path) -> dict[str, frozenset]:
+    """Each named graph's triples (N-Triples lines), and the default graph's under ""."""
+    db = ox.Store.read_only(str(store))
+    found: dict[str, set] = {}
+    for quad in db:
+        name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        found.setdefault(name, set()).add(str(quad.triple))
+    return {name: frozenset(triples) for name, triples in found.items()}
+
+
+def tasks_of(store: Path, plan_title_part: str) -> set[str]:
+    db = ox.Store.read_only(str(store))
+    rows = db.query(
+        """PREFIX lt: <https://w3id.org/lantian/ontology#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?text WHERE { ?t lt:inPlan ?p ; lt:text ?text . ?p dcterms:title ?title .
+                             FILTER CONTAINS(STR(?title), ?part) }""".replace("?part", f'"{plan_title_part}"'),
+        use_default_graph_as_union=True,
+    )
+    return {row["text"].value for row in rows}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> tuple[Path, Path]:
+    """A copy of the bundled plans and a store built from it."""
+    plans, store = tmp_path / "plans", tmp_path / "store"
+    shutil.copytree(PLANS, plans)
+    result = kg("build", str(plans), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    return plans, store
+
+
+def test_each_plan_has_a_graph_and_each_triple_one_graph(corpus):
+    plans, store = corpus
+    held = graphs(store)
+    assert "" not in held  # nothing in the default graph
+    assert CROSS_PLAN_GRAPH in held
+    plan_graphs = set(held) - {CROSS_PLAN_GRAPH}
+    assert len(plan_graphs) == len(list(plans.glob("*.txt"))) == 5
+    assert all(name.endswith("/graph") for name in plan_graphs)
+    everything = [t for triples in held.values() for t in triples]
+    assert len(everything) == len(set(everything))
+    # who leads a task is stated in the task's plan graph; the agency's name once, in the cross-plan graph
+    leads = [name for name, triples in held.items() if any("#leads>" in t for t in triples)]
+    assert CROSS_PLAN_GRAPH not in leads
+    labels = [name for name, triples in held.items() if any('"红河州环境保护局"@zh' in t for t in triples)]
+    assert labels == [CROSS_PLAN_GRAPH]
+
+
+def test_a_rebuild_of_unchanged_plans_reads_none_of_them_again(corpus):
+    plans, store = corpus
+    before = graphs(store)
+    result = kg("build", str(plans), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert "5 plan(s), 0 extracted, 5 unchanged" in result.stdout
+    assert "武定县打赢蓝天保卫战三年行动工作方案" in result.stdout  # the summary still lists every plan
+    assert graphs(store) == before
+
+
+def test_update_with_one_changed_plan_rewrites_only_its_graph(corpus):
+    plans, store = corpus
+    before = graphs(store)
+    wuding_tasks = tasks_of(store, "武定县")
+    assert any(DROPPED_TEXT in text for text in wuding_tasks)
+    changed = plans / WUDING
+    lines = changed.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(DROPPED_TASK)]
+    assert len(kept) == len(lines) - 1
+    changed.write_text("".join(kept), encoding="utf-8")
+
+    result = kg("build", "--update", str(changed), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert "5 plan(s), 1 extracted, 0 unchanged, 4 other(s) kept" in result.stdout
+    after = graphs(store)
+    wuding_graph = next(d.graph for d in read_digests(store).values() if d.source.endswith(WUDING))
+    assert set(after) == set(before)
+    assert {g: t for g, t in after.items() if g not in (wuding_graph, CROSS_PLAN_GRAPH)} == {
+        g: t for g, t in before.items() if g not in (wuding_graph, CROSS_PLAN_GRAPH)
+    }
+    assert len(after[wuding_graph]) < len(before[wuding_graph])
+    now = tasks_of(store, "武定县")
+    assert len(now) == len(wuding_tasks) - 1
+    assert not any(DROPPED_TEXT in text for text in now)
+
+
+def test_update_adds_a_new_plan_and_keeps_the_rest(corpus, tmp_path):
+    _, store = corpus
+    new = tmp_path / "new" / "示例县方案.txt"
+    new.parent.mkdir()
+    new.write_text(
+        "示例县打赢蓝天保卫战实施方案\n\n一、重点任务\n\n"
+        "（一）淘汰燃煤小锅炉。2019年底前，全县淘汰每小时10蒸吨以下燃煤锅炉。（县生态环境局牵头，县市场监管局参与）\n",
+        encoding="utf-8",
+    )
+    result = kg("build", "--update", str(new), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert "6 plan(s), 1 extracted, 0 unchanged, 5 other(s) kept" in result.stdout
+    assert len(set(graphs(store)) - {CROSS_PLAN_GRAPH}) == 6
+    assert any("燃煤锅炉" in text for text in tasks_of(store, "示例县"))
+    assert tasks_of(store, "钦州市")  # still there
+
+
+def test_a_build_of_fewer_plans_removes_the_others_and_what_only_they_named(corpus):
+    plans, store = corpus
+    assert any('"钦州市环境保护局"@zh' in t for t in graphs(store)[CROSS_PLAN_GRAPH])
+    result = kg("build", str(plans / WUDING), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert "1 plan(s), 0 extracted, 1 unchanged, 4 removed" in result.stdout
+    held = graphs(store)
+    assert len(set(held) - {CROSS_PLAN_GRAPH}) == 1
+    assert not tasks_of(store, "钦州市")
+    assert not any('"钦州市环境保护局"@zh' in t for t in held[CROSS_PLAN_GRAPH])
+
+
+def test_a_failed_update_leaves_the_store_as_it_was(corpus, tmp_path):
+    _, store = corpus
+    before = graphs(store)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = kg("build", "--update", str(empty), "--store", str(store))
+    assert result.exit_code == 1
+    assert str(empty) in result.stderr
+    assert graphs(store) == before
+
+
+def test_the_same_plan_from_two_files_is_loaded_once_with_a_warning(corpus, tmp_path):
+    plans, store = corpus
+    copy = tmp_path / "again" / "copy-of-qinzhou.txt"
+    copy.parent.mkdir()
+    shutil.copy(plans / QINZHOU, copy)
+    result = kg("build", str(plans), str(copy), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert "copy-of-qinzhou.txt" in result.stderr and "which it replaces" in result.stderr
+    assert len(set(graphs(store)) - {CROSS_PLAN_GRAPH}) == 5
+    assert len(read_digests(store)) == 5
