@@ -41,7 +41,9 @@ def tasks_of(store: Path, plan_title_part: str) -> set[str]:
         """PREFIX lt: <https://w3id.org/lantian/ontology#>
         PREFIX dcterms: <http://purl.org/dc/terms/>
         SELECT ?text WHERE { ?t lt:inPlan ?p ; lt:text ?text . ?p dcterms:title ?title .
-                             FILTER CONTAINS(STR(?title), ?part) }""".replace("?part", f'"{plan_title_part}"'),
+                             FILTER CONTAINS(STR(?title), ?part) }""".replace(
+            "?part", f'"{plan_title_part}"'
+        ),
         use_default_graph_as_union=True,
     )
     return {row["text"].value for row in rows}
