@@ -1,5 +1,6 @@
 """Run user SPARQL queries where they can be stopped: a small pool of worker processes, each holding the
-store open read-only, killed and replaced when a query outlives its time limit.
+store open read-only, killed and replaced when a query outlives its time limit. Queries see the union of
+all the store's graphs as their default graph (one named graph per plan and a shared graph).
 
 pyoxigraph's ``Store.query()`` takes no timeout and cannot be interrupted (it only returns to Python when
 done), so the only way to bound a query is to run it in a process the server may kill. Each worker
@@ -189,7 +190,7 @@ def run_query(store, request: dict) -> tuple:
 
     limit, media_type = request["row_limit"], request["media_type"]
     try:
-        result = store.query(request["query"], prefixes=request["prefixes"])
+        result = store.query(request["query"], prefixes=request["prefixes"], use_default_graph_as_union=True)
         if isinstance(result, ox.QueryBoolean):
             return ("ok", write_boolean(bool(result), media_type), 1, False)
         if isinstance(result, ox.QuerySolutions):
