@@ -177,7 +177,8 @@ class Repository:
                 ("deadlines", "lt:Deadline"),
                 ("targets", "lt:Target"),
             ):
-                counts[name] = self.rows(f"SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a {cls} }}")[0]["n"]
+                # DISTINCT: a server whose union default graph repeats a triple held by two graphs counts it once
+                counts[name] = self.rows(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}")[0]["n"]
             counts["loaded_plans"] = self.rows(
                 "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a lt:Plan ; lt:sourceFile ?f }"
             )[0]["n"]
