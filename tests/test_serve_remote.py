@@ -170,6 +170,15 @@ def test_task_page(remote, local, two_cuts_task):
     assert HONGHE_EPB in [a["label"] for a in page["roles"]["leads"]]
 
 
+def test_jurisdiction_and_attribution_pages(remote, local, two_cuts_task, honghe_epb):
+    jurisdiction = _json(local, f"/id/{_path(honghe_epb)}.json")["jurisdiction"]
+    attribution = _json(local, f"/id/{_path(two_cuts_task)}.json")["attributions"][0]["attribution"]
+    for iri in (jurisdiction, attribution):
+        page = _json(remote, f"/id/{_path(iri)}.json")
+        assert page == _json(local, f"/id/{_path(iri)}.json"), iri
+    assert _json(remote, f"/id/{_path(jurisdiction)}.json")["label"] == "红河州"
+
+
 def test_plan_page(remote, local):
     page = _json(remote, f"/id/{_path(WUDING_PLAN)}.json")
     assert page == _json(local, f"/id/{_path(WUDING_PLAN)}.json")
@@ -315,13 +324,14 @@ class _Scripted(http.server.BaseHTTPRequestHandler):
     """Answers every query with `body` (200, SPARQL results JSON); records each Authorization header."""
 
     body = b""
+    media_type = "application/sparql-results+json"
     seen: list = []
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).seen.append(self.headers.get("Authorization"))
         self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Type", self.media_type)
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
         self.wfile.write(self.body)
@@ -332,7 +342,7 @@ class _Scripted(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def scripted():
-    _Scripted.body, _Scripted.seen = b"", []
+    _Scripted.body, _Scripted.media_type, _Scripted.seen = b"", "application/sparql-results+json", []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -351,6 +361,14 @@ def test_an_answer_cut_short_is_a_timeout_with_a_clear_message(scripted):
     assert answer.status_code == 503 and "its answer was cut short" in text and url in text
     page = client.get("/plans")
     assert page.status_code == 504 and "cut short" in page.get_data(as_text=True)
+
+
+def test_a_web_page_instead_of_results_says_the_url_is_not_a_query_endpoint(scripted):
+    url, handler = scripted
+    handler.body, handler.media_type = b"<html><body>Fuseki</body></html>", "text/html"
+    page = create_app({"ENDPOINT": url, "TESTING": True}).test_client().get("/plans")
+    assert page.status_code == 502
+    assert f"the SPARQL endpoint {url} answered text/html, not SPARQL results" in page.get_data(as_text=True)
 
 
 def test_credentials_are_sent_as_kg_push_sends_them(scripted):

@@ -354,7 +354,12 @@ class RemoteEndpoint:
             raise GraphUnavailable(f"cannot read from {where} ({type(error).__name__}: {error})") from None
 
     def _results(self, sparql: str, timeout: float | None = None) -> dict:
-        body, _media_type = self.request(sparql, RESULTS_JSON, timeout)
+        body, media_type = self.request(sparql, RESULTS_JSON, timeout)
+        if media_type not in (RESULTS_JSON, "application/json"):
+            raise GraphUnavailable(
+                f"{self.name} answered {media_type or 'without a media type'}, not SPARQL results: "
+                "is it the server's query endpoint?"
+            )
         try:
             found = json.loads(body)
             if not isinstance(found, dict) or ("boolean" not in found and "results" not in found):
