@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rdflib import Dataset, Graph, Literal, URIRef
 from rich.console import Console
 from rich.table import Table
@@ -408,8 +409,15 @@ def serve(
     from kg.store import store_exists
     from web import create_app
 
-    if endpoint is None and (user or password or token or digest or timeout):
-        raise click.UsageError("--user, --password, --token, --digest and --timeout need --endpoint")
+    if endpoint is None:
+        given = click.get_current_context().get_parameter_source  # $LANTIAN_PUSH_* alone is no mistake
+        named = [
+            n
+            for n in ("user", "password", "token", "digest", "timeout")
+            if given(n) is ParameterSource.COMMANDLINE
+        ]
+        if named:
+            raise click.UsageError(f"--{', --'.join(named)} need(s) --endpoint")
     config = {"QUERY_TIMEOUT": query_timeout, "ROW_LIMIT": row_limit}
     if endpoint is not None:
         check_endpoint_auth(endpoint, user, password, token, digest)

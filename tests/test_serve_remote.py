@@ -395,6 +395,18 @@ def test_serve_auth_options_are_checked_as_for_push(args):
     assert result.exit_code == 2, result.output
 
 
+def test_a_push_token_in_the_environment_does_not_stop_a_local_serve(built_store, tmp_path):
+    port = free_port()
+    args = [str(KG), "serve", "--port", str(port), "--store", str(built_store)]
+    env = os.environ | {
+        "LANTIAN_PUSH_TOKEN": "t0k3n"
+    }  # set for `kg push`; `kg serve` over the store ignores it
+    with server_process(args, f"http://127.0.0.1:{port}/plans", tmp_path / "serve.log", env=env):
+        pass  # it came up and answered a page
+    result = CliRunner().invoke(main, ["serve", "--token", "t0k3n"])
+    assert result.exit_code == 2 and "--token need(s) --endpoint" in result.output
+
+
 # --- the local store read as the union of its graphs -----------------------------------------------
 
 
