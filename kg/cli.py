@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 import pyoxigraph as ox
+from click.core import ParameterSource
 from rdflib import Graph, Literal, URIRef
 from rich.console import Console
 from rich.table import Table
@@ -307,6 +308,46 @@ def validate(store_dir: Path | None):
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+def endpoint_auth_options(command):
+    """The HTTP authentication options of commands that talk to a SPARQL server (`kg push`, `kg serve
+    --endpoint`): --user/--password (Basic, or Digest with --digest) or --token (Bearer)."""
+    for option in reversed(
+        (
+            click.option(
+                "--user", help="User name for HTTP authentication (Basic, or Digest with --digest)."
+            ),
+            click.option(
+                "--password", envvar="LANTIAN_PUSH_PASSWORD", show_envvar=True, help="Password for --user."
+            ),
+            click.option(
+                "--token",
+                envvar="LANTIAN_PUSH_TOKEN",
+                show_envvar=True,
+                help="Bearer token (instead of --user).",
+            ),
+            click.option(
+                "--digest", is_flag=True, help="HTTP Digest authentication instead of Basic (Virtuoso)."
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def check_endpoint_auth(
+    endpoint: str, user: str | None, password: str | None, token: str | None, digest: bool
+):
+    """Usage errors for an endpoint URL and its authentication options (see `endpoint_auth_options`)."""
+    if token and user:
+        raise click.UsageError("give either --user/--password or --token, not both")
+    if password is not None and user is None:
+        raise click.UsageError("--password needs --user")
+    if digest and user is None:
+        raise click.UsageError("--digest needs --user and --password")
+    if not endpoint.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{endpoint!r} is not an http(s) URL", param_hint="--endpoint")
+
+
 @main.command()
 @click.option(
     "--host",
@@ -327,30 +368,96 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
     "--row-limit", default=10000, show_default=True, type=click.IntRange(min=1), help="Rows per query."
 )
 @click.option("--threads", default=24, show_default=True, type=click.IntRange(min=1), help="Request threads.")
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Read the graph from this SPARQL 1.1 query endpoint instead of the store, e.g. http://host:7878/query "
+    "(Oxigraph, started with --union-default-graph), http://host:3030/DATASET/query (Fuseki), "
+    "http://host:8890/sparql (Virtuoso).",
+)
+@endpoint_auth_options
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    help="With --endpoint: seconds allowed for each request to the server, which is also the time limit of "
+    "/sparql queries [default: --query-timeout].",
+)
+@click.option(
+    "--cache-ttl",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="With --endpoint: seconds the explorer keeps the server's answers before asking again.",
+)
 @store_option
-def serve(host: str, port: int, query_timeout: float, row_limit: int, threads: int, store_dir: Path | None):
+def serve(
+    host: str,
+    port: int,
+    query_timeout: float,
+    row_limit: int,
+    threads: int,
+    endpoint: str | None,
+    user: str | None,
+    password: str | None,
+    token: str | None,
+    digest: bool,
+    timeout: float | None,
+    cache_ttl: float,
+    store_dir: Path | None,
+):
     """Serve the explorer and the SPARQL endpoint at http://HOST:PORT (builds the bundled plans first if
-    there is no store yet). Stop with Ctrl-C."""
+    there is no store yet), or with --endpoint URL the same explorer over a remote SPARQL server (see
+    `kg push`). Stop with Ctrl-C."""
     import waitress
 
     from kg.store import store_exists
     from web import create_app
 
-    store_dir = store_dir or default_store_dir()
-    if not store_exists(store_dir):
-        click.echo(f"no store at {store_dir} yet: building the bundled plans first", err=True)
-        click.get_current_context().invoke(build, paths=(), out=None, verbose=False, store_dir=store_dir)
+    if endpoint is None:
+        given = click.get_current_context().get_parameter_source  # $LANTIAN_PUSH_* alone is no mistake
+        named = [
+            n
+            for n in ("user", "password", "token", "digest", "timeout")
+            if given(n) is ParameterSource.COMMANDLINE
+        ]
+        if named:
+            raise click.UsageError(f"--{', --'.join(named)} need(s) --endpoint")
+    config = {"QUERY_TIMEOUT": query_timeout, "ROW_LIMIT": row_limit}
+    if endpoint is not None:
+        check_endpoint_auth(endpoint, user, password, token, digest)
+        config |= {
+            "ENDPOINT": endpoint,
+            "ENDPOINT_USER": user,
+            "ENDPOINT_PASSWORD": password,
+            "ENDPOINT_TOKEN": token,
+            "ENDPOINT_DIGEST": digest,
+            "QUERY_TIMEOUT": timeout or query_timeout,
+            "CACHE_TTL": cache_ttl,
+        }
+        reading = f"SPARQL endpoint {endpoint}"
+    else:
+        store_dir = store_dir or default_store_dir()
+        if not store_exists(store_dir):
+            click.echo(f"no store at {store_dir} yet: building the bundled plans first", err=True)
+            click.get_current_context().invoke(build, paths=(), out=None, verbose=False, store_dir=store_dir)
+        config["STORE"] = store_dir
+        reading = f"store {store_dir}"
     if host not in LOOPBACK_HOSTS:
         click.echo(
             f"warning: listening on {host}: the explorer and SPARQL endpoint are reachable from the network, "
             "with no login",
             err=True,
         )
-    app = create_app({"STORE": store_dir, "QUERY_TIMEOUT": query_timeout, "ROW_LIMIT": row_limit})
+    app = create_app(config)
+    if endpoint is not None:
+        from web.graph_source import GraphUnavailable
+
+        try:
+            app.extensions["repository"].source.ask("ASK {}")
+        except GraphUnavailable as error:
+            click.echo(f"warning: {error}; the pages will say so until it answers", err=True)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(
-        f"serving the Lantian explorer on http://{shown}:{port}/ (store {store_dir}); Ctrl-C stops", err=True
-    )
+    click.echo(f"serving the Lantian explorer on http://{shown}:{port}/ ({reading}); Ctrl-C stops", err=True)
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="lantian", connection_limit=200)
     finally:
@@ -370,12 +477,7 @@ def serve(host: str, port: int, query_timeout: float, row_limit: int, threads: i
     help="The server's SPARQL 1.1 Graph Store endpoint, e.g. http://host:7878/store (Oxigraph), "
     "http://host:3030/DATASET/data (Fuseki), http://host:8890/sparql-graph-crud-auth (Virtuoso).",
 )
-@click.option("--user", help="User name for HTTP authentication (Basic, or Digest with --digest).")
-@click.option("--password", envvar="LANTIAN_PUSH_PASSWORD", show_envvar=True, help="Password for --user.")
-@click.option(
-    "--token", envvar="LANTIAN_PUSH_TOKEN", show_envvar=True, help="Bearer token (instead of --user)."
-)
-@click.option("--digest", is_flag=True, help="HTTP Digest authentication instead of Basic (Virtuoso).")
+@endpoint_auth_options
 @click.option(
     "--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request."
 )
@@ -402,14 +504,7 @@ def push(
     from kg.push import GraphStoreClient, PushError
     from kg.push import push as push_graphs
 
-    if token and user:
-        raise click.UsageError("give either --user/--password or --token, not both")
-    if password is not None and user is None:
-        raise click.UsageError("--password needs --user")
-    if digest and user is None:
-        raise click.UsageError("--digest needs --user and --password")
-    if not endpoint.startswith(("http://", "https://")):
-        raise click.BadParameter(f"{endpoint!r} is not an http(s) URL", param_hint="--endpoint")
+    check_endpoint_auth(endpoint, user, password, token, digest)
     client = GraphStoreClient(
         endpoint, user=user, password=password, token=token, digest=digest, timeout=timeout, retries=retries
     )

@@ -66,3 +66,13 @@ def app(built_store):
 def client(app):
     """A fresh client per test: the language cookie of one test does not leak into the next."""
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server on a free loopback port with a fresh data folder (one per test module); its
+    base URL: queries at /query, the Graph Store endpoint at /store."""
+    from helpers import oxigraph_server as running_oxigraph
+
+    with running_oxigraph(tmp_path_factory.mktemp("oxigraph")) as base:
+        yield base

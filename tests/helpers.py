@@ -1,8 +1,20 @@
-"""Helpers several test files share: the `kg query` runner and a plan written to attack the pages."""
+"""Helpers several test files share: the `kg query` runner, a plan written to attack the pages, and real
+server processes on free loopback ports (an Oxigraph server, the explorer)."""
 
 import csv
 import io
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
@@ -31,3 +43,60 @@ HOSTILE_PLAN = """<script>alert(1)</script>市打赢蓝天保卫战三年行动�
 
 　　2. 推进清洁取暖<img src=x onerror=alert(2)>。2020年10月底前完成改造。（牵头单位：市环保局；配合单位：市工信局）
 """
+
+
+# --- server processes on loopback ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def oxigraph_command() -> str:
+    found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+    if not found:
+        pytest.fail("the `oxigraph` command is missing: install the test extras (pip install -e '.[test]')")
+    return found
+
+
+@contextmanager
+def server_process(args: list[str], ready_url: str, log_path: Path, env: dict | None = None) -> Iterator:
+    """Run `args` until the block ends; wait (up to 60 s) until `ready_url` answers 200 first."""
+    log = log_path.open("wb")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(ready_url, timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{args[0]} did not answer at {ready_url}: {log_path.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@contextmanager
+def oxigraph_server(data: Path, *extra: str) -> Iterator[str]:
+    """A real Oxigraph server (`oxigraph serve`) on a free loopback port over the folder `data`, querying the
+    union of its graphs by default (as `kg serve --endpoint` expects); its base URL (/query, /store)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = [oxigraph_command(), "serve", "--location", str(data / "db"), "--bind", f"127.0.0.1:{port}"]
+    with server_process(
+        [*args, "--union-default-graph", *extra], f"{base}/query?query=ASK%7B%7D", data / "log"
+    ):
+        yield base

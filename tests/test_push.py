@@ -1,6 +1,6 @@
 """`kg push` against a real Oxigraph server (the `oxigraph` command from PyPI) started on loopback.
 
-The bundled corpus is pushed, queried back through SPARQLWrapper, one plan is changed and pushed again
+The bundled corpus is pushed (to the `oxigraph_server` of conftest.py), queried back through SPARQLWrapper, one plan is changed and pushed again
 (the other plans' graphs must not move), and a dead endpoint must fail with a clear message. The HTTP
 client's retries and authentication headers are checked against a tiny local HTTP server.
 """
@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import http.server
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from helpers import free_port
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.cli import main
@@ -30,54 +25,6 @@ PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 WUDING = "002_448f24fbce9855ca.txt"  # 武定县 plan: the one changed below
 WUDING_GRAPH = "https://w3id.org/lantian/id/plan/武政通〔2019〕11号/graph"
 DROPPED_TASK = "2. 加大区域产业布局调整力度。"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _oxigraph_command() -> str:
-    found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
-    if not found:
-        pytest.fail("the `oxigraph` command is missing: install the test extras (pip install -e '.[test]')")
-    return found
-
-
-@pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory):
-    """A real Oxigraph server on a free loopback port with a fresh data folder; its base URL."""
-    port = _free_port()
-    data = tmp_path_factory.mktemp("oxigraph")
-    log = (data / "server.log").open("wb")
-    server = subprocess.Popen(
-        [_oxigraph_command(), "serve", "--location", str(data / "db"), "--bind", f"127.0.0.1:{port}"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"oxigraph serve did not answer: {(data / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def _push(base: str, store: Path, *extra: str):
@@ -193,7 +140,7 @@ def test_replacing_one_plan_leaves_the_others_untouched(oxigraph_server, built_s
 
 
 def test_a_dead_endpoint_fails_with_a_clear_message(built_store):
-    endpoint = f"http://127.0.0.1:{_free_port()}/store"
+    endpoint = f"http://127.0.0.1:{free_port()}/store"
     result = CliRunner().invoke(
         main, ["push", "--endpoint", endpoint, "--store", str(built_store), "--retries", "1"]
     )

@@ -44,7 +44,7 @@ def server(tmp_path_factory):
     port = free_port()
     log = (tmp_path_factory.mktemp("serve-log") / "serve.log").open("w+")
     process = subprocess.Popen(
-        [str(KG), "serve", "--port", str(port), "--store", str(store), "--query-timeout", "1.5"],
+        [str(KG), "serve", "--port", str(port), "--store", str(store), "--query-timeout", "5"],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -155,7 +155,7 @@ def test_timeout_stops_a_slow_query_and_others_are_answered(server):
     assert during.stdout.endswith("\n200") and "红河州环境保护局" in during.stdout
     thread.join(timeout=60)
     assert result["status"] == 503
-    assert "time limit of 1.5 s" in result["body"]
+    assert "time limit of 5 s" in result["body"]
     assert result["seconds"] < 10
     after = curl("-w", "\n%{http_code}", "--get", "--data-urlencode", f"query={BY_ALIAS}", server["endpoint"])
     assert after.stdout.endswith("\n200")

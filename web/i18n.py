@@ -256,6 +256,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_no_agency": {"zh": "未写明责任单位", "en": "no agency named"},
     "pg_no_deadline": {"zh": "无时限", "en": "no deadline"},
     "pg_no_lead": {"zh": "无牵头单位", "en": "no lead"},
+    "pg_no_graph": {"zh": "无法读取图谱", "en": "The graph cannot be read"},
     "pg_no_store": {"zh": "尚未构建图谱", "en": "No graph built yet"},
     "pg_no_upper": {"zh": "未写明上级依据。", "en": "No upper plan stated."},
     "pg_none": {"zh": "无", "en": "none"},

@@ -65,21 +65,8 @@ ROLE_VALUES = "VALUES ?role { lt:leads lt:supports lt:implements lt:responsibleF
 
 def select(sparql: str) -> list[dict[str, str]]:
     """Rows of a SELECT as {variable: text} (unbound variables left out). The one door to the graph: the
-    app's repository (web.repository.Repository.rows), or the store opened read-only when it has none."""
-    repository = current_app.extensions["repository"]
-    if hasattr(repository, "rows"):
-        rows = repository.rows(PREFIXES + sparql)
-    else:
-        store = current_app.extensions.get("networks.store")
-        if store is None:
-            import pyoxigraph as ox
-
-            store = current_app.extensions["networks.store"] = ox.Store.read_only(
-                str(current_app.config["STORE"])
-            )
-        solutions = store.query(PREFIXES + sparql, use_default_graph_as_union=True)
-        names = [v.value for v in solutions.variables]
-        rows = [{n: s[n].value if s[n] is not None else None for n in names} for s in solutions]
+    app's repository (web.repository.Repository.rows), whatever source it reads."""
+    rows = current_app.extensions["repository"].rows(PREFIXES + sparql)
     return [{k: _text(v) for k, v in row.items() if v is not None} for row in rows]
 
 
@@ -453,9 +440,7 @@ def build(kind: str, iri: str, with_tasks: bool = False) -> dict | None:
 def cached_build(kind: str, iri: str, with_tasks: bool) -> dict | None:
     """`build`, remembered per store generation (the graph changes only when a rebuild swaps the store in)."""
     repository = current_app.extensions["repository"]
-    if hasattr(repository, "store"):
-        repository.store  # noqa: B018 -- reopens, and bumps the generation, after a swap
-    key = (getattr(repository, "generation", 0), kind, iri, with_tasks, MAX_NODES)
+    key = (repository.generation, kind, iri, with_tasks, MAX_NODES)  # a new generation after a swap or TTL
     cache = current_app.extensions.setdefault("networks.cache", {})
     if key not in cache:
         if len(cache) >= CACHE_SIZE:

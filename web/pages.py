@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from kg.namespaces import bind_prefixes
 from kg.store import StoreMissingError
+from web.graph_source import GraphTimeout, GraphUnavailable
 from web.i18n import current_lang, t
 from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
 
@@ -100,6 +101,13 @@ def _register_globals(state) -> None:
 @bp.app_errorhandler(StoreMissingError)
 def _no_store(error: StoreMissingError):
     return render_template("message.html", title=t("pg_no_store"), message=str(error)), 503
+
+
+@bp.app_errorhandler(GraphUnavailable)
+def _no_graph(error: GraphUnavailable):
+    """The remote SPARQL server failed (unreachable, refused, too slow): a page naming it, 502 or 504."""
+    status = 504 if isinstance(error, GraphTimeout) else 502
+    return render_template("message.html", title=t("pg_no_graph"), message=str(error)), status
 
 
 # --- choosing and writing a format -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Run user SPARQL queries where they can be stopped: a small pool of worker processes, each holding the
-store open read-only, killed and replaced when a query outlives its time limit.
+store open read-only, killed and replaced when a query outlives its time limit. Queries see the union of
+all the store's graphs as their default graph (one named graph per plan and a shared graph).
 
 pyoxigraph's ``Store.query()`` takes no timeout and cannot be interrupted (it only returns to Python when
 done), so the only way to bound a query is to run it in a process the server may kill. Each worker

@@ -1,9 +1,10 @@
 """The explorer's read access to the graph: domain questions (a plan, a task, an agency, search, due
-dates…) answered from the store as plain, JSON-ready dicts and lists.
+dates…) answered as plain, JSON-ready dicts and lists.
 
-The store is opened read-only once with pyoxigraph (SPARQL strings straight to Oxigraph: no rdflib in the
-path of a page) and reopened when a rebuild swaps the store folder in (the folder's inode changes). Answers
-are cached per store generation: the graph only changes by a swap.
+Where the graph is read from is a `web.graph_source` source: the local store folder (pyoxigraph, SPARQL
+strings straight to Oxigraph: no rdflib in the path of a page) or a remote SPARQL 1.1 endpoint
+(SPARQLWrapper). Pages see one API whichever it is. Answers are cached per *generation* of the source: the
+local store changes only by a swap of its folder; a remote server's answers are kept for a time-to-live.
 
 `page_url(iri)` rewrites a Lantian instance IRI (https://w3id.org/lantian/id/…) to the explorer's
 /id/… path; `iri_from_request_path(raw)` does the reverse for an incoming request.
@@ -11,7 +12,6 @@ are cached per store generation: the graph only changes by a swap.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections import defaultdict
@@ -22,7 +22,7 @@ from urllib.parse import unquote_to_bytes
 import pyoxigraph as ox
 
 from kg.namespaces import ID, LT, PREFIXES, _escape
-from kg.store import StoreMissingError, store_exists
+from web.graph_source import LocalStore, RemoteEndpoint
 
 ID_BASE = str(ID)
 ROLES = ("leads", "supports", "implements", "responsibleFor")
@@ -63,37 +63,6 @@ def iri_from_request_path(path: str) -> str:
     return ID_BASE + _PERCENT_RUN.sub(decode, path)
 
 
-def _node(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(iri)
-
-
-def _value(term):
-    """A pyoxigraph term as a plain Python value: IRIs as strings, literals by datatype."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value if term.datatype else ""
-        if datatype.endswith("#integer") or datatype.endswith("#int"):
-            try:
-                return int(term.value)
-            except ValueError:
-                return term.value
-        if datatype.endswith("#decimal") or datatype.endswith("#double"):
-            try:
-                number = float(term.value)
-            except ValueError:
-                return term.value
-            return int(number) if number.is_integer() else number
-        if datatype.endswith("#boolean"):
-            return term.value == "true"
-        return term.value
-    return str(term)
-
-
 def _excerpt(text: str, words: str, width: int = 60) -> str:
     """A window of `text` around the first occurrence of `words`."""
     at = text.lower().find(words.lower()) if words else -1
@@ -112,61 +81,58 @@ def _section_key(section: str) -> str:
 
 
 class Repository:
-    """Read access to the store at `store_dir` for the explorer (one per app)."""
+    """Read access to the graph for the explorer (one per app): `source` is a store folder (a path) or a
+    `web.graph_source` source (LocalStore, RemoteEndpoint)."""
 
-    def __init__(self, store_dir: Path | str):
-        self.store_dir = Path(store_dir)
+    def __init__(self, source: LocalStore | RemoteEndpoint | Path | str):
+        if isinstance(source, Path | str):
+            source = LocalStore(source, _PREFIXES)
+        self.source = source
         self._lock = threading.Lock()
-        self._store: ox.Store | None = None
-        self._stamp: tuple | None = None
+        self._token: object = _MISSING
         self._cache: dict = {}
-        self.generation = 0
+        self._generation = 0
 
-    # -- store handling --
+    # -- the source and its generations --
 
-    def _folder_stamp(self) -> tuple | None:
-        try:
-            st = os.stat(self.store_dir)
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_dev, st.st_mtime_ns)
+    def refresh(self) -> None:
+        """Start a new generation (an empty cache) when the source's graph may have changed; raises the
+        source's error (StoreMissingError, GraphUnavailable) when it cannot be read."""
+        token = self.source.token()
+        if token != self._token:
+            with self._lock:
+                if token != self._token:
+                    self._cache = {}
+                    self._token = token
+                    self._generation += 1
 
     @property
-    def store(self) -> ox.Store:
-        """The open store; reopened when a rebuild has swapped a new folder in."""
-        stamp = self._folder_stamp()
-        if self._store is None or stamp != self._stamp:
-            with self._lock:
-                stamp = self._folder_stamp()
-                if self._store is None or stamp != self._stamp:
-                    if not store_exists(self.store_dir):
-                        raise StoreMissingError(self.store_dir)
-                    self._store = ox.Store.read_only(str(self.store_dir))
-                    self._stamp = stamp
-                    self._cache = {}
-                    self.generation += 1
-        return self._store
+    def generation(self) -> int:
+        """A number that changes whenever cached answers were dropped (a rebuilt store, a remote TTL)."""
+        self.refresh()
+        return self._generation
 
     def available(self) -> bool:
-        return store_exists(self.store_dir)
-
-    def query(self, sparql: str, **bindings):
-        """Run a SPARQL query string on the store; the project's prefixes (lt:, id:, rdfs: …) are known.
-
-        Keyword arguments bind variables with a VALUES row at the start of the WHERE clause: str values
-        starting with "http" become IRIs, other values literals (serialised by pyoxigraph, so escaped). Returns pyoxigraph's result (QuerySolutions, QueryBoolean or
-        QueryTriples); see `rows` for plain dicts."""
-        return self.store.query(_bind(sparql, bindings), prefixes=_PREFIXES, use_default_graph_as_union=True)
+        return self.source.available()
 
     def rows(self, sparql: str, **bindings) -> list[dict]:
-        """A SELECT query's solutions as dicts of plain values (unbound variables as None)."""
-        solutions = self.query(sparql, **bindings)
-        names = [v.value for v in solutions.variables]
-        return [{name: _value(row[name]) for name in names} for row in solutions]
+        """A SELECT query's solutions as dicts of plain values (unbound variables as None); the project's
+        prefixes (lt:, id:, rdfs: …) are known.
+
+        Keyword arguments bind variables with a VALUES row at the start of the WHERE clause: str values
+        starting with "http" become IRIs, other values literals (serialised by pyoxigraph, so escaped)."""
+        return self.source.select(_bind(sparql, bindings))
+
+    def ask(self, sparql: str, **bindings) -> bool:
+        """An ASK query's answer (bindings as for `rows`)."""
+        return self.source.ask(_bind(sparql, bindings))
+
+    def triples(self, sparql: str, **bindings) -> list[ox.Triple]:
+        """A CONSTRUCT or DESCRIBE query's triples, without duplicates (bindings as for `rows`)."""
+        return self.source.construct(_bind(sparql, bindings))
 
     def cached(self, key, compute):
-        store = self.store  # reopen (and clear the cache) first if the folder was swapped
-        del store
+        self.refresh()  # a new generation (an empty cache) first if the graph may have changed
         value = self._cache.get(key, _MISSING)
         if value is not _MISSING:
             return value
@@ -182,28 +148,22 @@ class Repository:
         """plan, task, agency, jurisdiction, or another lt: class name in lower case; None when unknown."""
 
         def compute():
-            types = {
-                str(q.object.value)
-                for q in self.store.quads_for_pattern(
-                    _node(iri), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None
-                )
-            }
+            types = {r["type"] for r in self.rows("SELECT ?type WHERE { ?s a ?type }", s=iri)}
             for name in ("Plan", "Task", "AgencyGroup", "Agency", "Jurisdiction"):
                 if str(LT[name]) in types:
                     return "agency" if name == "AgencyGroup" else name.lower()
-            for t in types:
+            for t in sorted(types):
                 if t.startswith(str(LT)):
                     return t[len(str(LT)) :].lower()
-            if next(iter(self.store.quads_for_pattern(_node(iri), None, None)), None) is not None:
+            if types or self.ask("ASK WHERE { ?s ?p ?o }", s=iri):
                 return "resource"
             return None
 
         return self.cached(("kind", iri), compute)
 
     def label(self, iri: str) -> str:
-        for q in self.store.quads_for_pattern(_node(iri), ox.NamedNode(str(RDFS_LABEL)), None):
-            return q.object.value
-        return iri.rsplit("/", 1)[-1]
+        found = self.rows("SELECT ?label WHERE { ?s rdfs:label ?label } ORDER BY ?label LIMIT 1", s=iri)
+        return found[0]["label"] if found else iri.rsplit("/", 1)[-1]
 
     # -- lists and figures --
 
@@ -217,7 +177,8 @@ class Repository:
                 ("deadlines", "lt:Deadline"),
                 ("targets", "lt:Target"),
             ):
-                counts[name] = self.rows(f"SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a {cls} }}")[0]["n"]
+                # DISTINCT: a server whose union default graph repeats a triple held by two graphs counts it once
+                counts[name] = self.rows(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}")[0]["n"]
             counts["loaded_plans"] = self.rows(
                 "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a lt:Plan ; lt:sourceFile ?f }"
             )[0]["n"]
@@ -714,22 +675,23 @@ class Repository:
 
     def describe(self, iri: str) -> list[ox.Triple]:
         """The resource's triples, with those of the nodes it owns (IRIs under its own: attributions,
-        deadlines, targets, skipped paragraphs) — a concise bounded description."""
-        store = self.store
-        subject = _node(iri)
-        triples, seen, todo = [], {iri}, [subject]
-        while todo:
-            node = todo.pop()
-            for q in store.quads_for_pattern(node, None, None, None):
-                triples.append(ox.Triple(q.subject, q.predicate, q.object))
-                obj = q.object
+        deadlines, targets, skipped paragraphs) — a concise bounded description. One query per level of
+        ownership (a task's attributions are one level down), each for all the nodes of that level."""
+        triples, seen, level = [], {iri}, [iri]
+        while level:
+            values = " ".join(f"<{node}>" for node in level)
+            found = self.triples(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+            triples.extend(found)
+            level = []
+            for triple in found:
+                obj = triple.object
                 if (
                     isinstance(obj, ox.NamedNode)
                     and obj.value.startswith(iri + "/")
                     and obj.value not in seen
                 ):
                     seen.add(obj.value)
-                    todo.append(obj)
+                    level.append(obj.value)
         return triples
 
     # -- across plans: succession, task lineage, coverage (issue 4) --

@@ -1,8 +1,10 @@
 """The SPARQL 1.1 Protocol endpoint (/sparql), its editor page, and the whole-graph downloads.
 
 Every query is parsed and inspected here before it runs: updates, SERVICE and FROM / FROM NAMED are
-refused (the engines would write, or fetch arbitrary URLs); the rest runs in a killable worker process
-(web.query_worker) under the app's QUERY_TIMEOUT and ROW_LIMIT, answered in the negotiated format.
+refused (the engines would write, or fetch arbitrary URLs); the rest runs under the app's QUERY_TIMEOUT and
+ROW_LIMIT, answered in the negotiated format: in a killable worker process (web.query_worker) over the local
+store, or sent to the remote SPARQL server the explorer reads (web.graph_source), whose request timeout is
+then the time limit. Nothing is sent anywhere before those checks have passed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from kg.namespaces import ONTOLOGY_FILE, PREFIXES
-from kg.store import bind_parameters, canned_queries, canned_queries_dir, store_exists
+from kg.store import StoreMissingError, bind_parameters, canned_queries, canned_queries_dir
 from web.i18n import current_lang
 from web.query_worker import (
     GRAPH_TYPES,
@@ -141,6 +143,8 @@ _pool_lock = threading.Lock()
 
 
 def query_pool() -> QueryPool:
+    """What runs /sparql queries: the pool of worker processes over the local store, or the remote server
+    (see the app's repository source, web.graph_source)."""
     app = current_app._get_current_object()
     pool = app.extensions.get("sparql_pool")
     if pool is None:
@@ -148,7 +152,8 @@ def query_pool() -> QueryPool:
             pool = app.extensions.get("sparql_pool")
             if pool is None:
                 size = app.config.get("QUERY_WORKERS") or min(4, max(2, os.cpu_count() or 2))
-                pool = app.extensions["sparql_pool"] = QueryPool(app.config["STORE"], size, PREFIX_IRIS)
+                source = app.extensions["repository"].source
+                pool = app.extensions["sparql_pool"] = source.query_runner(size)
     return pool
 
 
@@ -250,8 +255,10 @@ def endpoint():
     except QueryBusy as error:
         return _error(503, f"server busy: {error}; try again")
     except QueryFailed as error:
-        status = 400 if error.kind == "syntax" else 500
-        return _error(status, ("malformed query: " if status == 400 else "query failed: ") + str(error))
+        if error.kind == "syntax":
+            return _error(400, f"malformed query: {error}")
+        status = 502 if error.kind in ("unavailable", "refused") else 500  # 502: the remote server failed us
+        return _error(status, f"query failed: {error}")
     charset = "" if media_type == JSON_LD else "; charset=utf-8"
     response = Response(answer.body, status=200, content_type=media_type + charset)
     response.headers["X-Result-Rows"] = str(answer.rows)
@@ -324,7 +331,9 @@ def canned():
 
 def editor_page(sparql: str) -> Response:
     """The editor (YASGUI's YASQE and YASR served from static/vendor), canned queries beside it."""
-    html = _editor_html(current_lang(), sparql, _queries_folder_state(), id(current_app._get_current_object()))
+    html = _editor_html(
+        current_lang(), sparql, _queries_folder_state(), id(current_app._get_current_object())
+    )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = EDITOR_CSP
     response.headers["Vary"] = "Accept"
@@ -369,38 +378,28 @@ def service_description() -> Response:
 
 # --- whole downloads ----------------------------------------------------------------------------------
 
-_download_cache: dict[tuple, bytes] = {}
-_download_lock = threading.Lock()
 
+def _graph_bytes(media_type: str) -> bytes:
+    """The whole graph (the union of the store's graphs) serialised; cached for the source's generation."""
+    repository = current_app.extensions["repository"]
 
-def _graph_bytes(store_dir: Path, media_type: str) -> bytes:
-    """The whole graph (the union of the store's graphs) serialised; cached until the store is rebuilt."""
-    stat = os.stat(store_dir / "CURRENT")
-    key = (str(store_dir), stat.st_ino, stat.st_mtime_ns, media_type)
-    with _download_lock:
-        found = _download_cache.get(key)
-        if found is None:
-            store = ox.Store.read_only(str(store_dir))
-            try:
-                triples = [q.triple for q in store.quads_for_pattern(None, None, None, None)]
-            finally:
-                del store
-            prefixes = PREFIX_IRIS if media_type == TURTLE else None
-            found = ox.serialize(triples, format=OX_FORMATS[media_type], prefixes=prefixes)
-            for old in [k for k in _download_cache if k[:3] != key[:3]]:
-                del _download_cache[old]
-            _download_cache[key] = found
-    return found
+    def compute() -> bytes:
+        triples = repository.triples("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        prefixes = PREFIX_IRIS if media_type == TURTLE else None
+        return ox.serialize(triples, format=OX_FORMATS[media_type], prefixes=prefixes)
+
+    return repository.cached(("download", media_type), compute)
 
 
 @bp.route("/download/graph.<ext>")
 def download_graph(ext: str):
     media_type = DOWNLOAD_FORMATS.get(ext) or abort(404)
-    store_dir = Path(current_app.config["STORE"])
-    if not store_exists(store_dir):
+    try:
+        body = _graph_bytes(media_type)
+    except StoreMissingError:
         return _error(503, "no store yet: run `kg build`")
     charset = "" if media_type == JSON_LD else "; charset=utf-8"
-    response = Response(_graph_bytes(store_dir, media_type), content_type=media_type + charset)
+    response = Response(body, content_type=media_type + charset)
     response.headers["Content-Disposition"] = f'attachment; filename="lantian-graph.{ext}"'
     return response
 
