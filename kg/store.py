@@ -86,6 +86,8 @@ def _quads(triples: Iterable) -> Iterator[ox.Quad]:
     nodes: dict = {}  # IRIs recur (predicates, classes, agencies): convert each once
 
     def node(term):
+        if isinstance(term, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+            return term  # kg.build already made pyoxigraph terms
         if isinstance(term, URIRef):
             found = nodes.get(term)
             if found is None:
