@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from loaders.dates import find_date_mentions
+from loaders.dates import DateMention, find_date_mentions
 from loaders.records import Target
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -169,10 +169,14 @@ def _split_items(indicator: str, n_values: int, respectively: bool) -> list[str]
     return [item + head for item in items[:-1]] + [items[-1]]
 
 
-def find_targets(text: str, plan_year: int | None = None) -> list[Target]:
-    """The quantitative targets stated in `text`, in order of appearance."""
+def find_targets(
+    text: str, plan_year: int | None = None, dates: list[DateMention] | None = None
+) -> list[Target]:
+    """The quantitative targets stated in `text`, in order of appearance (`dates`: its date mentions, when
+    the caller found them already)."""
     targets: list[Target] = []
-    dates = find_date_mentions(text, plan_year)
+    if dates is None:
+        dates = find_date_mentions(text, plan_year)
     for m in _TARGET.finditer(text):
         values = [
             (float(v.group("value")), v.group("unit") or "") for v in _ONE_VALUE.finditer(m.group("values"))
