@@ -10,7 +10,6 @@ No model is downloaded: the blank Chinese tokenizer splits into characters.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import spacy
@@ -19,16 +18,13 @@ from spacy.tokens import Doc, Span
 
 from loaders.agencies import split_agency_list
 from loaders.attributions import find_attributions
-from loaders.dates import deadlines_among, find_date_mentions, find_deadlines
-from loaders.metadata import normalise_doc_number
-from loaders.records import DocRef
+from loaders.dates import find_deadlines
+from loaders.evidence import find_docrefs
 from loaders.targets import find_targets
 
 SPANS_KEY = "sc"
 if not Span.has_extension("record"):
     Span.set_extension("record", default=None)
-
-_DOCREF = re.compile(r"《(?P<title>[^《》]{2,120})》(?:\s*[（(](?P<no>[^（）()]{3,30}号)[）)])?")
 
 
 def _text(doc: Doc) -> str:
@@ -74,14 +70,6 @@ def mark_targets(doc: Doc) -> Doc:
     return doc
 
 
-def find_docrefs(text: str) -> list[DocRef]:
-    """Every cited document 《…》 of `text`, with its 文号 when stated."""
-    return [
-        DocRef(m.group("title"), normalise_doc_number(m.group("no") or ""), m.start(), m.end())
-        for m in _DOCREF.finditer(text)
-    ]
-
-
 @Language.component("lantian_docrefs")
 def mark_docrefs(doc: Doc) -> Doc:
     """DOCREF: every cited document 《…》 with its 文号 when stated."""
@@ -109,34 +97,6 @@ def annotate(text: str, plan_year: int | None = None, nlp: Language | None = Non
         if name not in skip:
             doc = proc(doc)
     return doc
-
-
-def evidence(text: str, plan_year: int | None = None) -> dict[str, list]:
-    """The records the DATE, TARGET and DOCREF components would mark on `text`, by label, in text order,
-    found by the same rules without building a Doc (one token per character cost more than the rules).
-
-    The build calls this for every task; `records(annotate(text), label)` gives the same records, with the
-    spans displaCy shows. The date mentions are found once and shared by the date and target rules.
-    """
-    mentions = find_date_mentions(text, plan_year)
-    found = {
-        "DATE": deadlines_among(mentions),
-        "TARGET": find_targets(text, plan_year, mentions),
-        "DOCREF": find_docrefs(text),
-    }
-    size = len(text)
-    out = {}
-    for label, found_records in found.items():
-        # as records(): a span must lie in the text (one token per character: any such span aligns), and
-        # spans of one label with the same offsets share one `_.record` (spaCy keys it by offsets and label)
-        kept = [r for r in found_records if 0 <= r.start < r.end <= size]
-        last = {(r.start, r.end): r for r in kept}
-        out[label] = [last[r.start, r.end] for r in sorted(kept, key=_start)]
-    return out
-
-
-def _start(record) -> int:
-    return record.start
 
 
 def records(doc: Doc, label: str) -> list:

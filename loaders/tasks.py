@@ -192,9 +192,26 @@ def _skip(text: str, unit: Unit, reason: str) -> Skipped:
     return Skipped(unit.start, unit.end, text[unit.start : unit.end], reason)
 
 
+_NOT_IN_GRAMS = re.compile(r"[\s，。；、：（）“”《》,.;:()0-9]")
+
+
 def _grams(text: str) -> set[str]:
-    text = re.sub(r"[\s，。；、：（）“”《》,.;:()0-9]", "", text)
+    text = _NOT_IN_GRAMS.sub("", text)
     return {text[i : i + _NGRAM] for i in range(len(text) - _NGRAM + 1)}
+
+
+def _best_row(grams: set[str], rows_with: dict[str, list[int]]) -> tuple[int, float]:
+    """The row sharing the largest share of `grams` (the first such row; row 0 when none shares any),
+    and that share. `rows_with` maps each gram to the rows holding it."""
+    shared: dict[int, int] = {}
+    for gram in grams:
+        for row in rows_with.get(gram, ()):
+            shared[row] = shared.get(row, 0) + 1
+    if not shared:
+        return 0, 0.0
+    most = max(shared.values())
+    best = min(row for row, n in shared.items() if n == most)
+    return best, most / len(grams)
 
 
 def _sentences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -216,7 +233,10 @@ def _attach_rows(text: str, rows: list[Unit], seg: Segmentation) -> None:
     A body sentence goes to the row holding most of its character n-grams, when that share reaches the
     threshold; a row's task is then the run of its sentences in the body, with the body's section.
     """
-    row_grams = [_grams(" ".join(text[s:e] for s, e in r.spans)) for r in rows]
+    rows_with: dict[str, list[int]] = {}  # gram → the rows holding it
+    for i, r in enumerate(rows):
+        for gram in _grams(" ".join(text[s:e] for s, e in r.spans)):
+            rows_with.setdefault(gram, []).append(i)
     assigned: dict[int, list[tuple[int, int, Paragraph]]] = {}
     keep: list[Unit] = []
     for unit in seg.unattributed:
@@ -226,9 +246,8 @@ def _attach_rows(text: str, rows: list[Unit], seg: Segmentation) -> None:
             if para.level and para.text_start <= a and b <= para.body_start:
                 continue  # the heading's own title: the section's name, kept as lt:heading
             g = _grams(text[a:b])
-            scores = [len(g & rg) / len(g) if g else 0.0 for rg in row_grams]
-            best = max(range(len(rows)), key=scores.__getitem__)
-            if scores[best] >= _MATCH_THRESHOLD and len(g) >= _NGRAM:
+            best, score = _best_row(g, rows_with)
+            if score >= _MATCH_THRESHOLD and len(g) >= _NGRAM:
                 assigned.setdefault(best, []).append((a, b, unit.paragraph))
             else:
                 rest.append((a, b))

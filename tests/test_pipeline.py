@@ -33,10 +33,10 @@ def test_a_component_can_be_skipped():
 
 
 def test_the_builds_doc_free_evidence_matches_the_pipelines_records_on_every_bundled_paragraph():
-    """loaders.pipeline.evidence (what the build runs) finds exactly what the spaCy components mark."""
+    """loaders.evidence.evidence (what the build runs) finds exactly what the spaCy components mark."""
     from loaders.corpus import bundled_plans_dir
+    from loaders.evidence import evidence
     from loaders.outline import parse_outline
-    from loaders.pipeline import evidence
     from loaders.reading import read_plan
 
     found = {"DATE": 0, "TARGET": 0, "DOCREF": 0}
