@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib.resources import files
 
 from loaders.records import Agency, Jurisdiction, Level
@@ -138,10 +138,14 @@ def _scope(item: str) -> tuple[str, str, str]:
     return "", "", item
 
 
+_ITEM_MARKS = re.compile("[" + re.escape(OPENERS + CLOSERS + "".join(sorted(_SEPARATORS))) + "]")
+
+
 def _items(text: str) -> list[tuple[int, int]]:
     """Spans of the list items: split on separators outside brackets."""
     spans, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
+    for mark in _ITEM_MARKS.finditer(text):  # only brackets and separators matter
+        i, ch = mark.start(), mark.group()
         if ch in OPENERS:
             depth += 1
         elif ch in CLOSERS:
@@ -235,7 +239,10 @@ class AgencyResolver:
             full = surface = _SPACES.sub("", mention_or_name)
         if full not in self._cache:
             self._cache[full] = self._resolve(full)
-        return replace(self._cache[full], surface=surface)
+        known = self._cache[
+            full
+        ]  # a copy with this surface (dataclasses.replace, without its slow generic path)
+        return Agency(known.name, known.jurisdiction, known.is_group, surface, known.key)
 
     def resolve_list(self, text: str, offset: int = 0) -> list[tuple[AgencyMention, Agency]]:
         """Split an agency list and resolve every mention."""

@@ -86,13 +86,20 @@ def _separators(seps: str) -> re.Pattern:
     return re.compile(f"[{re.escape(seps)}]")
 
 
+@lru_cache(maxsize=64)
+def _marks(seps: str) -> re.Pattern:
+    """Separators and brackets."""
+    return re.compile(f"[{re.escape(seps + _OPEN + _CLOSE)}]")
+
+
 def split_top(text: str, seps: str) -> list[tuple[int, int]]:
     """Spans of `text` between separators in `seps`, ignoring separators inside brackets."""
     if not any(ch in text for ch in _OPEN):  # the common case: no brackets, a plain split
         cuts = [m.start() for m in _separators(seps).finditer(text)]
         return list(zip([0] + [c + 1 for c in cuts], cuts + [len(text)], strict=True))
     spans, depth, begin = [], 0, 0
-    for i, ch in enumerate(text):
+    for mark in _marks(seps).finditer(text):  # only brackets and separators matter
+        i, ch = mark.start(), mark.group()
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:
@@ -200,10 +207,14 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
     return found
 
 
+_ROUND_BRACKET = re.compile("[（()）]")
+
+
 def _bracket_groups(line: str) -> list[tuple[int, int]]:
     """Spans (including the brackets) of top-level （…） groups."""
     groups, depth, begin = [], 0, 0
-    for i, ch in enumerate(line):
+    for mark in _ROUND_BRACKET.finditer(line):  # only the brackets matter
+        i, ch = mark.start(), mark.group()
         if ch in "（(":
             if depth == 0:
                 begin = i
