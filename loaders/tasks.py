@@ -200,20 +200,6 @@ def _grams(text: str) -> set[str]:
     return {text[i : i + _NGRAM] for i in range(len(text) - _NGRAM + 1)}
 
 
-def _best_row(grams: set[str], rows_with: dict[str, list[int]]) -> tuple[int, float]:
-    """The row sharing the largest share of `grams` (the first such row; row 0 when none shares any),
-    and that share. `rows_with` maps each gram to the rows holding it."""
-    shared: dict[int, int] = {}
-    for gram in grams:
-        for row in rows_with.get(gram, ()):
-            shared[row] = shared.get(row, 0) + 1
-    if not shared:
-        return 0, 0.0
-    most = max(shared.values())
-    best = min(row for row, n in shared.items() if n == most)
-    return best, most / len(grams)
-
-
 def _sentences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The sentences (ending in 。！？；) of some spans of text."""
     out = []
@@ -233,10 +219,7 @@ def _attach_rows(text: str, rows: list[Unit], seg: Segmentation) -> None:
     A body sentence goes to the row holding most of its character n-grams, when that share reaches the
     threshold; a row's task is then the run of its sentences in the body, with the body's section.
     """
-    rows_with: dict[str, list[int]] = {}  # gram → the rows holding it
-    for i, r in enumerate(rows):
-        for gram in _grams(" ".join(text[s:e] for s, e in r.spans)):
-            rows_with.setdefault(gram, []).append(i)
+    row_grams = [_grams(" ".join(text[s:e] for s, e in r.spans)) for r in rows]
     assigned: dict[int, list[tuple[int, int, Paragraph]]] = {}
     keep: list[Unit] = []
     for unit in seg.unattributed:
@@ -246,8 +229,10 @@ def _attach_rows(text: str, rows: list[Unit], seg: Segmentation) -> None:
             if para.level and para.text_start <= a and b <= para.body_start:
                 continue  # the heading's own title: the section's name, kept as lt:heading
             g = _grams(text[a:b])
-            best, score = _best_row(g, rows_with)
-            if score >= _MATCH_THRESHOLD and len(g) >= _NGRAM:
+            shared = [len(g & rg) for rg in row_grams]
+            most = max(shared)
+            best = shared.index(most)  # the first row sharing the most
+            if g and most / len(g) >= _MATCH_THRESHOLD and len(g) >= _NGRAM:
                 assigned.setdefault(best, []).append((a, b, unit.paragraph))
             else:
                 rest.append((a, b))
