@@ -6,7 +6,8 @@ Copies of data/plans/ go into a temporary folder until they hold the requested s
 times (1) decoding the files (bytes → str) and reading them (`read_plan`: decode, strip markup,
 clean lines), then (2) the whole build as `kg build` does it: load and extract every plan, link
 citations, stream the triples into a new store and swap it in. It prints MB of plan text per second, triples per second
-and the ratio of build time to read time. Goal: ≥ 1 MB/s for the build.
+and the ratio of build time to read time, and beside the wall times the process's CPU times (on a machine shared
+with other work, wall time also counts the waits for a core). Goal: ≥ 1 MB/s for the build.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ def fill_store(store_dir: Path, plans) -> None:
 
 
 def timed(step):
-    start = time.perf_counter()
+    """(value, wall seconds, CPU seconds of this process) of running `step`."""
+    start, cpu = time.perf_counter(), time.process_time()
     value = step()
-    return value, time.perf_counter() - start
+    return value, time.perf_counter() - start, time.process_time() - cpu
 
 
 def main() -> None:
@@ -67,27 +69,35 @@ def main() -> None:
         megabytes = sum(f.stat().st_size for f in files) / 1024 / 1024
         print(f"corpus: {len(files)} files, {megabytes:.1f} MB (the bundled plans repeated)")
 
-        _, decode_s = timed(lambda: [f.read_bytes().decode("utf-8", errors="replace") for f in files])
-        _, read_s = timed(lambda: [read_plan(f) for f in files])
-        (plans, problems), load_s = timed(lambda: load_plans([tmp / "plans"]))
+        _, decode_s, decode_cpu = timed(
+            lambda: [f.read_bytes().decode("utf-8", errors="replace") for f in files]
+        )
+        _, read_s, read_cpu = timed(lambda: [read_plan(f) for f in files])
+        (plans, problems), load_s, load_cpu = timed(lambda: load_plans([tmp / "plans"]))
         assert not problems, problems
-        _, store_s = timed(lambda: fill_store(tmp / "store", plans))
+        _, store_s, store_cpu = timed(lambda: fill_store(tmp / "store", plans))
         stored = count_triples(tmp / "store")
-        build_s = load_s + store_s
+        build_s, build_cpu = load_s + store_s, load_cpu + store_cpu
         produced = sum(1 for _ in corpus_triples(plans))
 
     rows = [
-        ("decode bytes → str", decode_s),
-        ("read_plan (decode, strip, clean)", read_s),
-        ("load + extract + link citations", load_s),
-        ("triples into a new store, swap in", store_s),
-        ("build total", build_s),
+        ("decode bytes → str", decode_s, decode_cpu),
+        ("read_plan (decode, strip, clean)", read_s, read_cpu),
+        ("load + extract + link citations", load_s, load_cpu),
+        ("triples into a new store, swap in", store_s, store_cpu),
+        ("build total", build_s, build_cpu),
     ]
-    for name, seconds in rows:
-        print(f"{name:34s} {seconds:8.2f} s  {megabytes / seconds:8.2f} MB/s")
+    print(f"{'':34s} {'wall':>8s}    {'MB/s':>8s}   {'CPU':>8s}    {'MB/CPU-s':>8s}")
+    for name, seconds, cpu in rows:
+        print(
+            f"{name:34s} {seconds:8.2f} s  {megabytes / seconds:8.2f}   {cpu:8.2f} s  {megabytes / cpu:8.2f}"
+        )
     print(f"triples: {produced} produced, {stored} distinct in the store (copies share IRIs)")
     print(f"build: {megabytes / build_s:.2f} MB/s, {produced / build_s:,.0f} triples/s")
     print(f"ratio build / read_plan: {build_s / read_s:.1f}×; build / decode: {build_s / decode_s:.0f}×")
+    print(
+        f"CPU time: {megabytes / build_cpu:.2f} MB per CPU-second (wall time counts waits on a shared machine)"
+    )
     verdict = "meets" if megabytes / build_s >= GOAL_MB_PER_S else "MISSES"
     print(f"{verdict} the goal of {GOAL_MB_PER_S} MB/s")
 

@@ -350,14 +350,6 @@ def corpus_triples(plans: list[Plan]) -> Iterator[tuple]:
 
 def corpus_graph(plans: list[Plan], graph: Graph | None = None) -> Graph:
     """The corpus in `graph` (a new in-memory Graph by default), prefixes bound."""
-    from oxrdflib._converter import from_ox
-
     graph = bind_prefixes(Graph() if graph is None else graph)
-    graph.addN(
-        (
-            *(from_ox(t) if isinstance(t, ox.NamedNode | ox.Literal | ox.BlankNode) else t for t in triple),
-            graph,
-        )
-        for triple in corpus_triples(plans)
-    )
+    graph.addN((*build.to_rdflib(triple), graph) for triple in corpus_triples(plans))
     return graph

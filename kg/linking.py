@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
+import pyoxigraph as ox
 from datasketch import MinHash, MinHashLSHEnsemble
-from rdflib import RDF, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import URIRef
 
-from kg.build import task_iris
+from kg.build import OX_LT, OX_RDF, decimal_literal, task_iris
 from kg.namespaces import LT
 from loaders.reading import to_match
 from loaders.records import Plan
@@ -163,17 +163,20 @@ def link_task_texts(
 
 
 def link_triples(links: list[TaskLink]) -> Iterator[tuple]:
-    """The links as triples, each with a reified statement carrying its score and method."""
-    method = Literal(METHOD)
+    """The links as triples (pyoxigraph terms, as kg.build's), each with a reified statement carrying its
+    score and method."""
+    method = ox.Literal(METHOD)
     for link in links:
-        yield link.source, link.relation, link.target
+        source, target = ox.NamedNode(str(link.source)), ox.NamedNode(str(link.target))
+        relation = ox.NamedNode(str(link.relation))
+        yield source, relation, target
         if link.relation == LT.counterpartOf:
-            yield link.target, link.relation, link.source
-        statement = URIRef(f"{link.source}/link/{link.target.rsplit('/task/', 1)[-1]}")
-        yield statement, RDF.type, RDF.Statement
-        yield statement, RDF.type, LT.TaskLink
-        yield statement, RDF.subject, link.source
-        yield statement, RDF.predicate, link.relation
-        yield statement, RDF.object, link.target
-        yield statement, LT.score, Literal(str(link.score), datatype=XSD.decimal)
-        yield statement, LT.method, method
+            yield target, relation, source
+        statement = ox.NamedNode(f"{link.source}/link/{link.target.rsplit('/task/', 1)[-1]}")
+        yield statement, OX_RDF.type, OX_RDF.Statement
+        yield statement, OX_RDF.type, OX_LT.TaskLink
+        yield statement, OX_RDF.subject, source
+        yield statement, OX_RDF.predicate, relation
+        yield statement, OX_RDF.object, target
+        yield statement, OX_LT.score, decimal_literal(link.score)
+        yield statement, OX_LT.method, method

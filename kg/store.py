@@ -83,16 +83,16 @@ def count_triples(store_dir: Path | str) -> int:
         del store
 
 
-_OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+_OX_SUBJECT, _OX_OBJECT = (ox.NamedNode, ox.BlankNode), (ox.NamedNode, ox.Literal, ox.BlankNode)
 
 
-def _quads(triples: Iterable, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> Iterator[ox.Quad]:
+def _quads(triples: Iterable, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
     """`triples` (rdflib or pyoxigraph terms) as Oxigraph quads in `graph` (default: the default graph)."""
-    graph = graph or ox.DefaultGraph()
+    extra = () if graph is None else (graph,)  # no graph name (the default graph) is faster than one
     nodes: dict = {}  # IRIs recur (predicates, classes, agencies): convert each once
 
     def node(term):
-        if isinstance(term, _OX_TERMS):
+        if isinstance(term, _OX_OBJECT):
             return term
         if isinstance(term, URIRef):
             found = nodes.get(term)
@@ -102,7 +102,10 @@ def _quads(triples: Iterable, graph: ox.NamedNode | ox.DefaultGraph | None = Non
         return to_ox(term)
 
     for s, p, o in triples:
-        yield ox.Quad(node(s), node(p), node(o), graph)
+        if isinstance(o, _OX_OBJECT) and isinstance(s, _OX_SUBJECT) and isinstance(p, ox.NamedNode):
+            yield ox.Quad(s, p, o, *extra)  # kg.build's pyoxigraph terms as they are
+        else:
+            yield ox.Quad(node(s), node(p), node(o), *extra)
 
 
 def _siblings(store_dir: Path | str) -> tuple[Path, Path, Path]:

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import RDF, RDFS, Literal
-from rdflib.namespace import DCTERMS, ORG, XSD
+import pyoxigraph as ox
+from rdflib.namespace import ORG
 
-from kg.build import agency_iri, agency_triples
-from kg.namespaces import LT, mint
+from kg.build import OX_DCTERMS, OX_LT, OX_RDF, OX_RDFS, OX_XSD, OxTerms, agency_iri, agency_triples
+from kg.namespaces import mint
 from loaders.records import Agency, Plan
 
+OX_ORG = OxTerms(ORG)
 TABLE = Path(__file__).resolve().parent.parent / "loaders" / "data" / "succession.csv"
 
 
@@ -93,17 +94,18 @@ def agency_successions(named: Iterable[Agency]) -> list[Succession]:
 
 
 def succession_triples(found: Iterable[Succession]) -> Iterator[tuple]:
-    """lt:succeededBy, the successor agency itself, and an org:ChangeEvent per succession."""
+    """lt:succeededBy, the successor agency itself, and an org:ChangeEvent per succession (pyoxigraph terms,
+    as kg.build's)."""
     for s in found:
-        old, new = agency_iri(s.predecessor), agency_iri(s.successor)
-        yield old, LT.succeededBy, new
+        old, new = ox.NamedNode(str(agency_iri(s.predecessor))), ox.NamedNode(str(agency_iri(s.successor)))
+        yield old, OX_LT.succeededBy, new
         yield from agency_triples(s.successor)
-        event = mint("change", s.predecessor.jurisdiction, _stem(s.predecessor))
-        yield event, RDF.type, ORG.ChangeEvent
-        yield event, RDFS.label, Literal(f"{s.predecessor.name} → {s.successor.name}", lang="zh")
-        yield event, ORG.originalOrganization, old
-        yield event, ORG.resultingOrganization, new
-        yield old, ORG.changedBy, event
-        yield new, ORG.resultedFrom, event
-        yield event, DCTERMS.date, Literal(str(s.reform.year), datatype=XSD.gYear)
-        yield event, DCTERMS.source, Literal(s.reform.source, lang="zh")
+        event = ox.NamedNode(str(mint("change", s.predecessor.jurisdiction, _stem(s.predecessor))))
+        yield event, OX_RDF.type, OX_ORG.ChangeEvent
+        yield event, OX_RDFS.label, ox.Literal(f"{s.predecessor.name} → {s.successor.name}", language="zh")
+        yield event, OX_ORG.originalOrganization, old
+        yield event, OX_ORG.resultingOrganization, new
+        yield old, OX_ORG.changedBy, event
+        yield new, OX_ORG.resultedFrom, event
+        yield event, OX_DCTERMS.date, ox.Literal(str(s.reform.year), datatype=OX_XSD.gYear)
+        yield event, OX_DCTERMS.source, ox.Literal(s.reform.source, language="zh")

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib.resources import files
 
 from loaders.records import Agency, Jurisdiction, Level
@@ -106,9 +106,14 @@ class AgencyMention:
     end: int
 
 
+_SPACE_OR_QUOTE = re.compile(r"[\s“”\"']")
+_SPACES = re.compile(r"\s+")
+_LIST_SEPARATOR = re.compile(r"[,，;；/]")
+
+
 def canonical_stem(stem: str) -> str:
     """Map a unit stem through the alias table: exact form, else its longest known leading unit."""
-    stem = re.sub(r"[\s“”\"']", "", stem)
+    stem = _SPACE_OR_QUOTE.sub("", stem)
     if m := _ALIAS_RE.match(stem):
         return ALIASES[m.group()] + stem[m.end() :]
     return stem
@@ -133,10 +138,14 @@ def _scope(item: str) -> tuple[str, str, str]:
     return "", "", item
 
 
+_ITEM_MARKS = re.compile("[" + re.escape(OPENERS + CLOSERS + "".join(sorted(_SEPARATORS))) + "]")
+
+
 def _items(text: str) -> list[tuple[int, int]]:
     """Spans of the list items: split on separators outside brackets."""
     spans, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
+    for mark in _ITEM_MARKS.finditer(text):  # only brackets and separators matter
+        i, ch = mark.start(), mark.group()
         if ch in OPENERS:
             depth += 1
         elif ch in CLOSERS:
@@ -157,7 +166,7 @@ def split_agency_list(text: str, offset: int = 0) -> list[AgencyMention]:
             raw = stripped
         lead = len(raw) - len(raw.lstrip())
         raw = raw.strip()
-        surface = re.sub(r"\s+", "", raw)
+        surface = _SPACES.sub("", raw)
         if surface:
             s = start + lead
             mentions.append(AgencyMention(surface, surface, offset + s, offset + s + len(raw)))
@@ -200,7 +209,7 @@ def _short_names(name: str) -> set[str]:
 
 def _collective_name(word: str) -> str:
     """各 + place classes with brackets normalised: 县(市,区) → 各县〔市、区〕."""
-    word = _BRACKETS.sub(lambda m: "〔" + re.sub(r"[,，;；/]", "、", m.group(1)) + "〕", word)
+    word = _BRACKETS.sub(lambda m: "〔" + _LIST_SEPARATOR.sub("、", m.group(1)) + "〕", word)
     return word if word.startswith("各") else "各" + word
 
 
@@ -227,10 +236,13 @@ class AgencyResolver:
         if isinstance(mention_or_name, AgencyMention):
             full, surface = mention_or_name.full, mention_or_name.surface
         else:
-            full = surface = re.sub(r"\s+", "", mention_or_name)
+            full = surface = _SPACES.sub("", mention_or_name)
         if full not in self._cache:
             self._cache[full] = self._resolve(full)
-        return replace(self._cache[full], surface=surface)
+        known = self._cache[
+            full
+        ]  # a copy with this surface (dataclasses.replace, without its slow generic path)
+        return Agency(known.name, known.jurisdiction, known.is_group, surface, known.key)
 
     def resolve_list(self, text: str, offset: int = 0) -> list[tuple[AgencyMention, Agency]]:
         """Split an agency list and resolve every mention."""

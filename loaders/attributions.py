@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from loaders.records import Role
 
@@ -76,13 +77,30 @@ class Clause:
     end: int
 
 
+_ANY_OPEN = re.compile(f"[{re.escape(_OPEN)}]")
+_NOT_IN_ITEM = re.compile(r"等(?:有关|相关)?(?:部门|单位)?$|[“”\"‘’]|（[^（）]*）$")
+_LEADING_DENG = re.compile(r"^等(?:有关|相关)?(?:部门|单位)?")
+
+
+@lru_cache(maxsize=64)
+def _separators(seps: str) -> re.Pattern:
+    return re.compile(f"[{re.escape(seps)}]")
+
+
+@lru_cache(maxsize=64)
+def _marks(seps: str) -> re.Pattern:
+    """Separators and brackets."""
+    return re.compile(f"[{re.escape(seps + _OPEN + _CLOSE)}]")
+
+
 def split_top(text: str, seps: str) -> list[tuple[int, int]]:
     """Spans of `text` between separators in `seps`, ignoring separators inside brackets."""
-    if not any(ch in text for ch in _OPEN):  # the common case: no brackets, a plain split
-        cuts = [m.start() for m in re.finditer(f"[{re.escape(seps)}]", text)]
+    if not _ANY_OPEN.search(text):  # the common case: no brackets, a plain split
+        cuts = [m.start() for m in _separators(seps).finditer(text)]
         return list(zip([0] + [c + 1 for c in cuts], cuts + [len(text)], strict=True))
     spans, depth, begin = [], 0, 0
-    for i, ch in enumerate(text):
+    for mark in _marks(seps).finditer(text):  # only brackets and separators matter
+        i, ch = mark.start(), mark.group()
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:
@@ -101,11 +119,7 @@ def looks_like_agency_list(text: str) -> bool:
     """
     items = [text[a:b].strip() for a, b in split_top(text, "、，,")]
     # 等/等部门 tails, quotes, and a bracketed other name (指挥部办公室（区生态环境分局）) do not count
-    items = [
-        re.sub(r"等(?:有关|相关)?(?:部门|单位)?$|[“”\"‘’]|（[^（）]*）$", "", it)
-        for it in items
-        if it.strip()
-    ]
+    items = [_NOT_IN_ITEM.sub("", it) for it in items if it.strip()]
     if not items or any(len(it) > _MAX_ITEM or _NOT_AGENCY.search(it) for it in items):
         return False
     return bool(_AGENCY_END.search(items[-1])) and all(
@@ -150,7 +164,7 @@ def _parse_major(part: str, base: int) -> list[Clause] | None:
         m = _SUFFIX.search(seg)
         if not m:
             continue
-        word = re.sub(r"^等(?:有关|相关)?(?:部门|单位)?", "", m.group(0)).rstrip("。. ")
+        word = _LEADING_DENG.sub("", m.group(0)).rstrip("。. ")
         list_end = a + m.start()
         list_text = part[pending_start:list_end]
         if not list_text.strip() or not looks_like_agency_list(list_text):
@@ -194,10 +208,14 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
     return found
 
 
+_ROUND_BRACKET = re.compile("[（()）]")
+
+
 def _bracket_groups(line: str) -> list[tuple[int, int]]:
     """Spans (including the brackets) of top-level （…） groups."""
     groups, depth, begin = [], 0, 0
-    for i, ch in enumerate(line):
+    for mark in _ROUND_BRACKET.finditer(line):  # only the brackets matter
+        i, ch = mark.start(), mark.group()
         if ch in "（(":
             if depth == 0:
                 begin = i

@@ -194,8 +194,13 @@ def find_date_mentions(text: str, plan_year: int | None = None) -> list[DateMent
 
 def find_deadlines(text: str, plan_year: int | None = None) -> list[Deadline]:
     """The due dates stated in `text` (deadline mentions with a known year), in order of appearance."""
+    return deadlines_among(find_date_mentions(text, plan_year))
+
+
+def deadlines_among(mentions: list[DateMention]) -> list[Deadline]:
+    """The due dates among date mentions already found (deadlines with a known year), in their order."""
     return [
         Deadline(due_date=m.due_date, phrase=m.phrase, precision=m.precision, start=m.start, end=m.end)
-        for m in find_date_mentions(text, plan_year)
+        for m in mentions
         if m.kind == "deadline" and m.due_date
     ]

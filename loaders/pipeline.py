@@ -10,7 +10,6 @@ No model is downloaded: the blank Chinese tokenizer splits into characters.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import spacy
@@ -20,15 +19,12 @@ from spacy.tokens import Doc, Span
 from loaders.agencies import split_agency_list
 from loaders.attributions import find_attributions
 from loaders.dates import find_deadlines
-from loaders.metadata import normalise_doc_number
-from loaders.records import DocRef
+from loaders.evidence import find_docrefs
 from loaders.targets import find_targets
 
 SPANS_KEY = "sc"
 if not Span.has_extension("record"):
     Span.set_extension("record", default=None)
-
-_DOCREF = re.compile(r"《(?P<title>[^《》]{2,120})》(?:\s*[（(](?P<no>[^（）()]{3,30}号)[）)])?")
 
 
 def _text(doc: Doc) -> str:
@@ -77,9 +73,8 @@ def mark_targets(doc: Doc) -> Doc:
 @Language.component("lantian_docrefs")
 def mark_docrefs(doc: Doc) -> Doc:
     """DOCREF: every cited document 《…》 with its 文号 when stated."""
-    for m in _DOCREF.finditer(_text(doc)):
-        ref = DocRef(m.group("title"), normalise_doc_number(m.group("no") or ""), m.start(), m.end())
-        _add(doc, m.start(), m.end(), "DOCREF", ref)
+    for ref in find_docrefs(_text(doc)):
+        _add(doc, ref.start, ref.end, "DOCREF", ref)
     return doc
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from loaders.agencies import AgencyResolver, split_agency_list
+from loaders.evidence import evidence
 from loaders.metadata import (
     PlanMetadata,
     chain_cited,
@@ -23,7 +24,6 @@ from loaders.metadata import (
     read_metadata,
 )
 from loaders.outline import parse_outline
-from loaders.pipeline import annotate, records
 from loaders.reading import PlanInputError, read_plan
 from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Skipped, Task
 from loaders.tasks import Unit, segment
@@ -162,10 +162,11 @@ def _evidence(match: str, unit: Unit, year: int | None) -> dict[str, list]:
     """The pipeline's records for a unit of text, by label, with offsets in the plan's text."""
     found: dict[str, list] = {"DATE": [], "TARGET": [], "DOCREF": []}
     for s, e in unit.spans:
-        # the attributions come from the segmentation, which read them in their context already
-        doc = annotate(match[s:e], year, skip=("lantian_agencies",))
+        # the attributions come from the segmentation, which read them in their context already; the
+        # other components' rules run without a spaCy Doc (see loaders.evidence)
+        by_label = evidence(match[s:e], year)
         for label, bucket in found.items():
-            for rec in records(doc, label):
+            for rec in by_label[label]:
                 rec.start += s
                 rec.end += s
                 bucket.append(rec)

@@ -260,21 +260,29 @@ def _drop_stray_spaces(line: str) -> str:
         )
         return "" if beside_han else space[0]
 
-    return re.sub(r"(?<=\S) +(?=\S)", replace, line)
+    return _INNER_SPACES.sub(replace, line)
+
+
+_ANY_SPACE = re.compile(f"[{_SPACES}]")
+_INNER_SPACES = re.compile(r"(?<=\S) +(?=\S)")
+_TAB_RUN = re.compile(r"[ \t]*\t[ \t]*")
+_SPACE_RUN = re.compile(r" {2,}")
+_MD_HEADING = re.compile(r"#{1,6} +")
+_SENTENCE_END = re.compile("[。；;]")
 
 
 def _clean_line(line: str) -> str:
-    line = re.sub(f"[{_SPACES}]", " ", line).strip(" \t")
-    line = re.sub(r"[ \t]*\t[ \t]*", "\t", line)
-    line = re.sub(r" {2,}", " ", line)
-    heading = re.match(r"#{1,6} +", line)
+    line = _ANY_SPACE.sub(" ", line).strip(" \t")
+    line = _TAB_RUN.sub("\t", line)
+    line = _SPACE_RUN.sub(" ", line)
+    heading = _MD_HEADING.match(line)
     marker, rest = (f"{heading[0].strip()} ", line[heading.end() :]) if heading else ("", line)
     return marker + _drop_stray_spaces(rest)
 
 
 def _is_heading(line: str) -> bool:
     """An outline heading on its own: a marker, and no sentence ending inside."""
-    return bool(_HEADING_RE.match(line)) and not re.search("[。；;]", line[:-1])
+    return bool(_HEADING_RE.match(line)) and not _SENTENCE_END.search(line[:-1])
 
 
 def _is_broken(line: str) -> bool:
@@ -355,11 +363,23 @@ def _simplify_char(char: str) -> str:
     return simplified if len(simplified) == 1 else char
 
 
+_SIMPLIFIED: set[str] = set()  # characters seen to stay as they are in Simplified
+
+
+def _all_simplified(line: str) -> bool:
+    """True when no character of `line` changes in Simplified (each new character is asked once)."""
+    for c in set(line) - _SIMPLIFIED:
+        if _simplify_char(c) != c:
+            return False
+        _SIMPLIFIED.add(c)
+    return True
+
+
 def _simplify(text: str) -> str:
     """Traditional → Simplified without changing the length (char by char where a phrase would)."""
     out = []
     for line in text.split("\n"):
-        if all(_simplify_char(c) == c for c in set(line)):
+        if _all_simplified(line):
             out.append(line)  # nothing Traditional here: skip the (slow) phrase conversion
             continue
         simplified = _t2s().convert(line)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from loaders.dates import find_date_mentions
+from loaders.dates import DateMention, find_date_mentions
 from loaders.records import Target
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -137,7 +137,7 @@ def _earlier_indicator(text: str, lo: int, hi: int, head: str = "") -> str:
     best = ""
     for m in pattern.finditer(text, lo, hi):
         candidate, _ = _trim(m.group())
-        if len(candidate) > len(head) and re.search(rf"{_HEAD}$", candidate):
+        if len(candidate) > len(head) and _ENDS_WITH_HEAD.search(candidate):
             best = candidate
     return best
 
@@ -169,10 +169,19 @@ def _split_items(indicator: str, n_values: int, respectively: bool) -> list[str]
     return [item + head for item in items[:-1]] + [items[-1]]
 
 
-def find_targets(text: str, plan_year: int | None = None) -> list[Target]:
-    """The quantitative targets stated in `text`, in order of appearance."""
+_HEAD_RE = re.compile(_HEAD)
+_ENDS_WITH_HEAD = re.compile(rf"{_HEAD}$")
+_ONLY_PLACES = re.compile(rf"(?:{_PLACE}|[、及和的])+")
+
+
+def find_targets(
+    text: str, plan_year: int | None = None, dates: list[DateMention] | None = None
+) -> list[Target]:
+    """The quantitative targets stated in `text`, in order of appearance (`dates`: its date mentions, when
+    the caller found them already)."""
     targets: list[Target] = []
-    dates = find_date_mentions(text, plan_year)
+    if dates is None:
+        dates = find_date_mentions(text, plan_year)
     for m in _TARGET.finditer(text):
         values = [
             (float(v.group("value")), v.group("unit") or "") for v in _ONE_VALUE.finditer(m.group("values"))
@@ -189,9 +198,9 @@ def find_targets(text: str, plan_year: int | None = None) -> list[Target]:
         indicator, _ = _trim(local)
         if not indicator or indicator.endswith("的") or _only_places(indicator):
             indicator = _earlier_indicator(text, sentence, m.start())
-        elif re.fullmatch(_HEAD, indicator) or len(indicator) <= 2:
+        elif _HEAD_RE.fullmatch(indicator) or len(indicator) <= 2:
             indicator = _earlier_indicator(text, sentence, m.start(), indicator) or indicator
-        if not re.search(rf"{_HEAD}$", indicator):
+        if not _ENDS_WITH_HEAD.search(indicator):
             continue
         if not unit and not indicator.endswith("指数"):
             continue
@@ -230,4 +239,4 @@ def find_targets(text: str, plan_year: int | None = None) -> list[Target]:
 
 def _only_places(phrase: str) -> bool:
     """True when `phrase` names only where a target applies (蒙自市城市建成区, 其他县市城市建成区, 县城)."""
-    return not _LEADING_NOISE.sub("", phrase) or bool(re.fullmatch(rf"(?:{_PLACE}|[、及和的])+", phrase))
+    return not _LEADING_NOISE.sub("", phrase) or bool(_ONLY_PLACES.fullmatch(phrase))

@@ -192,8 +192,11 @@ def _skip(text: str, unit: Unit, reason: str) -> Skipped:
     return Skipped(unit.start, unit.end, text[unit.start : unit.end], reason)
 
 
+_NOT_IN_GRAMS = re.compile(r"[\s，。；、：（）“”《》,.;:()0-9]")
+
+
 def _grams(text: str) -> set[str]:
-    text = re.sub(r"[\s，。；、：（）“”《》,.;:()0-9]", "", text)
+    text = _NOT_IN_GRAMS.sub("", text)
     return {text[i : i + _NGRAM] for i in range(len(text) - _NGRAM + 1)}
 
 
@@ -226,9 +229,10 @@ def _attach_rows(text: str, rows: list[Unit], seg: Segmentation) -> None:
             if para.level and para.text_start <= a and b <= para.body_start:
                 continue  # the heading's own title: the section's name, kept as lt:heading
             g = _grams(text[a:b])
-            scores = [len(g & rg) / len(g) if g else 0.0 for rg in row_grams]
-            best = max(range(len(rows)), key=scores.__getitem__)
-            if scores[best] >= _MATCH_THRESHOLD and len(g) >= _NGRAM:
+            shared = [len(g & rg) for rg in row_grams]
+            most = max(shared)
+            best = shared.index(most)  # the first row sharing the most
+            if g and most / len(g) >= _MATCH_THRESHOLD and len(g) >= _NGRAM:
                 assigned.setdefault(best, []).append((a, b, unit.paragraph))
             else:
                 rest.append((a, b))

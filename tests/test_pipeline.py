@@ -30,3 +30,22 @@ def test_a_component_can_be_skipped():
     doc = annotate(TEXT, plan_year=2020, skip=("lantian_agencies",))
     assert not [s for s in doc.spans[SPANS_KEY] if s.label_ == "AGENCY"]
     assert records(doc, "DATE")
+
+
+def test_the_builds_doc_free_evidence_matches_the_pipelines_records_on_every_bundled_paragraph():
+    """loaders.evidence.evidence (what the build runs) finds exactly what the spaCy components mark."""
+    from loaders.corpus import bundled_plans_dir
+    from loaders.evidence import evidence
+    from loaders.outline import parse_outline
+    from loaders.reading import read_plan
+
+    found = {"DATE": 0, "TARGET": 0, "DOCREF": 0}
+    for path in sorted(bundled_plans_dir().glob("*.txt")):
+        for paragraph in parse_outline(read_plan(path).match):
+            for year in (2020, None):
+                fast = evidence(paragraph.text, year)
+                doc = annotate(paragraph.text, year, skip=("lantian_agencies",))
+                for label in found:
+                    assert fast[label] == records(doc, label), (path.name, paragraph.text, label)
+                    found[label] += len(fast[label])
+    assert found["DATE"] > 100 and found["TARGET"] > 100 and found["DOCREF"] > 10, found
