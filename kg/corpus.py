@@ -162,7 +162,7 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
         tasks=[(str(iri), task.text) for iri, task in zip(build.task_iris(plan), plan.tasks, strict=True)],
         agencies=list(agencies.values()),
         shared=_ntriples(shared),
-        summary=plan_summary(plan),
+        summary=plan_summary(plan) | {"triples": len(own)},
     )
     return own, digest
 
