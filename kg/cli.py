@@ -157,7 +157,14 @@ def build(paths: tuple[Path, ...], out: Path | None, update: bool, verbose: bool
         return tqdm(items, desc="loading plans", unit="plan", disable=None, file=sys.stderr)
 
     try:  # the old store stays in place until the new one is complete
-        report = build_store(store_dir, files, update=update, on_plan=on_plan, progress=progress)
+        report = build_store(
+            store_dir,
+            files,
+            update=update,
+            on_plan=on_plan,
+            progress=progress,
+            log=lambda m: click.echo(m, err=True),
+        )
     except NoPlanLoaded as error:
         _fail(
             f"no plan could be loaded ({len(problems) + len(error.problems)} problem(s)); the store was left unchanged"

@@ -262,6 +262,7 @@ def build_store(
     update: bool = False,
     on_plan: Callable[[Path, PlanDigest | None, PlanInputError | None], None] | None = None,
     progress: Callable[[list[Path]], Iterable[Path]] = iter,
+    log: Callable[[str], None] = lambda message: None,
 ) -> BuildReport:
     """Put the plans in `files` into the store at `store_dir`, one graph each, then the cross-plan graph.
 
@@ -318,6 +319,10 @@ def build_store(
                 generation.remove_graph(old.graph)
                 report.removed += 1
         report.digests = list(digests.values())
+        log(
+            f"cross-plan graph: {len(report.digests)} plans, {sum(len(d.tasks) for d in report.digests)} tasks "
+            "(agencies, places, citations, task lineage, succession)"
+        )
         generation.replace_graph(CROSS_PLAN_GRAPH, _without_plan_statements(generation.store, report.digests))
         _write_digests(generation.folder / LEDGER, report.digests)
         report.triples = generation.commit()
