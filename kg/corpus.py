@@ -12,7 +12,9 @@ replacing or removing a plan rewrites its own graph and the cross-plan graph onl
 A build streams: each plan is loaded, its graph written and its records dropped, keeping only a
 `PlanDigest` (what the cross-plan graph needs of it, its summary and its fingerprint). The digests are kept
 beside the database (``lantian-plans/``), so the next build re-extracts only the plans whose file (or
-sidecar) or extraction code changed, and ``kg build --update PATH`` replaces only those plans' graphs.
+sidecar) or extraction code changed, and ``kg build --update PATH`` replaces only those plans' graphs: the new
+store is filled with the kept plans' graphs copied as they are, the new plans' graphs, and a new cross-plan
+graph.
 """
 
 from __future__ import annotations
@@ -274,7 +276,10 @@ def build_store(
     previous = read_digests(store_dir)
     report = BuildReport(digests=[])
     digests: dict[str, PlanDigest] = dict(previous) if update else {}
-    with StoreGeneration(store_dir, inherit=bool(previous)) as generation:
+    written: set[str] = (
+        set()
+    )  # sources whose graph this build wrote (the others' graphs are kept as they are)
+    with StoreGeneration(store_dir) as generation:
         owner: dict[str, str] = {d.graph: d.source for d in digests.values()}  # graph → the file it holds
         for path in progress(files):
             source = str(path.resolve())
@@ -301,23 +306,18 @@ def build_store(
                     f"{path}: the same plan ({digest.key}) as {holder}, which it replaces in the store"
                 )
                 digests.pop(holder, None)
-            stale = digests.get(source)
-            if stale is not None and stale.graph != digest.graph:
-                generation.remove_graph(stale.graph)
-                owner.pop(stale.graph, None)
             generation.replace_graph(digest.graph, own)
             digests[source] = digest
             owner[digest.graph] = source
+            written.add(source)
             report.loaded += 1
             if on_plan:
                 on_plan(path, digest, None)
         if not report.loaded + report.reused:  # not one of the given plans: keep the store as it was
             raise NoPlanLoaded(report.problems)
+        generation.keep_graphs(d.graph for d in digests.values() if d.source not in written)
         kept = {d.graph for d in digests.values()}
-        for old in previous.values():
-            if old.graph not in kept:
-                generation.remove_graph(old.graph)
-                report.removed += 1
+        report.removed = sum(1 for old in previous.values() if old.graph not in kept)
         report.digests = list(digests.values())
         log(
             f"cross-plan graph: {len(report.digests)} plans, {sum(len(d.tasks) for d in report.digests)} tasks "

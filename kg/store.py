@@ -137,18 +137,13 @@ def _swap_in(fresh: Path, store_dir: Path, retired: Path) -> None:
 class StoreGeneration:
     """The next generation of the store, written in a sibling folder and swapped in by `commit()`.
 
-    It starts empty, or (``inherit=True``) as a checkpoint of the live store (RocksDB hard links: cheap), so a
-    build that changes a few plans rewrites only their graphs. Used as a context manager, it is discarded
-    (the live store untouched) when the block raises, including on Ctrl-C.
+    It starts empty; `keep_graphs` copies named graphs of the live store into it as they are (a bulk load:
+    much cheaper than deleting the graphs that change from a copy of the whole store). Used as a context
+    manager, it is discarded (the live store untouched) when the block raises, including on Ctrl-C.
     """
 
-    def __init__(self, store_dir: Path | str, *, inherit: bool = False):
+    def __init__(self, store_dir: Path | str):
         self.store_dir, self.folder, self._retired = _siblings(store_dir)
-        self.inherited = inherit and store_exists(self.store_dir)
-        if self.inherited:
-            live = ox.Store.read_only(str(self.store_dir))
-            live.backup(str(self.folder))
-            del live
         self.store = ox.Store(str(self.folder))
 
     def __enter__(self) -> StoreGeneration:
@@ -167,6 +162,21 @@ class StoreGeneration:
         node = ox.NamedNode(graph)
         if self.store.contains_named_graph(node):
             self.store.remove_graph(node)
+
+    def keep_graphs(self, graphs: Iterable[str]) -> None:
+        """Copy these named graphs of the live store into the new generation, unchanged."""
+        graphs = list(graphs)
+        if not graphs:
+            return
+        live = ox.Store.read_only(str(self.store_dir))
+        try:
+            self.store.bulk_extend(
+                quad
+                for graph in graphs
+                for quad in live.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            )
+        finally:
+            del live
 
     def commit(self) -> int:
         """Swap the new generation in for the live store; returns the number of triples stored."""
