@@ -6,6 +6,7 @@ violations); 2 usage error (bad option or argument); 3 no store yet (run `kg bui
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -139,6 +140,8 @@ def build(paths: tuple[Path, ...], out: Path | None, update: bool, verbose: bool
             f"unknown extension {out.suffix!r}; use one of {' '.join(OUT_FORMATS)}", param_hint="--out"
         )
     store_dir = store_dir or default_store_dir()
+    # `kill` (SIGTERM) stops a build as Ctrl-C does: the half-written store is deleted, the old one stays
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     files, problems = discover(paths)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)

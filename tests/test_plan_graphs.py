@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -162,3 +166,25 @@ def test_the_same_plan_from_two_files_is_loaded_once_with_a_warning(corpus, tmp_
     assert "copy-of-qinzhou.txt" in result.stderr and "which it replaces" in result.stderr
     assert len(set(graphs(store)) - {CROSS_PLAN_GRAPH}) == 5
     assert len(read_digests(store)) == 5
+
+
+def test_a_killed_build_leaves_the_old_store_and_no_half_written_one(corpus, tmp_path):
+    plans, store = corpus
+    before = graphs(store)
+    many = tmp_path / "many"
+    for n in range(40):  # enough plans that the build is still running when it is killed
+        shutil.copytree(plans, many / f"copy-{n}")
+    kg_command = Path(sys.executable).with_name("kg")
+    process = subprocess.Popen(
+        [str(kg_command), "build", str(many), "--store", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    building = f".{store.name}.building-*"
+    while not list(store.parent.glob(building)) and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before it could be killed"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert not list(store.parent.glob(building))
+    assert graphs(store) == before
