@@ -144,7 +144,11 @@ class StoreGeneration:
 
     def __init__(self, store_dir: Path | str):
         self.store_dir, self.folder, self._retired = _siblings(store_dir)
-        self.store = ox.Store(str(self.folder))
+        try:
+            self.store = ox.Store(str(self.folder))
+        except BaseException:  # e.g. a signal arriving right here: leave no folder behind
+            self.discard()
+            raise
 
     def __enter__(self) -> StoreGeneration:
         return self
