@@ -323,7 +323,7 @@ def build_store(
             f"cross-plan graph: {len(report.digests)} plans, {sum(len(d.tasks) for d in report.digests)} tasks "
             "(agencies, places, citations, task lineage, succession)"
         )
-        generation.replace_graph(CROSS_PLAN_GRAPH, _without_plan_statements(generation.store, report.digests))
+        generation.stream_graph(CROSS_PLAN_GRAPH, _without_plan_statements(generation.store, report.digests))
         _write_digests(generation.folder / LEDGER, report.digests)
         report.triples = generation.commit()
     return report

@@ -144,11 +144,15 @@ class StoreGeneration:
 
     def __init__(self, store_dir: Path | str):
         self.store_dir, self.folder, self._retired = _siblings(store_dir)
+        self._pending: dict[str, list[ox.Quad]] = {}  # graphs written but not loaded yet
+        self._pending_quads = 0
         try:
             self.store = ox.Store(str(self.folder))
         except BaseException:  # e.g. a signal arriving right here: leave no folder behind
             self.discard()
             raise
+
+    BATCH = 500_000  # quads per bulk load
 
     def __enter__(self) -> StoreGeneration:
         return self
@@ -158,14 +162,36 @@ class StoreGeneration:
             self.discard()
 
     def replace_graph(self, graph: str, triples: Iterable) -> None:
-        """Make the named graph `graph` hold exactly `triples` (rdflib or pyoxigraph terms)."""
+        """Make the named graph `graph` hold exactly `triples` (rdflib or pyoxigraph terms).
+
+        Graphs are buffered and bulk-loaded a batch at a time: one bulk load per plan would leave thousands of
+        small files in the database, and reading a national store built so was ~20× slower."""
         self.remove_graph(graph)
+        quads = list(_quads(triples, ox.NamedNode(graph)))
+        self._pending[graph] = quads
+        self._pending_quads += len(quads)
+        if self._pending_quads >= self.BATCH:
+            self.flush()
+
+    def stream_graph(self, graph: str, triples: Iterable) -> None:
+        """Write the (new) named graph `graph` straight from `triples`, unbuffered: for a graph too big to hold.
+        The buffered graphs are loaded first, so `triples` may be computed against them."""
+        self.flush()
         self.store.bulk_extend(_quads(triples, ox.NamedNode(graph)))
 
     def remove_graph(self, graph: str) -> None:
+        if graph in self._pending:
+            self._pending_quads -= len(self._pending.pop(graph))
+            return
         node = ox.NamedNode(graph)
         if self.store.contains_named_graph(node):
             self.store.remove_graph(node)
+
+    def flush(self) -> None:
+        """Bulk-load the buffered graphs."""
+        if self._pending:
+            self.store.bulk_extend(quad for quads in self._pending.values() for quad in quads)
+        self._pending, self._pending_quads = {}, 0
 
     def keep_graphs(self, graphs: Iterable[str]) -> None:
         """Copy these named graphs of the live store into the new generation, unchanged."""
@@ -184,6 +210,7 @@ class StoreGeneration:
 
     def commit(self) -> int:
         """Swap the new generation in for the live store; returns the number of triples stored."""
+        self.flush()
         self.store.flush()
         count = len(self.store)
         del self.store  # the last reference: closes the database before the swap
