@@ -92,6 +92,30 @@ def parse_size(text: str) -> int:
 # --- the corpus ------------------------------------------------------------------------------------------
 
 
+CACHE = ROOT / "bench" / "out" / "store-corpus"  # git-ignored: one folder per size and seed
+
+
+def cached_prepare(target: int, work: Path, seed: int, refresh: bool = False) -> dict:
+    """`prepare`, or its N-Triples file and parameters from an earlier run with the same size and seed.
+
+    Extracting and linking a thousand plans takes many minutes; what is measured (the engines loading the
+    file and answering the queries) starts from the file either way. `--refresh` prepares anew.
+    """
+    folder = CACHE / f"{target}-seed{seed}"
+    params_file = folder / "params.json"
+    if params_file.is_file() and (folder / "corpus.nt").is_file() and not refresh:
+        params = json.loads(params_file.read_text("utf-8"))
+        params["nt"] = str(folder / "corpus.nt")
+        params["cached"] = True
+        return params
+    params = prepare(target, work, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.move(params["nt"], folder / "corpus.nt")
+    params["nt"] = str(folder / "corpus.nt")
+    params_file.write_text(json.dumps(params, ensure_ascii=False, indent=1), "utf-8")
+    return params
+
+
 def prepare(target: int, work: Path, seed: int) -> dict:
     """Generate, extract and link plans until their triples reach `target`; write them as N-Triples."""
     import corpus as generator
@@ -112,10 +136,24 @@ def prepare(target: int, work: Path, seed: int) -> dict:
             plan = load_plan(plans_dir / written[len(loaded)].file)
             loaded.append(plan)
             own.append(sum(1 for _ in plan_triples(plan)))
+            if len(loaded) % 50 == 0:
+                print(
+                    f"  {len(loaded)} plans extracted, {sum(own):,} own triples, "
+                    f"{time.perf_counter() - started:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
         extract_s = time.perf_counter() - started
         plans = loaded[: next((i + 1 for i in range(len(own)) if sum(own[: i + 1]) >= own_target), len(own))]
+        linking = time.perf_counter()
         ox.serialize(_quads(corpus_triples(plans)), nt, ox.RdfFormat.N_QUADS)
         total = sum(1 for _ in nt.open("rb"))
+        print(
+            f"  {len(plans)} plans linked and written: {total:,} triples, "
+            f"{time.perf_counter() - linking:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         # lineage and succession add triples across plans: aim the plans' own triples once more so the total
         # lands near the target
         if own_target != target or total <= 1.25 * target:
@@ -326,6 +364,12 @@ def main() -> None:
         "--budget", type=float, default=60.0, help="seconds per query and engine (default 60)"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--refresh", action="store_true", help=f"prepare the corpus anew (else reuse {CACHE.relative_to(ROOT)})"
+    )
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="only prepare (and cache) the corpus of each size"
+    )
     parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)  # a child process
     parser.add_argument("--params", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -343,7 +387,10 @@ def main() -> None:
         target = parse_size(size)
         with tempfile.TemporaryDirectory(prefix="lantian-store-bench-") as tmp:
             work = Path(tmp)
-            corpus = prepare(target, work, args.seed)
+            corpus = cached_prepare(target, work, args.seed, args.refresh)
+            if args.prepare_only:
+                print(f"~{size}: {corpus['triples']:,} triples from {corpus['plans']} plans in {corpus['nt']}")
+                continue
             params_file = work / "params.json"
             params_file.write_text(json.dumps(corpus, ensure_ascii=False), "utf-8")
             results: dict[str, dict | str] = {}
