@@ -30,6 +30,7 @@ from web.pages import (
     _date_arg,
     iri_arg,
     json_response,
+    paged,
     repository,
     table_response,
     wanted_format,
@@ -672,8 +673,18 @@ def _plan_title(plan: str | None) -> str | None:
     return next((p["title"] for p in _plans() if p["plan"] == plan), None) if plan else None
 
 
+def _page_sections(sections: list[dict]) -> list[dict]:
+    """Each section with "paging": the page of its rows the request asks for (?page_<section id>=N)."""
+    for section in sections:
+        section["paging"] = paged(section["rows"], key=f"page_{section['id'].replace('-', '_')}")
+    return sections
+
+
 def _report(template_sections: list[dict], **context) -> str:
+    """The report page: each section's table shows one page of rows (?page_<section id>=N); the downloads
+    carry every row."""
     context.setdefault("plan_title", _plan_title(context.get("plan")))
+    _page_sections(template_sections)
     return render_template("audit_report.html", sections=template_sections, plans=_plans(), **context)
 
 
@@ -694,7 +705,11 @@ def query_url(name: str | None, **params) -> str | None:
 
 def section_download_url(fmt: str, table: str) -> str:
     """This report's table `table` as `fmt` (csv, xlsx), keeping the page's parameters."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("format", "lang", "table")]
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k not in ("format", "lang", "table") and not k.startswith("page")
+    ]
     return request.path.rstrip("/") + "?" + urlencode([*args, ("format", fmt), ("table", table)])
 
 
@@ -964,7 +979,7 @@ def timeline_page(suffix: str | None = None):
     ]
     return render_template(
         "audit_timeline.html",
-        sections=sections,
+        sections=_page_sections(sections),
         title=title,
         plan=plan,
         agency=agency,

@@ -76,10 +76,43 @@ def switch_language_url(lang: str) -> str:
 
 
 def download_url(suffix: str) -> str:
-    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters."""
-    args = {k: v for k, v in request.args.items() if k not in ("format", "lang")}
+    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters (every row: not
+    only the page on screen)."""
+    args = {k: v for k, v in request.args.items() if k not in ("format", "lang") and not k.startswith("page")}
     args["format"] = suffix
     return request.path.rstrip("/") + "?" + urlencode(args)
+
+
+PAGE_SIZE = 100  # rows a page in the HTML lists; downloads and JSON carry every row
+
+
+def paged(rows: list, key: str = "page", size: int = PAGE_SIZE) -> dict:
+    """One page of `rows` for an HTML list, by the request's ?<key>=N (from 1): {"rows", "page", "pages",
+    "total", "first", "last", "key"}. A national store has tens of thousands of agencies: a page renders
+    100 of them, whatever the total."""
+    try:
+        page = max(1, int(request.args.get(key, "1")))
+    except ValueError:
+        page = 1
+    total = len(rows)
+    pages = max(1, -(-total // size))
+    page = min(page, pages)
+    start = (page - 1) * size
+    return {
+        "rows": rows[start : start + size],
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "first": start + 1 if total else 0,
+        "last": min(total, start + size),
+        "key": key,
+    }
+
+
+def page_link(key: str, page: int) -> str:
+    """The current page with ?<key>=page, its other parameters kept."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != key] + [(key, str(page))]
+    return request.path + "?" + urlencode(args)
 
 
 @bp.record_once
@@ -91,6 +124,7 @@ def _register_globals(state) -> None:
         network_url=network_url,
         switch_language_url=switch_language_url,
         download_url=download_url,
+        page_link=page_link,
         role_label=lambda role: t(f"pg_role_{role}"),
         level_label=lambda level: t(f"pg_level_{level}") if level else "",
         ROLES=ROLES,
@@ -276,7 +310,7 @@ def plans(suffix: str | None = None):
             ("plan", "col_iri"),
         ]
         return table_response("plans", fmt, columns, rows)
-    return render_template("plans.html", plans=rows)
+    return render_template("plans.html", plans=paged(rows))
 
 
 @bp.route("/agencies")
@@ -296,7 +330,7 @@ def agencies(suffix: str | None = None):
             ("agency", "col_iri"),
         ]
         return table_response("agencies", fmt, columns, rows)
-    return render_template("agencies.html", agencies=rows)
+    return render_template("agencies.html", agencies=paged(rows))
 
 
 def _date_arg(name: str) -> str | None:
@@ -346,7 +380,7 @@ def due(suffix: str | None = None):
         table = [dict(r, leadNames=[x["label"] for x in r["leads"]]) for r in rows]
         return table_response(f"due-before-{before}", fmt, DUE_COLUMNS, table)
     loaded = [p for p in repository().plans() if p["loaded"]]
-    return render_template("due.html", before=before, plan=plan, tasks=rows, plans=loaded)
+    return render_template("due.html", before=before, plan=plan, tasks=paged(rows), plans=loaded)
 
 
 # --- /id/ resources ----------------------------------------------------------------------------------
