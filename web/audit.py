@@ -375,7 +375,11 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
                     if role == "leads":
                         leads[a["agency"]] += 1
         side = {n for n in graph if n[0] == "agency"}
-        betweenness = bipartite.betweenness_centrality(graph, side) if side else {}
+        if len(graph) <= EXACT_BETWEENNESS_NODES:
+            betweenness = bipartite.betweenness_centrality(graph, side) if side else {}
+            sampled = None
+        else:  # national scale: exact betweenness is O(nodes × edges), hours; estimate it from sampled sources
+            betweenness, sampled = _sampled_bipartite_betweenness(graph, side), BETWEENNESS_SAMPLES
         rows = []
         for node in side:
             a = agencies[node[1]]
@@ -403,9 +407,28 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
             "broker": by_betweenness[0] if by_betweenness and by_betweenness[0]["betweenness"] > 0 else None,
             "tasks": sum(1 for n in graph if n[0] == "task"),
             "edges": graph.number_of_edges(),
+            "betweennessSampledSources": sampled,
         }
 
     return repository().cached(("audit", "brokers", plan, groups), compute)
+
+
+EXACT_BETWEENNESS_NODES = 20_000  # above this, betweenness is estimated (the bundled corpus: ~1,500 nodes)
+BETWEENNESS_SAMPLES = 100
+
+
+def _sampled_bipartite_betweenness(graph, top: set) -> dict:
+    """Betweenness estimated from `BETWEENNESS_SAMPLES` source nodes drawn with a fixed seed (Brandes'
+    sampling, as networkx's k=), normalised for a bipartite graph as networkx's bipartite version does."""
+    import networkx as nx
+
+    n, m = len(top), len(graph) - len(top)
+    s, t = divmod(n - 1, m)
+    top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
+    p, r = divmod(m - 1, n)
+    bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
+    raw = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLES, normalized=False, seed=0)
+    return {node: value / (top_max if node in top else bottom_max) for node, value in raw.items()}
 
 
 def timeline(plan: str | None = None, agency: str | None = None) -> dict:
@@ -920,6 +943,8 @@ def brokers_page(suffix: str | None = None):
     note = (
         t("au_broker_is", name=broker["label"], value=broker["betweenness"]) if broker else t("au_no_broker")
     )
+    if data.get("betweennessSampledSources"):
+        note += " " + t("au_betweenness_sampled", k=data["betweennessSampledSources"])
     sections = [
         {
             "id": "agencies",
