@@ -261,5 +261,7 @@ def bind_parameters(sparql: str, values: dict[str, str]) -> str:
     if not where:
         raise ValueError("cannot bind parameters: the query has no WHERE { … } clause")
     forms = parameter_forms(sparql)
-    rows = " ".join(f"VALUES ?{name} {{ {_terms(value, forms.get(name))} }}" for name, value in values.items())
+    rows = " ".join(
+        f"VALUES ?{name} {{ {_terms(value, forms.get(name))} }}" for name, value in values.items()
+    )
     return f"{sparql[: where.end()]} {rows}\n{sparql[where.end() :]}"
