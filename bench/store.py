@@ -374,6 +374,11 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--engines",
+        default=",".join(ENGINES),
+        help="comma-separated subset of ours,rdflib,pyoxigraph (a re-run)",
+    )
+    parser.add_argument(
         "--refresh",
         action="store_true",
         help=f"prepare the corpus anew (else reuse {CACHE.relative_to(ROOT)})",
@@ -408,6 +413,9 @@ def main() -> None:
             params_file.write_text(json.dumps(corpus, ensure_ascii=False), "utf-8")
             results: dict[str, dict | str] = {}
             for engine in ENGINES:
+                if engine not in args.engines.split(","):
+                    results[engine] = "not run this time (--engines)"
+                    continue
                 if engine == "rdflib" and corpus["triples"] > RDFLIB_LIMIT:
                     results[engine] = f"skipped: over {RDFLIB_LIMIT:,} triples one run would exceed 10 min"
                     continue

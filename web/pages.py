@@ -109,6 +109,28 @@ def paged(rows: list, key: str = "page", size: int = PAGE_SIZE) -> dict:
     }
 
 
+def plan_options(plans: list[dict], selected: str | None, by_page: bool = False) -> Markup:
+    """The <option> tags of a plan <select>: rendered once per store generation and list (a national store
+    has over a thousand loaded plans: a Jinja loop over them on every request costs more than the page),
+    then the selected plan marked. Values are plan IRIs, or explorer paths when `by_page`; labels are titles
+    (with the 文号 when `by_page`, as the compare form shows them)."""
+
+    def render() -> tuple[str, dict[str, str]]:
+        tags, values = [], {}
+        for plan in plans:
+            value = page_url(plan["plan"]) if by_page else plan["plan"]
+            label = plan["title"] + (f" {plan['docNumber']}" if by_page and plan.get("docNumber") else "")
+            values[plan["plan"]] = f'<option value="{escape(value)}">'
+            tags.append(f"{values[plan['plan']]}{escape(label)}</option>")
+        return "".join(tags), values
+
+    key = ("plan-options", by_page, tuple(plan["plan"] for plan in plans))
+    html, values = repository().cached(key, render)
+    if selected in values:
+        html = html.replace(values[selected], values[selected][:-1] + " selected>", 1)
+    return Markup(html)
+
+
 def page_link(key: str, page: int) -> str:
     """The current page with ?<key>=page, its other parameters kept."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != key] + [(key, str(page))]
@@ -125,6 +147,7 @@ def _register_globals(state) -> None:
         switch_language_url=switch_language_url,
         download_url=download_url,
         page_link=page_link,
+        plan_options=plan_options,
         role_label=lambda role: t(f"pg_role_{role}"),
         level_label=lambda level: t(f"pg_level_{level}") if level else "",
         ROLES=ROLES,
@@ -234,25 +257,28 @@ def _split_suffix(text: str, allowed) -> tuple[str, str | None]:
 def home():
     repo = repository()
     stats = repo.stats()
-    plans = repo.plans()
-    gaps = []
-    for plan in plans:
-        if plan["loaded"]:
-            detail = repo.plan(plan["plan"])
-            gaps.append(
-                {
-                    "plan": plan["plan"],
-                    "title": plan["title"],
-                    "tasks": plan["tasks"],
-                    "no_lead": len(detail["gaps"]["no_lead"]),
-                    "no_deadline": len(detail["gaps"]["no_deadline"]),
-                    "skipped": len(detail["gaps"]["skipped"]),
-                }
-            )
-    data = {"stats": stats, "gaps": gaps}
+
+    def plan_gaps() -> list[dict]:
+        gaps = []
+        for plan in repo.plans():
+            if plan["loaded"]:
+                detail = repo.plan(plan["plan"])
+                gaps.append(
+                    {
+                        "plan": plan["plan"],
+                        "title": plan["title"],
+                        "tasks": plan["tasks"],
+                        "no_lead": len(detail["gaps"]["no_lead"]),
+                        "no_deadline": len(detail["gaps"]["no_deadline"]),
+                        "skipped": len(detail["gaps"]["skipped"]),
+                    }
+                )
+        return gaps
+
+    data = {"stats": stats, "gaps": repo.cached("home-gaps", plan_gaps)}
     if wanted_format() == "json":
         return json_response(data)
-    return render_template("home.html", today=date.today().isoformat(), **data)
+    return render_template("home.html", today=date.today().isoformat(), stats=stats, gaps=paged(data["gaps"]))
 
 
 LIST_FORMATS = ("html", "json", *TABLE_FORMATS)
