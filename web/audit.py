@@ -698,10 +698,14 @@ def _plan_title(plan: str | None) -> str | None:
     return next((p["title"] for p in _plans() if p["plan"] == plan), None) if plan else None
 
 
+AUDIT_PAGE_SIZE = 50  # rows a page in each table of a report (a report shows up to three tables at once)
+
+
 def _page_sections(sections: list[dict]) -> list[dict]:
     """Each section with "paging": the page of its rows the request asks for (?page_<section id>=N)."""
     for section in sections:
-        section["paging"] = paged(section["rows"], key=f"page_{section['id'].replace('-', '_')}")
+        key = f"page_{section['id'].replace('-', '_')}"
+        section["paging"] = paged(section["rows"], key=key, size=AUDIT_PAGE_SIZE)
     return sections
 
 
