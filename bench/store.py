@@ -7,7 +7,9 @@ Run from the repository root:
 
 For each size the script generates the national corpus (bench/corpus.py, top-down order), extracts plans
 until their triples reach the size, adds what `kg build` adds across plans (task lineage, succession) and
-writes the graph once as N-Triples. Then, one subprocess per engine (so each peak memory is its own):
+writes the graph once as N-Triples, cached in bench/out/store-corpus/<size>-seed<seed>/ for later runs
+(--refresh prepares anew; --prepare-only stops there; --write-store DIR also writes it into a store for
+bench/serve.py --store DIR). Then, one subprocess per engine (so each peak memory is its own):
 
 (a) ours: ``kg.store.write_store`` fed rdflib triples read lazily from that file (as `kg build` feeds it), then
     ``kg.store.open_graph`` (rdflib Graph on oxrdflib) answering query strings, as the explorer and `kg query`
@@ -205,6 +207,23 @@ def queries(params: dict) -> dict[str, list[str]]:
     }
 
 
+def write_corpus_store(nt: Path, store_dir: Path) -> str:
+    """The N-Triples file into a store at `store_dir` by ``kg.store.write_store``, as engine (a) loads it."""
+    import pyoxigraph as ox
+    from oxrdflib._converter import from_ox
+
+    from kg.store import write_store
+
+    started = time.perf_counter()
+
+    def triples():
+        for q in ox.parse(path=nt, format=ox.RdfFormat.N_TRIPLES):
+            yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
+
+    count = write_store(store_dir, triples())
+    return f"{count:,} triples written to {store_dir} in {time.perf_counter() - started:.0f} s"
+
+
 # --- one engine, in its own process ------------------------------------------------------------------------
 
 
@@ -384,6 +403,12 @@ def main() -> None:
         help=f"prepare the corpus anew (else reuse {CACHE.relative_to(ROOT)})",
     )
     parser.add_argument(
+        "--write-store",
+        type=Path,
+        metavar="DIR",
+        help="also write each size's corpus into the store DIR with kg.store.write_store (for bench/serve.py)",
+    )
+    parser.add_argument(
         "--prepare-only", action="store_true", help="only prepare (and cache) the corpus of each size"
     )
     parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)  # a child process
@@ -404,6 +429,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="lantian-store-bench-") as tmp:
             work = Path(tmp)
             corpus = cached_prepare(target, work, args.seed, args.refresh)
+            if args.write_store:
+                print(f"~{size}: {write_corpus_store(Path(corpus['nt']), args.write_store)}", flush=True)
             if args.prepare_only:
                 print(
                     f"~{size}: {corpus['triples']:,} triples from {corpus['plans']} plans in {corpus['nt']}"
