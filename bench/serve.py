@@ -1,8 +1,10 @@
 """Benchmark: latency of the explorer's pages and endpoints under concurrent clients, against a static file.
 
-Run from the repository root:  .venv/bin/python bench/serve.py [--clients 20] [--seconds 30]
+Run from the repository root:  .venv/bin/python bench/serve.py [--clients 20] [--seconds 30] [--store DIR]
 
-Builds the bundled corpus into a temporary store, starts a real `kg serve` process on a free loopback port
+Builds the bundled corpus into a temporary store (or, with --store DIR, serves that store: e.g. the 6M-triple
+national store, see docs/performance.md; targets are then drawn from the store itself and the list pages
+are measured too), starts a real `kg serve` process on a free loopback port
 (waitress over `web.create_app` while `kg serve` is not available), then runs N client threads for the given
 time; each keeps one HTTP/1.1 connection and cycles through every target in turn. The static stylesheet
 served by the same server is the baseline. Prints, per target, requests, errors, median and p95 in ms and
@@ -121,6 +123,62 @@ def targets(port: int) -> dict[str, tuple[str, str, dict]]:
     }
 
 
+def store_targets(store: Path) -> dict[str, tuple[str, str, dict]]:
+    """name → (method, path, headers) on any store: a county plan with tasks and its upper plan, a task of
+    it with a lead, that lead, the list pages and the audit reports."""
+    import pyoxigraph as ox
+
+    graph = ox.Store.read_only(str(store))
+    prefix = "PREFIX lt: <https://w3id.org/lantian/ontology#> "
+
+    def first(sparql: str) -> dict:
+        solutions = graph.query(prefix + sparql, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]
+        solution = next(iter(solutions))
+        return {name: solution[name].value for name in names if solution[name] is not None}
+
+    found = first(
+        """SELECT ?plan ?upper ?task ?agency WHERE { ?plan lt:level "county" ; lt:sourceFile ?f ;
+             lt:derivesFrom ?upper . ?upper lt:sourceFile ?g .
+             ?task lt:inPlan ?plan ; lt:hasDeadline ?d . ?agency lt:leads ?task } LIMIT 1"""
+    )
+    base = "https://w3id.org/lantian/id/"
+
+    def path(iri: str) -> str:
+        return quote("/id/" + iri[len(base) :], safe="/%~")
+
+    plan, task, agency = path(found["plan"]), path(found["task"]), path(found["agency"])
+    select = quote(
+        "SELECT ?a ?n WHERE { ?a a <https://w3id.org/lantian/ontology#Agency> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?n } LIMIT 100"
+    )
+    json_accept = {"Accept": "application/sparql-results+json"}
+    return {
+        "static app.css (baseline)": ("GET", "/static/app.css", {}),
+        "home": ("GET", "/", {}),
+        "plans list (page 2)": ("GET", "/plans?page=2", {}),
+        "agencies list (page 2)": ("GET", "/agencies?page=2", {}),
+        "due before 2020-06-30": ("GET", "/due?before=2020-06-30", {}),
+        "search 扬尘": ("GET", "/search?q=" + quote("扬尘"), {}),
+        "plan page": ("GET", plan, {}),
+        "task page": ("GET", task, {}),
+        "agency page": ("GET", agency, {}),
+        "agency page .json": ("GET", agency + ".json", {}),
+        "network task": ("GET", task.replace("/id/", "/network/", 1), {}),
+        "network agency": ("GET", agency.replace("/id/", "/network/", 1), {}),
+        "network plan+tasks": ("GET", plan.replace("/id/", "/network/", 1) + "?tasks=1", {}),
+        "compare county vs its upper": (
+            "GET",
+            f"/compare?a={quote(found['plan'])}&b={quote(found['upper'])}",
+            {},
+        ),
+        "audit overdue 2021-01-01": ("GET", "/audit/overdue?as_of=2021-01-01", {}),
+        "audit brokers": ("GET", "/audit/brokers", {}),
+        "sparql editor page": ("GET", "/sparql", {"Accept": "text/html"}),
+        "sparql SELECT json": ("GET", "/sparql?query=" + select, json_accept),
+    }
+
+
 def client(port, plan, start_at, stop_at, budget, results, errors, lock):
     """One client: a keep-alive connection, cycling through the targets until time or budget runs out."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -163,30 +221,40 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--max-requests", type=int, default=500_000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "serve.json")
+    parser.add_argument(
+        "--goal-ms", type=float, default=GOAL_P95_MS, help="p95 goal per target (200; 300 on the 6M store)"
+    )
+    parser.add_argument(
+        "--store", type=Path, help="serve this built store (not a fresh build of the bundled corpus)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="lantian-bench-serve-") as tmp:
-        store = Path(tmp) / "store"
-        subprocess.run(
-            [str(BIN / "kg"), "build", "--store", str(store)], cwd=ROOT, check=True, capture_output=True
-        )
+        store = args.store or Path(tmp) / "store"
+        if not args.store:
+            subprocess.run(
+                [str(BIN / "kg"), "build", "--store", str(store)], cwd=ROOT, check=True, capture_output=True
+            )
         port = free_port()
         process, command = start_server(store, port)
         try:
-            plan = targets(port)
-            missing = {}
+            plan = store_targets(store) if args.store else targets(port)
+            missing, cold = {}, {}
             for name, (method, path, headers) in list(
                 plan.items()
-            ):  # warm up; leave out what does not answer
+            ):  # warm up (the first, uncached answer is timed apart); leave out what does not answer
                 request = urllib.request.Request(
                     f"http://127.0.0.1:{port}{path}", headers=headers, method=method
                 )
+                began = time.perf_counter()
                 try:
-                    with urllib.request.urlopen(request, timeout=30) as response:
+                    with urllib.request.urlopen(request, timeout=900) as response:
                         response.read()
                 except urllib.error.HTTPError as error:
                     missing[name] = error.code
                     del plan[name]
+                cold[name] = (time.perf_counter() - began) * 1000
+                print(f"  first answer of {name}: {cold[name]:,.0f} ms", file=sys.stderr, flush=True)
             results: dict[str, list[float]] = {}
             errors: dict[str, list[float]] = {}
             lock, budget = threading.Lock(), [args.max_requests]
@@ -222,23 +290,29 @@ def main() -> None:
                 "p95_ms": round(p95, 2),
                 "median_ratio": round(median / base_median, 2),
                 "p95_ratio": round(p95 / base_p95, 2),
-                "goal": "ok" if p95 < GOAL_P95_MS and not errors.get(name) else "MISSED",
+                "goal": "ok" if p95 < args.goal_ms and not errors.get(name) else "MISSED",
             }
         )
     total = sum(r["requests"] + r["errors"] for r in rows)
     print(f"server: {command}; {args.clients} clients, {wall:.1f} s, {total} requests ({total / wall:.0f}/s)")
-    header = f"{'target':28} {'requests':>8} {'errors':>6} {'median ms':>10} {'p95 ms':>8} {'×median':>8} {'×p95':>7}  goal"
+    for r in rows:
+        r["first_ms"] = round(cold.get(r["target"], float("nan")), 1)
+    header = (
+        f"{'target':28} {'first ms':>9} {'requests':>8} {'errors':>6} {'median ms':>10} {'p95 ms':>8}"
+        f" {'×median':>8} {'×p95':>7}  goal"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r['target']:28} {r['requests']:>8} {r['errors']:>6} {r['median_ms']:>10.1f} {r['p95_ms']:>8.1f}"
+            f"{r['target']:28} {r['first_ms']:>9.0f} {r['requests']:>8} {r['errors']:>6} {r['median_ms']:>10.1f} {r['p95_ms']:>8.1f}"
             f" {r['median_ratio']:>8.1f} {r['p95_ratio']:>7.1f}  {r['goal']}"
         )
     for name, code in missing.items():
         print(f"{name:28} not measured: HTTP {code} before the run")
     print(
-        f"goal: p95 < {GOAL_P95_MS:.0f} ms for every target and zero errors (ratios are to the static baseline)"
+        f"goal: p95 < {args.goal_ms:.0f} ms for every target and zero errors (ratios are to the static baseline;"
+        " 'first ms' is each target's first, uncached answer, before the clients start and not in the figures)"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(

@@ -323,11 +323,32 @@ def sparql_term(value: str) -> str:
     return f'"{escaped}"'
 
 
+_FORMS = re.compile(r"^\s*#\s*forms\s*:\s*(\w+)\s+(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def parameter_forms(sparql: str) -> dict[str, list[str]]:
+    """The ``# forms: NAME @zh plain`` header lines of a query: the literal forms a string parameter is bound
+    as, so the query can match it in a triple pattern (a point lookup) rather than filter every label by
+    ``STR()`` (a scan). ``@tag`` is a language-tagged literal, ``plain`` a plain string."""
+    return {m.group(1): m.group(2).split() for m in _FORMS.finditer(sparql)}
+
+
+def _terms(value: str, forms: list[str] | None) -> str:
+    """`value` as SPARQL terms: one, or one per form when it is a string and the query names forms."""
+    term = sparql_term(value)
+    if not forms or not (term.startswith('"') and term.endswith('"')):
+        return term
+    tags = [f for f in forms if f == "plain" or re.fullmatch(r"@[A-Za-z]+(-[A-Za-z0-9]+)*", f)]
+    return " ".join(term if form == "plain" else term + form for form in tags) or term
+
+
 def bind_parameters(sparql: str, values: dict[str, str]) -> str:
     """Bind ``?name`` to each value with a VALUES row at the start of the query's (first) WHERE clause.
 
     The binding is visible to the outer query's patterns and filters, not inside a sub-SELECT (SPARQL
     scoping); a parameter left without a value stays unbound, so ``!BOUND(?name)`` can make it optional.
+    A parameter the query gives ``# forms:`` (see `parameter_forms`) is bound to each form of a string value:
+    ``VALUES ?agency { "州环保局"@zh "州环保局" }``.
     """
     if not values:
         return sparql
@@ -339,5 +360,8 @@ def bind_parameters(sparql: str, values: dict[str, str]) -> str:
     where = re.search(r"\bWHERE\s*\{", code, re.IGNORECASE)
     if not where:
         raise ValueError("cannot bind parameters: the query has no WHERE { … } clause")
-    rows = " ".join(f"VALUES ?{name} {{ {sparql_term(value)} }}" for name, value in values.items())
+    forms = parameter_forms(sparql)
+    rows = " ".join(
+        f"VALUES ?{name} {{ {_terms(value, forms.get(name))} }}" for name, value in values.items()
+    )
     return f"{sparql[: where.end()]} {rows}\n{sparql[where.end() :]}"

@@ -49,6 +49,16 @@ def test_agency_tasks_by_a_surface_form_finds_the_same_agency(built_store):
     assert {row["task"] for row in surface} == {row["task"] for row in canonical}
 
 
+def test_a_name_parameter_is_bound_as_the_zh_literal_and_the_plain_one():
+    from kg.store import bind_parameters, read_canned_query
+
+    saved = read_canned_query(canned_queries_dir() / "agency-tasks.rq")
+    bound = bind_parameters(saved.sparql, saved.values({"agency": "州环保局"}))
+    assert 'VALUES ?agency { "州环保局"@zh "州环保局" }' in bound
+    overdue = read_canned_query(canned_queries_dir() / "overdue.rq")  # no forms line: one plain term
+    assert 'VALUES ?plan { "钦州" }' in bind_parameters(overdue.sparql, {"plan": "钦州"})
+
+
 def test_everyone_accountable_for_the_coal_ban_zone_tasks(built_store):
     from loaders.plan import load_plan
 

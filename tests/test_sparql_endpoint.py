@@ -186,7 +186,8 @@ def test_editor_loads_canned_queries_with_their_defaults_bound(client):
     assert 'data-name="agency-tasks"' in page  # listed on the page, its text fetched on the first click
     canned = client.get(config["cannedUrl"]).get_json()
     agency_tasks = next(q for q in canned if q["name"] == "agency-tasks")
-    assert 'VALUES ?agency { "红河州环境保护局" }' in agency_tasks["query"]
+    # names are stored "…"@zh: the query's "# forms:" line binds both forms (a lookup, not a scan)
+    assert 'VALUES ?agency { "红河州环境保护局"@zh "红河州环境保护局" }' in agency_tasks["query"]
 
 
 def test_editor_in_english(client):

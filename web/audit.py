@@ -30,6 +30,7 @@ from web.pages import (
     _date_arg,
     iri_arg,
     json_response,
+    paged,
     repository,
     table_response,
     wanted_format,
@@ -374,7 +375,11 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
                     if role == "leads":
                         leads[a["agency"]] += 1
         side = {n for n in graph if n[0] == "agency"}
-        betweenness = bipartite.betweenness_centrality(graph, side) if side else {}
+        if len(graph) * graph.number_of_edges() <= EXACT_BETWEENNESS_WORK:
+            betweenness = bipartite.betweenness_centrality(graph, side) if side else {}
+            sampled = None
+        else:  # national scale: exact betweenness would take minutes to hours; estimate it
+            betweenness, sampled = _sampled_bipartite_betweenness(graph, side), BETWEENNESS_SAMPLES
         rows = []
         for node in side:
             a = agencies[node[1]]
@@ -402,9 +407,30 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
             "broker": by_betweenness[0] if by_betweenness and by_betweenness[0]["betweenness"] > 0 else None,
             "tasks": sum(1 for n in graph if n[0] == "task"),
             "edges": graph.number_of_edges(),
+            "betweennessSampledSources": sampled,
         }
 
     return repository().cached(("audit", "brokers", plan, groups), compute)
+
+
+# exact betweenness costs nodes × edges steps (Brandes): above this it is estimated from sampled sources
+# (the bundled corpus: about 1,000 nodes × 1,500 edges; 1M triples: 13,000 × 37,000, many minutes exact)
+EXACT_BETWEENNESS_WORK = 20_000_000
+BETWEENNESS_SAMPLES = 100
+
+
+def _sampled_bipartite_betweenness(graph, top: set) -> dict:
+    """Betweenness estimated from `BETWEENNESS_SAMPLES` source nodes drawn with a fixed seed (Brandes'
+    sampling, as networkx's k=), normalised for a bipartite graph as networkx's bipartite version does."""
+    import networkx as nx
+
+    n, m = len(top), len(graph) - len(top)
+    s, t = divmod(n - 1, m)
+    top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
+    p, r = divmod(m - 1, n)
+    bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
+    raw = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLES, normalized=False, seed=0)
+    return {node: value / (top_max if node in top else bottom_max) for node, value in raw.items()}
 
 
 def timeline(plan: str | None = None, agency: str | None = None) -> dict:
@@ -672,8 +698,22 @@ def _plan_title(plan: str | None) -> str | None:
     return next((p["title"] for p in _plans() if p["plan"] == plan), None) if plan else None
 
 
+AUDIT_PAGE_SIZE = 50  # rows a page in each table of a report (a report shows up to three tables at once)
+
+
+def _page_sections(sections: list[dict]) -> list[dict]:
+    """Each section with "paging": the page of its rows the request asks for (?page_<section id>=N)."""
+    for section in sections:
+        key = f"page_{section['id'].replace('-', '_')}"
+        section["paging"] = paged(section["rows"], key=key, size=AUDIT_PAGE_SIZE)
+    return sections
+
+
 def _report(template_sections: list[dict], **context) -> str:
+    """The report page: each section's table shows one page of rows (?page_<section id>=N); the downloads
+    carry every row."""
     context.setdefault("plan_title", _plan_title(context.get("plan")))
+    _page_sections(template_sections)
     return render_template("audit_report.html", sections=template_sections, plans=_plans(), **context)
 
 
@@ -694,7 +734,11 @@ def query_url(name: str | None, **params) -> str | None:
 
 def section_download_url(fmt: str, table: str) -> str:
     """This report's table `table` as `fmt` (csv, xlsx), keeping the page's parameters."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("format", "lang", "table")]
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k not in ("format", "lang", "table") and not k.startswith("page")
+    ]
     return request.path.rstrip("/") + "?" + urlencode([*args, ("format", fmt), ("table", table)])
 
 
@@ -905,6 +949,8 @@ def brokers_page(suffix: str | None = None):
     note = (
         t("au_broker_is", name=broker["label"], value=broker["betweenness"]) if broker else t("au_no_broker")
     )
+    if data.get("betweennessSampledSources"):
+        note += " " + t("au_betweenness_sampled", k=data["betweennessSampledSources"])
     sections = [
         {
             "id": "agencies",
@@ -964,7 +1010,7 @@ def timeline_page(suffix: str | None = None):
     ]
     return render_template(
         "audit_timeline.html",
-        sections=sections,
+        sections=_page_sections(sections),
         title=title,
         plan=plan,
         agency=agency,

@@ -212,6 +212,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_direct": {"zh": "直接依据", "en": "direct"},
     "pg_doc_number": {"zh": "文号", "en": "Document number (文号)"},
     "pg_download": {"zh": "下载", "en": "Download"},
+    "pg_first": {"zh": "首页", "en": "first"},
+    "pg_last": {"zh": "末页", "en": "last"},
+    "pg_next": {"zh": "下一页", "en": "next"},
+    "pg_pages": {"zh": "分页", "en": "pages"},
+    "pg_prev": {"zh": "上一页", "en": "previous"},
+    "pg_rows_of": {"zh": "第 {first}–{last} 行，共 {total} 行", "en": "rows {first}–{last} of {total}"},
     "pg_due_before": {"zh": "到期日早于", "en": "Due before"},
     "pg_due_count": {"zh": "共 {n} 项任务。", "en": "{n} tasks."},
     "pg_due_date": {"zh": "完成时限", "en": "Due"},
@@ -337,6 +343,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "au_brokers_intro": {
         "zh": "把单位与任务连成二分网络（牵头、配合、负责落实、按职责负责都算一条边）。度数 = 单位承担的任务数；中介中心性（networkx，二分网络归一化）衡量单位处在多少条单位—任务最短路径上：值最高者把本方案的各项任务连在一起。各县市人民政府之类集体默认不计（它们出现在几乎每项任务上）。",
         "en": "Agencies and tasks as a bipartite network (every role — leads, supports, implements, responsible for — is an edge). Degree = the tasks an agency holds; betweenness (networkx, bipartite normalisation) measures how many shortest agency–task paths pass through it: the highest ties the plan's tasks together. Collectives such as 各县市人民政府 are left out unless asked for (they sit on nearly every task).",
+    },
+    "au_betweenness_sampled": {
+        "zh": "（网络过大，中介中心性由 {k} 个抽样起点估算。）",
+        "en": "(The network is large: betweenness is estimated from {k} sampled source nodes.)",
     },
     "au_brokers_table": {"zh": "{n} 个单位、{tasks} 项任务", "en": "{n} agencies, {tasks} tasks"},
     "au_brokers_title": {"zh": "负荷与中间人：全部方案", "en": "Load and brokers: all plans"},

@@ -77,10 +77,65 @@ def switch_language_url(lang: str) -> str:
 
 
 def download_url(suffix: str) -> str:
-    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters."""
-    args = {k: v for k, v in request.args.items() if k not in ("format", "lang")}
+    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters (every row: not
+    only the page on screen)."""
+    args = {k: v for k, v in request.args.items() if k not in ("format", "lang") and not k.startswith("page")}
     args["format"] = suffix
     return request.path.rstrip("/") + "?" + urlencode(args)
+
+
+PAGE_SIZE = 100  # rows a page in the HTML lists; downloads and JSON carry every row
+
+
+def paged(rows: list, key: str = "page", size: int = PAGE_SIZE) -> dict:
+    """One page of `rows` for an HTML list, by the request's ?<key>=N (from 1): {"rows", "page", "pages",
+    "total", "first", "last", "key"}. A national store has tens of thousands of agencies: a page renders
+    100 of them, whatever the total."""
+    try:
+        page = max(1, int(request.args.get(key, "1")))
+    except ValueError:
+        page = 1
+    total = len(rows)
+    pages = max(1, -(-total // size))
+    page = min(page, pages)
+    start = (page - 1) * size
+    return {
+        "rows": rows[start : start + size],
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "first": start + 1 if total else 0,
+        "last": min(total, start + size),
+        "key": key,
+    }
+
+
+def plan_options(plans: list[dict], selected: str | None, by_page: bool = False) -> Markup:
+    """The <option> tags of a plan <select>: rendered once per store generation and list (a national store
+    has over a thousand loaded plans: a Jinja loop over them on every request costs more than the page),
+    then the selected plan marked. Values are plan IRIs, or explorer paths when `by_page`; labels are titles
+    (with the 文号 when `by_page`, as the compare form shows them)."""
+
+    def render() -> tuple[str, dict[str, str]]:
+        tags, values = [], {}
+        for plan in plans:
+            value = page_url(plan["plan"]) if by_page else plan["plan"]
+            label = plan["title"] + (f" {plan['docNumber']}" if by_page and plan.get("docNumber") else "")
+            values[plan["plan"]] = f'<option value="{escape(value)}">'
+            tags.append(f"{values[plan['plan']]}{escape(label)}</option>")
+        return "".join(tags), values
+
+    key = ("plan-options", by_page, tuple(plan["plan"] for plan in plans))
+    html, values = repository().cached(key, render)
+    if selected in values:
+        html = html.replace(values[selected], values[selected][:-1] + " selected>", 1)
+    return Markup(html)
+
+
+def page_link(key: str, page: int) -> str:
+    """The current page with ?<key>=page, its other parameters kept."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != key] + [(key, str(page))]
+    return request.path + "?" + urlencode(args)
 
 
 @bp.record_once
@@ -92,6 +147,8 @@ def _register_globals(state) -> None:
         network_url=network_url,
         switch_language_url=switch_language_url,
         download_url=download_url,
+        page_link=page_link,
+        plan_options=plan_options,
         role_label=lambda role: t(f"pg_role_{role}"),
         level_label=lambda level: t(f"pg_level_{level}") if level else "",
         ROLES=ROLES,
@@ -208,25 +265,28 @@ def _split_suffix(text: str, allowed) -> tuple[str, str | None]:
 def home():
     repo = repository()
     stats = repo.stats()
-    plans = repo.plans()
-    gaps = []
-    for plan in plans:
-        if plan["loaded"]:
-            detail = repo.plan(plan["plan"])
-            gaps.append(
-                {
-                    "plan": plan["plan"],
-                    "title": plan["title"],
-                    "tasks": plan["tasks"],
-                    "no_lead": len(detail["gaps"]["no_lead"]),
-                    "no_deadline": len(detail["gaps"]["no_deadline"]),
-                    "skipped": len(detail["gaps"]["skipped"]),
-                }
-            )
-    data = {"stats": stats, "gaps": gaps}
+
+    def plan_gaps() -> list[dict]:
+        gaps = []
+        for plan in repo.plans():
+            if plan["loaded"]:
+                detail = repo.plan(plan["plan"])
+                gaps.append(
+                    {
+                        "plan": plan["plan"],
+                        "title": plan["title"],
+                        "tasks": plan["tasks"],
+                        "no_lead": len(detail["gaps"]["no_lead"]),
+                        "no_deadline": len(detail["gaps"]["no_deadline"]),
+                        "skipped": len(detail["gaps"]["skipped"]),
+                    }
+                )
+        return gaps
+
+    data = {"stats": stats, "gaps": repo.cached("home-gaps", plan_gaps)}
     if wanted_format() == "json":
         return json_response(data)
-    return render_template("home.html", today=date.today().isoformat(), **data)
+    return render_template("home.html", today=date.today().isoformat(), stats=stats, gaps=paged(data["gaps"]))
 
 
 LIST_FORMATS = ("html", "json", *TABLE_FORMATS)
@@ -284,7 +344,7 @@ def plans(suffix: str | None = None):
             ("plan", "col_iri"),
         ]
         return table_response("plans", fmt, columns, rows)
-    return render_template("plans.html", plans=rows)
+    return render_template("plans.html", plans=paged(rows))
 
 
 @bp.route("/agencies")
@@ -304,7 +364,7 @@ def agencies(suffix: str | None = None):
             ("agency", "col_iri"),
         ]
         return table_response("agencies", fmt, columns, rows)
-    return render_template("agencies.html", agencies=rows)
+    return render_template("agencies.html", agencies=paged(rows))
 
 
 def _date_arg(name: str) -> str | None:
@@ -354,7 +414,7 @@ def due(suffix: str | None = None):
         table = [dict(r, leadNames=[x["label"] for x in r["leads"]]) for r in rows]
         return table_response(f"due-before-{before}", fmt, DUE_COLUMNS, table)
     loaded = [p for p in repository().plans() if p["loaded"]]
-    return render_template("due.html", before=before, plan=plan, tasks=rows, plans=loaded)
+    return render_template("due.html", before=before, plan=plan, tasks=paged(rows), plans=loaded)
 
 
 # --- /id/ resources ----------------------------------------------------------------------------------
