@@ -30,7 +30,7 @@ _ROLE_BY_IRI = {str(LT[r]): r for r in ROLES}
 LEVEL_RANK = {"nation": 0, "province": 1, "prefecture": 2, "county": 3, "township": 4}
 SEARCH_LIMIT = 50
 _PREFIXES = {name: str(ns) for name, ns in PREFIXES.items()}
-_CACHE_SIZE = 2048
+_CACHE_SIZE = 8192
 _MISSING = object()
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
@@ -137,8 +137,8 @@ class Repository:
         if value is not _MISSING:
             return value
         value = compute()
-        if len(self._cache) >= _CACHE_SIZE:
-            self._cache.clear()
+        if len(self._cache) >= _CACHE_SIZE:  # drop the oldest answer, not all (the home page alone
+            self._cache.pop(next(iter(self._cache)))  # caches one per plan: 1,106 at 6M triples)
         self._cache[key] = value
         return value
 
