@@ -27,10 +27,10 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 
 from kg import build
-from kg.linking import link_task_texts, link_triples, upper_plans
+from kg.linking import TaskLink, link_task_texts, link_triples, relink_task_texts, upper_plans
 from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes, mint
 from kg.store import StoreGeneration, _quads, store_exists
 from kg.succession import agency_successions, succession_triples
@@ -180,9 +180,12 @@ def _ntriples(triples: list[tuple]) -> str:
 # --- across plans ------------------------------------------------------------------------------------
 
 
-def cross_plan_triples(digests: list[PlanDigest]) -> Iterator[ox.Triple]:
+def cross_plan_triples(
+    digests: list[PlanDigest], relink: tuple[list[TaskLink], set[str]] | None = None
+) -> Iterator[ox.Triple]:
     """The cross-plan graph: shared descriptions (once each), citations unified across the plans, task
-    lineage and agency succession."""
+    lineage and agency succession. With `relink` = (the previous links, the keys of the plans changed since),
+    lineage is only brought up to date for those plans (`kg.linking.relink_task_texts`)."""
     # unify on copies: the digests keep the citations as each plan states them
     plans = [
         replace(d, cites=[replace(c, derives_from=list(c.derives_from)) for c in d.cites]) for d in digests
@@ -202,7 +205,10 @@ def cross_plan_triples(digests: list[PlanDigest]) -> Iterator[ox.Triple]:
             seen.add(quad.triple)
             yield quad.triple
     tasks = ((URIRef(iri), d.key, text) for d in plans for iri, text in d.tasks)
-    links = link_task_texts(tasks, upper_plans(plans))
+    if relink is None:
+        links = link_task_texts(tasks, upper_plans(plans))
+    else:
+        links = relink_task_texts(relink[0], tasks, upper_plans(plans), relink[1])
     found = agency_successions(a for d in plans for a in d.agencies)
     for quad in _quads(succession_triples(found)):
         if quad.triple not in seen:
@@ -276,9 +282,8 @@ def build_store(
     previous = read_digests(store_dir)
     report = BuildReport(digests=[])
     digests: dict[str, PlanDigest] = dict(previous) if update else {}
-    written: set[str] = (
-        set()
-    )  # sources whose graph this build wrote (the others' graphs are kept as they are)
+    written: set[str] = set()  # sources whose graph this build wrote (the others' are kept as they are)
+    changed: set[str] = set()  # keys of the plans added or replaced (for --update's lineage)
     with StoreGeneration(store_dir) as generation:
         owner: dict[str, str] = {d.graph: d.source for d in digests.values()}  # graph → the file it holds
         for path in progress(files):
@@ -306,6 +311,11 @@ def build_store(
                     f"{path}: the same plan ({digest.key}) as {holder}, which it replaces in the store"
                 )
                 digests.pop(holder, None)
+            if source in digests:  # its previous plan (perhaps under another key) goes
+                changed.add(digests[source].key)
+                owner.pop(digests[source].graph, None)
+                generation.remove_graph(digests[source].graph)
+            changed.add(digest.key)
             generation.replace_graph(digest.graph, own)
             digests[source] = digest
             owner[digest.graph] = source
@@ -323,20 +333,41 @@ def build_store(
             f"cross-plan graph: {len(report.digests)} plans, {sum(len(d.tasks) for d in report.digests)} tasks "
             "(agencies, places, citations, task lineage, succession)"
         )
-        generation.stream_graph(CROSS_PLAN_GRAPH, _without_plan_statements(generation.store, report.digests))
+        relink = (_previous_links(store_dir), changed) if update and previous else None
+        cross = _without_plan_statements(generation.store, report.digests, relink)
+        generation.stream_graph(CROSS_PLAN_GRAPH, cross)
         _write_digests(generation.folder / LEDGER, report.digests)
         report.triples = generation.commit()
     return report
 
 
-def _without_plan_statements(store: ox.Store, digests: list[PlanDigest]) -> Iterator[ox.Triple]:
+def _without_plan_statements(store: ox.Store, digests: list[PlanDigest], relink=None) -> Iterator[ox.Triple]:
     """The cross-plan triples less those a loaded plan's own graph already states (a cited plan that is
     loaded too: its type, title, 文号 …), so each triple stays in one graph."""
     graphs = {d.plan: ox.NamedNode(d.graph) for d in digests}
-    for triple in cross_plan_triples(digests):
+    for triple in cross_plan_triples(digests, relink):
         graph = graphs.get(_value(triple.subject))
         if graph is None or ox.Quad(triple.subject, triple.predicate, triple.object, graph) not in store:
             yield triple
+
+
+def _previous_links(store_dir: Path | str) -> list[TaskLink]:
+    """The task links of the live store's cross-plan graph."""
+    live = ox.Store.read_only(str(store_dir))
+    try:
+        rows = live.query(
+            f"""SELECT ?s ?rel ?o ?score WHERE {{ GRAPH <{CROSS_PLAN_GRAPH}> {{
+                ?link a <{LT.TaskLink}> ; <{RDF.subject}> ?s ; <{RDF.predicate}> ?rel ; <{RDF.object}> ?o ;
+                      <{LT.score}> ?score }} }}"""
+        )
+        return [
+            TaskLink(
+                URIRef(r["s"].value), URIRef(r["o"].value), URIRef(r["rel"].value), float(r["score"].value)
+            )
+            for r in rows
+        ]
+    finally:
+        del live
 
 
 # --- in memory (tests, small corpora) ----------------------------------------------------------------

@@ -103,14 +103,19 @@ def _entries(tasks: Iterable[tuple[URIRef, str, str]]) -> list[tuple[URIRef, str
     return entries
 
 
-def _derivations(entries, uppers: dict[str, set[str]], threshold: float) -> list[TaskLink]:
+def _derivations(
+    entries, uppers: dict[str, set[str]], threshold: float, sources: set[str] | None = None
+) -> list[TaskLink]:
     """Each task's best match in every loaded plan its plan implements (compared with all of that plan's tasks:
-    a plan has tens of tasks and implements a few plans, so this stays linear in the corpus)."""
+    a plan has tens of tasks and implements a few plans, so this stays linear in the corpus); only for the
+    tasks of the plans in `sources` when given."""
     by_plan: dict[str, list[int]] = {}
     for i, (_, plan_key, _) in enumerate(entries):
         by_plan.setdefault(plan_key, []).append(i)
     links = []
     for source, plan_key, grams in entries:
+        if sources is not None and plan_key not in sources:
+            continue
         for upper in uppers.get(plan_key, ()):
             scored = [(containment(grams, entries[j][2]), j) for j in by_plan.get(upper, ())]
             if scored:
@@ -160,6 +165,52 @@ def link_task_texts(
         return []
     links = _derivations(entries, uppers, threshold) + _counterparts(entries, uppers, threshold)
     return sorted(links, key=lambda link: (str(link.source), str(link.target)))
+
+
+def _related(a: str, b: str, uppers: dict[str, set[str]]) -> bool:
+    return a == b or a in uppers.get(b, ()) or b in uppers.get(a, ())
+
+
+def relink_task_texts(
+    previous: Iterable[TaskLink],
+    tasks: Iterable[tuple[URIRef, str, str]],
+    uppers: dict[str, set[str]],
+    changed: set[str],
+    threshold: float = THRESHOLD,
+) -> list[TaskLink]:
+    """The links after the plans `changed` (keys) were added, replaced or removed, without linking the whole
+    corpus again: the `previous` links between tasks of unchanged plans are kept (less the derivations of
+    plans that implement a changed plan, which are found again); the changed plans' tasks get their
+    derivations, and their counterparts by exact containment against every task of the unrelated plans (the
+    best COUNTERPARTS per task). A full `link_task_texts` may keep slightly different counterparts: it asks
+    the LSH index for candidates and bounds every task's counterparts, old tasks' included."""
+    entries = _entries(tasks)
+    plan_of = {iri: key for iri, key, _ in entries}
+    lowers = {key for key, ups in uppers.items() if ups & changed}
+    links: dict[tuple, TaskLink] = {}
+    for link in previous:
+        ends = plan_of.get(link.source), plan_of.get(link.target)
+        if None in ends or changed & set(ends) or (link.relation == LT.derivesFrom and ends[0] in lowers):
+            continue
+        links[(link.source, link.target, link.relation)] = link
+    for link in _derivations(entries, uppers, threshold, sources=changed | lowers):
+        links[(link.source, link.target, link.relation)] = link
+    for source, plan_key, grams in entries:
+        if plan_key not in changed:
+            continue
+        best: dict[str, tuple[float, int]] = {}  # other plan → (score, task)
+        for j, (_, other, other_grams) in enumerate(entries):
+            if _related(plan_key, other, uppers):
+                continue
+            score = containment(grams, other_grams)
+            if score >= threshold and score > best.get(other, (0.0, -1))[0]:
+                best[other] = (score, j)
+        for score, j in sorted(best.values(), reverse=True)[:COUNTERPARTS]:
+            pair = tuple(sorted((source, entries[j][0])))
+            key = (*pair, LT.counterpartOf)
+            if key not in links or links[key].score < score:
+                links[key] = TaskLink(pair[0], pair[1], LT.counterpartOf, round(score, 3))
+    return sorted(links.values(), key=lambda link: (str(link.source), str(link.target)))
 
 
 def link_triples(links: list[TaskLink]) -> Iterator[tuple]:

@@ -188,3 +188,53 @@ def test_a_killed_build_leaves_the_old_store_and_no_half_written_one(corpus, tmp
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
     assert not list(store.parent.glob(building))
     assert graphs(store) == before
+
+
+def counterparts(store: Path) -> set[tuple[str, str]]:
+    db = ox.Store.read_only(str(store))
+    rows = db.query(
+        "SELECT ?a ?b WHERE { ?a <https://w3id.org/lantian/ontology#counterpartOf> ?b }",
+        use_default_graph_as_union=True,
+    )
+    return {(row["a"].value, row["b"].value) for row in rows}
+
+
+def test_update_links_the_new_plans_tasks_and_keeps_the_others_links(corpus, tmp_path):
+    plans, store = corpus
+    before = counterparts(store)
+    assert before  # the bundled plans share measures
+    # a new county plan whose one task repeats 武定县's 燃煤锅炉 paragraph word for word
+    wuding_line = next(
+        line
+        for line in (plans / WUDING).read_text(encoding="utf-8").splitlines()
+        if line.startswith("1. 开展燃煤锅炉综合整治")
+    )
+    new = tmp_path / "new" / "示例县方案.txt"
+    new.parent.mkdir()
+    new.write_text(f"示例县打赢蓝天保卫战实施方案\n\n一、重点任务\n\n{wuding_line}\n", encoding="utf-8")
+
+    result = kg("build", "--update", str(new), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    after = counterparts(store)
+    assert before <= after  # the links between the bundled plans are kept
+    added = after - before
+    assert added and all("示例县" in a or "示例县" in b for a, b in added)
+    wuding_task = next(iter(tasks_of_iri(store, "开展燃煤锅炉综合整治", "武定县")))
+    new_task = next(iter(tasks_of_iri(store, "开展燃煤锅炉综合整治", "示例县")))
+    assert (new_task, wuding_task) in after and (wuding_task, new_task) in after
+    # a full build of the same plans finds that link too
+    full = tmp_path / "full"
+    assert kg("build", str(plans), str(new), "--store", str(full)).exit_code == 0
+    assert (new_task, wuding_task) in counterparts(full)
+
+
+def tasks_of_iri(store: Path, text_part: str, plan_title_part: str) -> set[str]:
+    db = ox.Store.read_only(str(store))
+    rows = db.query(
+        f"""PREFIX lt: <https://w3id.org/lantian/ontology#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?t WHERE {{ ?t lt:inPlan ?p ; lt:text ?text . ?p dcterms:title ?title .
+            FILTER(CONTAINS(?text, "{text_part}") && CONTAINS(STR(?title), "{plan_title_part}")) }}""",
+        use_default_graph_as_union=True,
+    )
+    return {row["t"].value for row in rows}
