@@ -88,6 +88,35 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+_SELECT = quote(
+    "SELECT ?a ?n WHERE { ?a a <https://w3id.org/lantian/ontology#Agency> ; "
+    "<http://www.w3.org/2000/01/rdf-schema#label> ?n } LIMIT 100"
+)
+
+
+def _pages(plan: str, task: str, agency: str, compare: tuple[str, str]) -> dict[str, tuple[str, str, dict]]:
+    """The page of each kind for a plan, a task and an agency (explorer paths), and two plans to compare."""
+    name, query = compare
+    return {
+        "plan page": ("GET", plan, {}),
+        "task page": ("GET", task, {}),
+        "agency page": ("GET", agency, {}),
+        "agency page .json": ("GET", agency + ".json", {}),
+        "network task": ("GET", task.replace("/id/", "/network/", 1), {}),
+        "network agency": ("GET", agency.replace("/id/", "/network/", 1), {}),
+        "network plan+tasks": ("GET", plan.replace("/id/", "/network/", 1) + "?tasks=1", {}),
+        name: ("GET", query, {}),
+        "audit overdue 2021-01-01": ("GET", "/audit/overdue?as_of=2021-01-01", {}),
+        "audit brokers": ("GET", "/audit/brokers", {}),
+        "sparql editor page": ("GET", "/sparql", {"Accept": "text/html"}),
+        "sparql SELECT json": (
+            "GET",
+            "/sparql?query=" + _SELECT,
+            {"Accept": "application/sparql-results+json"},
+        ),
+    }
+
+
 def targets(port: int) -> dict[str, tuple[str, str, dict]]:
     """name → (method, path, headers): one of each page type and endpoint, on facts of the bundled plans."""
     with urllib.request.urlopen(
@@ -98,28 +127,13 @@ def targets(port: int) -> dict[str, tuple[str, str, dict]]:
     task = quote(task, safe="/%")
     agency = quote("/id/agency/红河州/环境保护局", safe="/")
     plan = quote(f"/id/plan/{HONGHE}", safe="/")
-    select = quote(
-        "SELECT ?a ?n WHERE { ?a a <https://w3id.org/lantian/ontology#Agency> ; "
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?n } LIMIT 100"
-    )
-    json_accept = {"Accept": "application/sparql-results+json"}
     honghe_iri, wuding_iri = (f"https://w3id.org/lantian/id/plan/{key}" for key in (HONGHE, WUDING))
+    compare = ("compare 红河 vs 武定", f"/compare?a={quote(honghe_iri)}&b={quote(wuding_iri)}")
     return {
         "static app.css (baseline)": ("GET", "/static/app.css", {}),
         "home": ("GET", "/", {}),
         "search 州环保局": ("GET", "/search?q=" + quote("州环保局"), {}),
-        "plan page": ("GET", plan, {}),
-        "task page": ("GET", task, {}),
-        "agency page": ("GET", agency, {}),
-        "agency page .json": ("GET", agency + ".json", {}),
-        "network task": ("GET", task.replace("/id/", "/network/", 1), {}),
-        "network agency": ("GET", agency.replace("/id/", "/network/", 1), {}),
-        "network plan+tasks": ("GET", plan.replace("/id/", "/network/", 1) + "?tasks=1", {}),
-        "compare 红河 vs 武定": ("GET", f"/compare?a={quote(honghe_iri)}&b={quote(wuding_iri)}", {}),
-        "audit overdue 2021-01-01": ("GET", "/audit/overdue?as_of=2021-01-01", {}),
-        "audit brokers": ("GET", "/audit/brokers", {}),
-        "sparql editor page": ("GET", "/sparql", {"Accept": "text/html"}),
-        "sparql SELECT json": ("GET", "/sparql?query=" + select, json_accept),
+        **_pages(plan, task, agency, compare),
     }
 
 
@@ -148,11 +162,7 @@ def store_targets(store: Path) -> dict[str, tuple[str, str, dict]]:
         return quote("/id/" + iri[len(base) :], safe="/%~")
 
     plan, task, agency = path(found["plan"]), path(found["task"]), path(found["agency"])
-    select = quote(
-        "SELECT ?a ?n WHERE { ?a a <https://w3id.org/lantian/ontology#Agency> ; "
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?n } LIMIT 100"
-    )
-    json_accept = {"Accept": "application/sparql-results+json"}
+    compare = ("compare county vs its upper", f"/compare?a={quote(found['plan'])}&b={quote(found['upper'])}")
     return {
         "static app.css (baseline)": ("GET", "/static/app.css", {}),
         "home": ("GET", "/", {}),
@@ -160,22 +170,7 @@ def store_targets(store: Path) -> dict[str, tuple[str, str, dict]]:
         "agencies list (page 2)": ("GET", "/agencies?page=2", {}),
         "due before 2020-06-30": ("GET", "/due?before=2020-06-30", {}),
         "search 扬尘": ("GET", "/search?q=" + quote("扬尘"), {}),
-        "plan page": ("GET", plan, {}),
-        "task page": ("GET", task, {}),
-        "agency page": ("GET", agency, {}),
-        "agency page .json": ("GET", agency + ".json", {}),
-        "network task": ("GET", task.replace("/id/", "/network/", 1), {}),
-        "network agency": ("GET", agency.replace("/id/", "/network/", 1), {}),
-        "network plan+tasks": ("GET", plan.replace("/id/", "/network/", 1) + "?tasks=1", {}),
-        "compare county vs its upper": (
-            "GET",
-            f"/compare?a={quote(found['plan'])}&b={quote(found['upper'])}",
-            {},
-        ),
-        "audit overdue 2021-01-01": ("GET", "/audit/overdue?as_of=2021-01-01", {}),
-        "audit brokers": ("GET", "/audit/brokers", {}),
-        "sparql editor page": ("GET", "/sparql", {"Accept": "text/html"}),
-        "sparql SELECT json": ("GET", "/sparql?query=" + select, json_accept),
+        **_pages(plan, task, agency, compare),
     }
 
 
