@@ -164,8 +164,8 @@ class StoreGeneration:
     def replace_graph(self, graph: str, triples: Iterable) -> None:
         """Make the named graph `graph` hold exactly `triples` (rdflib or pyoxigraph terms).
 
-        Graphs are buffered and bulk-loaded a batch at a time: one bulk load per plan would leave thousands of
-        small files in the database, and reading a national store built so was ~20× slower."""
+        Graphs are buffered and bulk-loaded a batch at a time: one bulk load per plan left 3,689 files in a
+        national store (116 batched), where reading a graph ran at ~9,000 quads/s against ~20,000 batched."""
         self.remove_graph(graph)
         quads = list(_quads(triples, ox.NamedNode(graph)))
         self._pending[graph] = quads
