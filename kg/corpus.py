@@ -41,6 +41,7 @@ from loaders.records import Agency, CitedPlan, Plan
 
 CROSS_PLAN_GRAPH = f"{ID}graph/cross-plan"
 LEDGER = "lantian-plans"  # the digests, a folder inside the store folder
+CROSS_PLAN_LIST = "cross-plan.nt"  # in LEDGER: the cross-plan graph's triples, for --update's patch
 _ROLE_PREDICATES = frozenset(str(p) for p in (*ROLE_PROPERTY.values(), LT.accountableFor))
 _DERIVES_FROM = str(LT.derivesFrom)
 _CODE = Path(__file__).resolve().parent.parent
@@ -247,7 +248,6 @@ def read_digests(store_dir: Path | str) -> dict[str, PlanDigest]:
 
 
 def _write_digests(folder: Path, digests: Iterable[PlanDigest]) -> None:
-    folder.mkdir()
     for digest in digests:
         name = hashlib.sha1(digest.source.encode("utf-8")).hexdigest()[:20]
         (folder / f"{name}.json").write_text(digest.to_json(), encoding="utf-8")
@@ -284,7 +284,11 @@ def build_store(
     digests: dict[str, PlanDigest] = dict(previous) if update else {}
     written: set[str] = set()  # sources whose graph this build wrote (the others' are kept as they are)
     changed: set[str] = set()  # keys of the plans added or replaced (for --update's lineage)
-    with StoreGeneration(store_dir) as generation:
+    listed = Path(store_dir) / LEDGER / CROSS_PLAN_LIST
+    patch = (
+        update and bool(previous) and listed.is_file()
+    )  # start from the live store, patch the cross-plan graph
+    with StoreGeneration(store_dir, inherit=patch) as generation:
         owner: dict[str, str] = {d.graph: d.source for d in digests.values()}  # graph → the file it holds
         for path in progress(files):
             source = str(path.resolve())
@@ -325,9 +329,14 @@ def build_store(
                 on_plan(path, digest, None)
         if not report.loaded + report.reused:  # not one of the given plans: keep the store as it was
             raise NoPlanLoaded(report.problems)
-        generation.keep_graphs(d.graph for d in digests.values() if d.source not in written)
         kept = {d.graph for d in digests.values()}
-        report.removed = sum(1 for old in previous.values() if old.graph not in kept)
+        gone = {old.graph for old in previous.values() if old.graph not in kept}
+        report.removed = len(gone)
+        if patch:
+            for graph in gone:
+                generation.remove_graph(graph)
+        else:
+            generation.keep_graphs(d.graph for d in digests.values() if d.source not in written)
         report.digests = list(digests.values())
         log(
             f"cross-plan graph: {len(report.digests)} plans, {sum(len(d.tasks) for d in report.digests)} tasks "
@@ -335,7 +344,13 @@ def build_store(
         )
         relink = (_previous_links(store_dir), changed) if update and previous else None
         cross = _without_plan_statements(generation.store, report.digests, relink)
-        generation.stream_graph(CROSS_PLAN_GRAPH, cross)
+        (generation.folder / LEDGER).mkdir()
+        record = generation.folder / LEDGER / CROSS_PLAN_LIST
+        if patch:
+            changes = generation.patch_graph(CROSS_PLAN_GRAPH, cross, listed, record)
+            log(f"cross-plan graph: {changes} triples added or removed")
+        else:
+            generation.stream_graph_recorded(CROSS_PLAN_GRAPH, cross, record)
         _write_digests(generation.folder / LEDGER, report.digests)
         report.triples = generation.commit()
     return report

@@ -137,16 +137,21 @@ def _swap_in(fresh: Path, store_dir: Path, retired: Path) -> None:
 class StoreGeneration:
     """The next generation of the store, written in a sibling folder and swapped in by `commit()`.
 
-    It starts empty; `keep_graphs` copies named graphs of the live store into it as they are (a bulk load:
-    much cheaper than deleting the graphs that change from a copy of the whole store). Used as a context
+    It starts empty, and `keep_graphs` copies named graphs of the live store into it as they are; or
+    (``inherit=True``) as a checkpoint of the live store, where a few graphs are then replaced and a big one
+    patched with `patch_graph` (deleting a big graph from a checkpoint is one slow transaction). Used as a context
     manager, it is discarded (the live store untouched) when the block raises, including on Ctrl-C.
     """
 
-    def __init__(self, store_dir: Path | str):
+    def __init__(self, store_dir: Path | str, *, inherit: bool = False):
         self.store_dir, self.folder, self._retired = _siblings(store_dir)
         self._pending: dict[str, list[ox.Quad]] = {}  # graphs written but not loaded yet
         self._pending_quads = 0
         try:
+            if inherit:  # a RocksDB checkpoint of the live store (hard links: instant)
+                live = ox.Store.read_only(str(self.store_dir))
+                live.backup(str(self.folder))
+                del live
             self.store = ox.Store(str(self.folder))
         except BaseException:  # e.g. a signal arriving right here: leave no folder behind
             self.discard()
@@ -178,6 +183,38 @@ class StoreGeneration:
         The buffered graphs are loaded first, so `triples` may be computed against them."""
         self.flush()
         self.store.bulk_extend(_quads(triples, ox.NamedNode(graph)))
+
+    def patch_graph(self, graph: str, triples: Iterable[ox.Triple], previous: Path, record: Path) -> int:
+        """Make the named graph `graph`, which holds the triples listed in the N-Triples file `previous`, hold
+        `triples` instead, writing only the difference; `record` gets the new list. Returns the triples changed."""
+        self.flush()
+        node = ox.NamedNode(graph)
+        old = set(previous.read_text(encoding="utf-8").splitlines())
+        added = []
+        with record.open("w", encoding="utf-8") as out:
+            for triple in triples:
+                line = f"{triple} ."
+                out.write(line + "\n")
+                if line in old:
+                    old.discard(line)
+                else:
+                    added.append(ox.Quad(triple.subject, triple.predicate, triple.object, node))
+        gone = ox.parse("\n".join(old).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        for quad in gone:
+            self.store.remove(ox.Quad(quad.subject, quad.predicate, quad.object, node))
+        self.store.bulk_extend(added)
+        return len(old) + len(added)
+
+    def stream_graph_recorded(self, graph: str, triples: Iterable[ox.Triple], record: Path) -> None:
+        """`stream_graph`, listing the triples in the N-Triples file `record` (for a later `patch_graph`)."""
+        with record.open("w", encoding="utf-8") as out:
+
+            def listed():
+                for triple in triples:
+                    out.write(f"{triple} .\n")
+                    yield triple
+
+            self.stream_graph(graph, listed())
 
     def remove_graph(self, graph: str) -> None:
         if graph in self._pending:
