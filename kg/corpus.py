@@ -199,7 +199,7 @@ def cross_plan_triples(
                 seen.add(quad.triple)
                 yield quad.triple
     citations = (
-        t for d in plans for c in d.cites if c.key for t in build.cited_plan_triples(URIRef(d.plan), c)
+        t for d in plans for c in d.cites if c.key for t in build.cited_plan_triples(ox.NamedNode(d.plan), c)
     )
     for quad in _quads(citations):
         if quad.triple not in seen:
