@@ -267,18 +267,9 @@ def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
     if anything fails on the way (including Ctrl-C) the new folder is deleted and the old store is
     left as it was. Returns the number of triples stored.
     """
-    store_dir, fresh, retired = _siblings(store_dir)
-    try:
-        inner = ox.Store(str(fresh))
-        inner.bulk_extend(_quads(triples))
-        inner.flush()
-        count = len(inner)
-        del inner  # the last reference: closes the database before the swap
-        _swap_in(fresh, store_dir, retired)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    return count
+    with StoreGeneration(store_dir) as generation:
+        generation.store.bulk_extend(_quads(triples))
+        return generation.commit()
 
 
 # --- queries ---------------------------------------------------------------------------------------
