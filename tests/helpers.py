@@ -2,11 +2,13 @@
 server processes on free loopback ports (an Oxigraph server, the explorer)."""
 
 import csv
+import http.server
 import io
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -100,3 +102,15 @@ def oxigraph_server(data: Path, *extra: str) -> Iterator[str]:
         [*args, "--union-default-graph", *extra], f"{base}/query?query=ASK%7B%7D", data / "log"
     ):
         yield base
+
+
+@contextmanager
+def scripted_server(handler: type[http.server.BaseHTTPRequestHandler], path: str) -> Iterator[str]:
+    """A loopback HTTP server answering with `handler` in a thread; yields its URL with `path`."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
+    finally:
+        server.shutdown()
+        server.server_close()

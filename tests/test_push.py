@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import http.server
 import shutil
-import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from helpers import free_port
+from helpers import free_port, scripted_server
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.cli import main
@@ -181,12 +180,8 @@ class _Scripted(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def scripted():
     _Scripted.script, _Scripted.seen = [], []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/store", _Scripted
-    server.shutdown()
-    server.server_close()
+    with scripted_server(_Scripted, "/store") as url:
+        yield url, _Scripted
 
 
 def test_5xx_answers_are_retried_with_doubling_backoff(scripted):

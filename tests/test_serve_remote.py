@@ -15,7 +15,6 @@ import io
 import json
 import os
 import sys
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import free_port, server_process
+from helpers import free_port, scripted_server, server_process
 
 from kg.cli import main
 from web import create_app
@@ -342,12 +341,8 @@ class _Scripted(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def scripted():
     _Scripted.body, _Scripted.media_type, _Scripted.seen = b"", "application/sparql-results+json", []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/query", _Scripted
-    server.shutdown()
-    server.server_close()
+    with scripted_server(_Scripted, "/query") as url:
+        yield url, _Scripted
 
 
 def test_an_answer_cut_short_is_a_timeout_with_a_clear_message(scripted):
