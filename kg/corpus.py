@@ -5,7 +5,9 @@ metadata, its tasks, their attributions and role triples, deadlines, targets and
 several plans state alike, or what depends on other plans, goes to the cross-plan graph
 (``id/graph/cross-plan``), recomputed on every build from the digests of all plans: the agencies with every
 surface form the plans use, the jurisdictions, the cited plans and each plan's ``lt:derivesFrom`` (after
-citations are unified across plans), task lineage and agency succession. Each triple lives in exactly one
+citations are unified across plans), task lineage, agency succession, and each agency's task counts per role
+over all plans (``lt:tasksLed`` …: a ranking of every agency is then a lookup, not an aggregate over every
+role triple). Each triple lives in exactly one
 graph, so a query over the union of the graphs (as every reader queries) sees each fact once, and adding,
 replacing or removing a plan rewrites its own graph and the cross-plan graph only.
 
@@ -43,6 +45,14 @@ CROSS_PLAN_GRAPH = f"{ID}graph/cross-plan"
 LEDGER = "lantian-plans"  # the digests, a folder inside the store folder
 CROSS_PLAN_LIST = "cross-plan.nt"  # in LEDGER: the cross-plan graph's triples, for --update's patch
 _ROLE_PREDICATES = frozenset(str(p) for p in (*ROLE_PROPERTY.values(), LT.accountableFor))
+# each role property and the property that states an agency's count of tasks in that role
+ROLE_COUNT_PROPERTY = {
+    str(LT.leads): LT.tasksLed,
+    str(LT.supports): LT.tasksSupported,
+    str(LT.implements): LT.tasksImplemented,
+    str(LT.responsibleFor): LT.tasksResponsibleFor,
+    str(LT.accountableFor): LT.tasksAccountableFor,
+}
 _DERIVES_FROM = str(LT.derivesFrom)
 _CODE = Path(__file__).resolve().parent.parent
 
@@ -94,6 +104,7 @@ class PlanDigest:
     agencies: list[Agency] = field(default_factory=list)
     shared: str = ""  # N-Triples: what the plan says of agencies and places
     summary: dict = field(default_factory=dict)
+    role_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # agency IRI → role property → tasks
 
     @property
     def graph(self) -> str:
@@ -147,9 +158,16 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
     they are resolved across plans."""
     node = str(build.plan_iri(plan.key))
     owned = _owned(node, f"{mint('task', plan.key)}/")
-    own, shared = [], []
+    own, shared, roles = [], [], set()
     for triple in build.plan_triples(replace(plan, cites=[])):
-        (own if owned(_value(triple[0]), _value(triple[1])) else shared).append(triple)
+        s, p = _value(triple[0]), _value(triple[1])
+        (own if owned(s, p) else shared).append(triple)
+        if p in _ROLE_PREDICATES:
+            roles.add((s, p, _value(triple[2])))
+    role_counts: dict[str, dict[str, int]] = {}
+    for agency, role, _task in roles:
+        counts = role_counts.setdefault(agency, {})
+        counts[role] = counts.get(role, 0) + 1
     agencies = {}
     for task in plan.tasks:
         for attribution in task.attributions:
@@ -166,6 +184,7 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
         agencies=list(agencies.values()),
         shared=_ntriples(shared),
         summary=plan_summary(plan) | {"triples": len(own)},
+        role_counts=role_counts,
     )
     return own, digest
 
@@ -215,8 +234,21 @@ def cross_plan_triples(
         if quad.triple not in seen:
             seen.add(quad.triple)
             yield quad.triple
+    yield from role_count_triples(plans)
     for quad in _quads(link_triples(links)):
         yield quad.triple
+
+
+def role_count_triples(digests: Iterable[PlanDigest]) -> Iterator[ox.Triple]:
+    """Each agency's number of tasks in each role over all the plans (``lt:tasksLed`` …), summed from the
+    plans' digests: tasks belong to one plan, so the sums count distinct tasks."""
+    totals: dict[tuple[str, str], int] = {}
+    for digest in digests:
+        for agency, counts in digest.role_counts.items():
+            for role, n in counts.items():
+                totals[agency, role] = totals.get((agency, role), 0) + n
+    for (agency, role), n in sorted(totals.items()):
+        yield ox.Triple(ox.NamedNode(agency), ox.NamedNode(str(ROLE_COUNT_PROPERTY[role])), ox.Literal(n))
 
 
 # --- the build ---------------------------------------------------------------------------------------

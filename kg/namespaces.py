@@ -56,6 +56,11 @@ class LT(DefinedNamespace):
     role: URIRef
     surfaceForm: URIRef
     succeededBy: URIRef
+    tasksLed: URIRef
+    tasksSupported: URIRef
+    tasksImplemented: URIRef
+    tasksResponsibleFor: URIRef
+    tasksAccountableFor: URIRef
     # places and plans
     jurisdiction: URIRef
     within: URIRef

@@ -249,3 +249,53 @@ def tasks_of_iri(store: Path, text_part: str, plan_title_part: str) -> set[str]:
         use_default_graph_as_union=True,
     )
     return {row["t"].value for row in rows}
+
+
+ROLE_COUNTS = """PREFIX lt: <https://w3id.org/lantian/ontology#>
+SELECT ?a ?role ?n WHERE {
+  VALUES (?role ?count) { (lt:leads lt:tasksLed) (lt:supports lt:tasksSupported)
+    (lt:implements lt:tasksImplemented) (lt:responsibleFor lt:tasksResponsibleFor)
+    (lt:accountableFor lt:tasksAccountableFor) }
+  %s
+}"""
+
+
+def role_counts(store: Path, counted: bool) -> dict[tuple[str, str], int]:
+    """Each (agency, role)'s number of tasks: as the builder states it, or counted from the role triples."""
+    pattern = (
+        "{ SELECT ?a ?role (COUNT(DISTINCT ?t) AS ?n) WHERE { ?a ?role ?t } GROUP BY ?a ?role }"
+        if counted
+        else "?a ?count ?n ."
+    )
+    db = ox.Store.read_only(str(store))
+    rows = db.query(ROLE_COUNTS % pattern, use_default_graph_as_union=True)
+    return {(r["a"].value, r["role"].value): int(r["n"].value) for r in rows}
+
+
+def test_each_agencys_task_counts_are_stated_and_kept_current_by_update(corpus):
+    plans, store = corpus
+    stated = role_counts(store, counted=False)
+    assert stated == role_counts(store, counted=True)
+    assert len({agency for agency, _ in stated}) > 100
+    # the task dropped from 武定县's plan below names its agencies (县工信商务科技局 … 等按照职责负责): each holds
+    # one task fewer in that role after --update
+    db = ox.Store.read_only(str(store))
+    holders = {
+        (r["a"].value, r["role"].value)
+        for r in db.query(
+            f"""PREFIX lt: <https://w3id.org/lantian/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
+            SELECT ?a ?role WHERE {{ ?a ?role ?t . ?t lt:text ?text ; lt:inPlan/dcterms:title ?title .
+                FILTER(CONTAINS(STR(?text), "{DROPPED_TEXT}") && CONTAINS(STR(?title), "武定县")) }}""",
+            use_default_graph_as_union=True,
+        )
+    }
+    assert ("https://w3id.org/lantian/ontology#responsibleFor" in {role for _, role in holders})
+    del db
+    changed = plans / WUDING
+    lines = changed.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed.write_text("".join(line for line in lines if not line.startswith(DROPPED_TASK)), encoding="utf-8")
+    assert kg("build", "--update", str(changed), "--store", str(store)).exit_code == 0
+    after = role_counts(store, counted=False)
+    assert after == role_counts(store, counted=True)
+    for held in holders:
+        assert after.get(held, 0) == stated[held] - 1
