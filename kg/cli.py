@@ -27,6 +27,7 @@ from kg.store import (
     open_graph,
     read_canned_query,
 )
+from kg.texts import TaskTexts, task_texts
 
 EXIT_FAILED, EXIT_USAGE, EXIT_NO_STORE = 1, 2, 3
 OUT_FORMATS = {
@@ -203,8 +204,9 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _resolve_query(query: str, params: dict[str, str]) -> str:
-    """QUERY as SPARQL: a .rq file, the name of a canned query, or SPARQL text; parameters bound."""
+def _resolve_query(query: str, params: dict[str, str], texts: TaskTexts | None = None) -> str:
+    """QUERY as SPARQL: a .rq file, the name of a canned query, or SPARQL text; parameters bound (a
+    ``# search:`` parameter's tasks found in the store's task `texts`)."""
     path, canned = Path(query), canned_queries_dir() / f"{query}.rq"
     if query.endswith(".rq") or _is_file(path):
         if not _is_file(path):
@@ -212,9 +214,9 @@ def _resolve_query(query: str, params: dict[str, str]) -> str:
     elif _is_file(canned):
         path = canned
     else:
-        return bind_parameters(query, params)
+        return bind_parameters(query, params, texts)
     saved = read_canned_query(path)
-    return bind_parameters(saved.sparql, saved.values(params))
+    return bind_parameters(saved.sparql, saved.values(params), texts)
 
 
 def _cell(term, graph) -> str:
@@ -242,7 +244,7 @@ def query(query: str, fmt: str, params: tuple[str, ...], store_dir: Path | None)
             raise click.BadParameter(f"{param!r} is not NAME=VALUE", param_hint="--param")
         values[name.strip().lstrip("?$")] = value
     try:
-        sparql = _resolve_query(query, values)
+        sparql = _resolve_query(query, values, task_texts(store_dir or default_store_dir()))
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--param") from error
     try:

@@ -36,6 +36,7 @@ from kg.linking import TaskLink, link_task_texts, link_triples, relink_task_text
 from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes, mint
 from kg.store import StoreGeneration, _quads, store_exists
 from kg.succession import agency_successions, succession_triples
+from kg.texts import write_task_texts
 from loaders.corpus import load_file
 from loaders.plan import unify_citations
 from loaders.reading import PlanInputError
@@ -384,6 +385,7 @@ def build_store(
         else:
             generation.stream_graph_recorded(CROSS_PLAN_GRAPH, cross, record)
         _write_digests(generation.folder / LEDGER, report.digests)
+        write_task_texts(generation.folder, (task for d in report.digests for task in d.tasks))
         report.triples = generation.commit()
     return report
 

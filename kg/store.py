@@ -7,7 +7,8 @@ The graph is an Oxigraph store in a folder, read through rdflib (oxrdflib) or py
 graph per plan and one cross-plan graph (see `kg.corpus`); every reader queries the union of the graphs as
 its default graph. A build never writes into the live folder: it fills a fresh sibling folder (empty, or a
 checkpoint of the live store when only some plans change) and swaps it in with ``rename`` only once it is
-complete, so an interrupted or failed build leaves the previous graph answering queries.
+complete, so an interrupted or failed build leaves the previous graph answering queries. Beside the database
+the folder holds the task text table (`kg.texts`) and, written by `kg build`, the plans' digests.
 
 Location: ``--store DIR`` on the command line, else ``$LANTIAN_STORE``, else
 ``$XDG_DATA_HOME/lantian/store`` (``~/.local/share/lantian/store`` when XDG_DATA_HOME is unset).
@@ -29,7 +30,8 @@ from oxrdflib import OxigraphStore
 from oxrdflib._converter import to_ox
 from rdflib import Dataset, Graph, URIRef
 
-from kg.namespaces import bind_prefixes
+from kg.namespaces import LT, bind_prefixes
+from kg.texts import MAX_CANDIDATES, TaskTexts, write_task_texts
 
 STORE_ENV = "LANTIAN_STORE"
 
@@ -267,8 +269,18 @@ def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
     if anything fails on the way (including Ctrl-C) the new folder is deleted and the old store is
     left as it was. Returns the number of triples stored.
     """
+    texts: list[tuple[str, str]] = []
+    text = ox.NamedNode(str(LT.text))
+
+    def noting_texts(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+        for quad in quads:
+            if quad.predicate == text:
+                texts.append((quad.subject.value, quad.object.value))
+            yield quad
+
     with StoreGeneration(store_dir) as generation:
-        generation.store.bulk_extend(_quads(triples))
+        generation.store.bulk_extend(noting_texts(_quads(triples)))
+        write_task_texts(generation.folder, texts)
         return generation.commit()
 
 
@@ -370,13 +382,35 @@ def _terms(value: str, forms: list[str] | None) -> str:
     return " ".join(term if form == "plain" else term + form for form in tags) or term
 
 
-def bind_parameters(sparql: str, values: dict[str, str]) -> str:
+_SEARCH = re.compile(r"^\s*#\s*search\s*:\s*(\w+)\s+[?$](\w+)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def search_parameters(sparql: str) -> dict[str, str]:
+    """The ``# search: words ?task`` header lines of a query: a parameter holding words, and the variable of
+    the tasks whose text the query filters for them (``FILTER(CONTAINS(STR(?text), ?words))``)."""
+    return {m.group(1): m.group(2) for m in _SEARCH.finditer(sparql)}
+
+
+def _found_tasks(sparql: str, values: dict[str, str], texts: TaskTexts | None) -> str:
+    """VALUES rows binding each ``# search:`` variable to the tasks the store's text table finds for its
+    words: the query's own FILTER then checks a few candidates instead of every task text."""
+    rows = []
+    for name, variable in search_parameters(sparql).items() if texts is not None else ():
+        if values.get(name):
+            found = texts.containing(values[name])
+            if len(found) <= MAX_CANDIDATES:
+                rows.append(f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in found)} }}")
+    return " ".join(rows)
+
+
+def bind_parameters(sparql: str, values: dict[str, str], texts: TaskTexts | None = None) -> str:
     """Bind ``?name`` to each value with a VALUES row at the start of the query's (first) WHERE clause.
 
     The binding is visible to the outer query's patterns and filters, not inside a sub-SELECT (SPARQL
     scoping); a parameter left without a value stays unbound, so ``!BOUND(?name)`` can make it optional.
     A parameter the query gives ``# forms:`` (see `parameter_forms`) is bound to each form of a string value:
-    ``VALUES ?agency { "州环保局"@zh "州环保局" }``.
+    ``VALUES ?agency { "州环保局"@zh "州环保局" }``. With the store's task `texts`, a parameter the query
+    declares ``# search:`` also binds the tasks whose text holds its words (see `_found_tasks`).
     """
     if not values:
         return sparql
@@ -392,4 +426,5 @@ def bind_parameters(sparql: str, values: dict[str, str]) -> str:
     rows = " ".join(
         f"VALUES ?{name} {{ {_terms(value, forms.get(name))} }}" for name, value in values.items()
     )
+    rows = f"{rows} {_found_tasks(sparql, values, texts)}".rstrip()
     return f"{sparql[: where.end()]} {rows}\n{sparql[where.end() :]}"

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from kg.corpus import CROSS_PLAN_GRAPH, read_digests
+from kg.texts import task_texts
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 WUDING = "002_448f24fbce9855ca.txt"  # 武定县's plan
@@ -93,6 +94,7 @@ def test_a_rebuild_of_unchanged_plans_reads_none_of_them_again(corpus):
 def test_update_with_one_changed_plan_rewrites_only_its_graph(corpus):
     plans, store = corpus
     before = graphs(store)
+    texts_before = task_texts(store)
     wuding_tasks = tasks_of(store, "武定县")
     assert any(DROPPED_TEXT in text for text in wuding_tasks)
     changed = plans / WUDING
@@ -114,6 +116,9 @@ def test_update_with_one_changed_plan_rewrites_only_its_graph(corpus):
     now = tasks_of(store, "武定县")
     assert len(now) == len(wuding_tasks) - 1
     assert not any(DROPPED_TEXT in text for text in now)
+    # the task text table lists the tasks of the store now: the dropped one is gone
+    assert len(task_texts(store)) == len(texts_before) - 1
+    assert set(task_texts(store).pairs) < set(texts_before.pairs)
     # the patched cross-plan graph says what a full build's says of agencies, places, citations, succession
     full = plans.parent / "full"
     assert kg("build", str(plans), "--store", str(full)).exit_code == 0

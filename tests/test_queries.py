@@ -106,3 +106,42 @@ def test_agencies_by_tasks_led_agrees_with_the_agency_tasks_query(built_store):
     assert int(honghe["tasks"]) == len(led)
     supporting = ask(built_store, "agencies-by-tasks", role="supports")
     assert {row["agency"] for row in supporting} != {row["agency"] for row in ranking}
+
+
+def test_a_word_search_finds_the_same_tasks_through_the_task_text_table_as_by_scanning(built_store, tmp_path):
+    from kg.store import bind_parameters, read_canned_query
+    from kg.texts import TaskTexts, task_texts
+
+    texts = task_texts(built_store)
+    tasks = ask(built_store, "SELECT (COUNT(?t) AS ?n) WHERE { ?t a <https://w3id.org/lantian/ontology#Task> }")
+    assert len(texts) == int(tasks[0]["n"])  # kg build listed every task
+    saved = read_canned_query(canned_queries_dir() / "tasks-containing.rq")
+    # 钦州's plan: "加强各类堆场扬尘治理。" — a task of its section 二.(四).2
+    rows = ask(built_store, "tasks-containing", words="扬尘")
+    assert any(r["section"] == "二.(四).2" and r["excerpt"].startswith("加强各类堆场扬尘治理") for r in rows)
+    with_table = bind_parameters(saved.sparql, saved.values({"words": "扬尘"}), texts)
+    assert "VALUES ?task {" in with_table
+    plain = bind_parameters(saved.sparql, saved.values({"words": "扬尘"}))
+    assert "VALUES ?task" not in plain
+    query_file = tmp_path / "plain.rq"
+    query_file.write_text(plain, encoding="utf-8")
+    scanned = ask(built_store, str(query_file))
+    assert scanned == rows and len(rows) == len(texts.containing("扬尘"))
+    # the table is what narrows the query: an empty table finds nothing, whatever the graph holds
+    assert "VALUES ?task {  }" in bind_parameters(saved.sparql, {"words": "扬尘"}, TaskTexts([]))
+
+
+def test_write_store_keeps_a_task_text_table_too(tmp_path):
+    from rdflib import Graph, Literal, URIRef
+
+    from kg.namespaces import LT
+    from kg.store import write_store
+    from kg.texts import task_texts
+
+    graph = Graph()
+    graph.add((URIRef("https://example.org/t1"), LT.text, Literal("加强施工扬尘\n管控")))
+    graph.add((URIRef("https://example.org/t2"), LT.text, Literal("淘汰燃煤小锅炉")))
+    write_store(tmp_path / "store", graph)
+    texts = task_texts(tmp_path / "store")
+    assert texts.containing("扬尘 管控") == ["https://example.org/t1"]
+    assert texts.containing("燃煤") == ["https://example.org/t2"]

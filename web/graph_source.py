@@ -42,6 +42,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.store import StoreMissingError, store_exists
+from kg.texts import TaskTexts, task_texts
 from web.query_worker import (
     GRAPH_TYPES,
     TURTLE,
@@ -202,6 +203,10 @@ class LocalStore:
     def available(self) -> bool:
         return store_exists(self.store_dir)
 
+    def task_texts(self) -> TaskTexts | None:
+        """The store's task text table (`kg.texts`), for word search; None when it has none."""
+        return task_texts(self.store_dir)
+
     def _query(self, sparql: str):
         return self._open().query(sparql, prefixes=self.prefixes, use_default_graph_as_union=True)
 
@@ -261,6 +266,10 @@ class RemoteEndpoint:
 
     def token(self) -> int:
         return int(time.monotonic() // self.ttl)
+
+    def task_texts(self) -> None:
+        """No task text table: the server's own text search (FILTER over every task text) answers."""
+        return None
 
     def available(self) -> bool:
         try:
