@@ -37,9 +37,9 @@ class TaskTexts:
         return len(self.pairs)
 
     def containing(self, words: str) -> list[str]:
-        """The IRIs of the tasks whose text contains `words`, in any case."""
+        """The IRIs of the tasks whose text contains `words`, in any case (each once)."""
         words = " ".join(words.split()).lower()
-        return [iri for iri, text in self.pairs if words in text]
+        return list(dict.fromkeys(iri for iri, text in self.pairs if words in text))
 
 
 _loaded: dict[Path, tuple[tuple, TaskTexts]] = {}
