@@ -111,15 +111,43 @@ def _quads(triples: Iterable, graph: ox.NamedNode | None = None) -> Iterator[ox.
 
 
 def _siblings(store_dir: Path | str) -> tuple[Path, Path, Path]:
-    """The store folder, the new folder a build fills, and the name the old store takes during the swap."""
+    """The store folder, the new folder a build fills, and the name the old store takes during the swap.
+
+    The two temporary names carry the building process's id, so the folders a build killed outright (``kill
+    -9``, a power cut: no handler runs) left behind are recognised and cleared by the next build."""
     store_dir = Path(store_dir).expanduser().absolute()
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex[:8]
+    _clear_abandoned(store_dir)
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     return (
         store_dir,
         store_dir.with_name(f".{store_dir.name}.building-{token}"),
         store_dir.with_name(f".{store_dir.name}.old-{token}"),
     )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _clear_abandoned(store_dir: Path) -> None:
+    """Delete the half-written folders of builds whose process is gone; a store retired by a swap that was
+    cut short (the old store renamed away, the new one not yet in place) is put back."""
+    for kind in ("old", "building"):
+        for folder in store_dir.parent.glob(f".{store_dir.name}.{kind}-*"):
+            pid = folder.name.rsplit(f".{kind}-", 1)[1].split("-", 1)[0]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            if kind == "old" and not store_dir.exists():
+                folder.rename(store_dir)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _swap_in(fresh: Path, store_dir: Path, retired: Path) -> None:

@@ -304,3 +304,28 @@ def test_each_agencys_task_counts_are_stated_and_kept_current_by_update(corpus):
     assert after == role_counts(store, counted=True)
     for held in holders:
         assert after.get(held, 0) == stated[held] - 1
+
+
+def test_the_next_build_clears_what_a_build_killed_outright_left(corpus, tmp_path):
+    plans, store = corpus
+    before = graphs(store)
+    many = tmp_path / "many"
+    for n in range(40):
+        shutil.copytree(plans, many / f"copy-{n}")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("kg")), "build", str(many), "--store", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    building = f".{store.name}.building-*"
+    while not list(store.parent.glob(building)) and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before it could be killed"
+    process.kill()  # SIGKILL: no handler runs, the half-written folder stays
+    process.wait(timeout=60)
+    assert list(store.parent.glob(building))
+    assert graphs(store) == before  # the live store was never touched
+    result = kg("build", "--update", str(plans / WUDING), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert not list(store.parent.glob(building))
+    assert graphs(store) == before

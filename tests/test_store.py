@@ -170,3 +170,21 @@ def test_canned_query_header_is_read(tmp_path):
     assert saved.values({"agency": "x"}) == {"agency": "x"}
     with pytest.raises(ValueError, match="unknown parameter"):
         saved.values({"agencyy": "x"})
+
+
+def test_a_store_retired_by_a_swap_cut_short_is_put_back_by_the_next_build(tmp_path):
+    from kg.store import StoreGeneration, count_triples, write_store
+
+    store = tmp_path / "store"
+    graph = Graph()
+    graph.add((URIRef("https://example.org/a"), RDFS.label, Literal("甲")))
+    write_store(store, graph)
+    # a build killed between its two renames: the live store renamed away, the new one not yet in place
+    store.rename(tmp_path / ".store.old-999999999-0abc1234")
+    (tmp_path / ".store.building-999999999-0abc1234").mkdir()
+    graph.add((URIRef("https://example.org/b"), RDFS.label, Literal("乙")))
+    write_store(tmp_path / "other", graph)  # another store in the same folder leaves these alone
+    assert not store.exists()
+    StoreGeneration(store).discard()  # the next build, given up at once: the retired store is back
+    assert count_triples(store) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other", "store"]
