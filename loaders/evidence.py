@@ -39,14 +39,12 @@ def evidence(text: str, plan_year: int | None = None) -> dict[str, list]:
         "DOCREF": find_docrefs(text),
     }
     size = len(text)
-    out = {}
-    for label, found_records in found.items():
-        # as records(): a span must lie in the text (one token per character: any such span aligns), and
-        # spans of one label with the same offsets share one `_.record` (spaCy keys it by offsets and label)
-        kept = [r for r in found_records if 0 <= r.start < r.end <= size]
-        last = {(r.start, r.end): r for r in kept}
-        out[label] = [last[r.start, r.end] for r in sorted(kept, key=_start)]
-    return out
+    # as records(): a span must lie in the text (one token per character: any such span aligns); records that
+    # share a span are all kept, in the order found ("二氧化硫、氮氧化物排放总量分别…下降1%" is two targets)
+    return {
+        label: sorted((r for r in found_records if 0 <= r.start < r.end <= size), key=_start)
+        for label, found_records in found.items()
+    }
 
 
 def _start(record) -> int:

@@ -4,7 +4,8 @@ DOCREF spans on a task's text, so every fact keeps its character offsets and can
 Each rule set is a registered component (`lantian_agencies`, `lantian_dates`, `lantian_targets`,
 `lantian_docrefs`) that can be tested, reordered or replaced on its own. Spans go to `doc.spans["sc"]`
 (displaCy's span style); the record behind each span (Deadline, Target, DocRef, agency mention) is on
-`span._.record`. The plan's year, which dates like "3月底前" need, is read from `doc.user_data["plan_year"]`.
+`span._.record`. Several records may share one span ("二氧化硫、氮氧化物排放总量分别比2015年下降1%" states two
+targets in one phrase), so each span carries its own id and the record is looked up by it, not by offsets. The plan's year, which dates like "3月底前" need, is read from `doc.user_data["plan_year"]`.
 No model is downloaded: the blank Chinese tokenizer splits into characters.
 """
 
@@ -23,8 +24,16 @@ from loaders.evidence import find_docrefs
 from loaders.targets import find_targets
 
 SPANS_KEY = "sc"
-if not Span.has_extension("record"):
-    Span.set_extension("record", default=None)
+RECORDS_KEY = "lantian_records"  # doc.user_data: span id -> the record it marks
+
+
+def _record_of(span: Span):
+    """The record a span marks. spaCy keeps span extension values by character offsets alone, so two spans with
+    the same offsets would share one value; the span's own id tells them apart."""
+    return span.doc.user_data.get(RECORDS_KEY, {}).get(span.id_)
+
+
+Span.set_extension("record", getter=_record_of, force=True)
 
 
 def _text(doc: Doc) -> str:
@@ -37,7 +46,9 @@ def _text(doc: Doc) -> str:
 def _add(doc: Doc, start: int, end: int, label: str, record) -> None:
     span = doc.char_span(start, end, label=label, alignment_mode="expand")
     if span is not None:
-        span._.record = record
+        marked = doc.user_data.setdefault(RECORDS_KEY, {})
+        span.id_ = f"lantian-record/{len(marked)}"  # one id per record, even where records share a span
+        marked[span.id_] = record
         doc.spans.setdefault(SPANS_KEY, []).append(span)
 
 

@@ -9,6 +9,7 @@ doc_number, date, year, cites).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -166,10 +167,8 @@ def _evidence(match: str, unit: Unit, year: int | None) -> dict[str, list]:
         # other components' rules run without a spaCy Doc (see loaders.evidence)
         by_label = evidence(match[s:e], year)
         for label, bucket in found.items():
-            for rec in by_label[label]:
-                rec.start += s
-                rec.end += s
-                bucket.append(rec)
+            # a new record per found one: shifting in place would shift a record listed twice twice over
+            bucket.extend(replace(rec, start=rec.start + s, end=rec.end + s) for rec in by_label[label])
     return found
 
 

@@ -12,7 +12,9 @@ are relative to the input string. A target is "indicator + comparator verb + val
   (率 比例 比重 浓度 量 天数 指数 …). When the phrase is only a place ("蒙自市城市建成区达到70%以上") or a
   bare head ("浓度控制在35μg/m3"), the nearest fuller indicator earlier in the sentence is used.
 - lists: "二氧化硫、氮氧化物排放总量分别比2015年下降1%" gives one target per pollutant; "分别不低于10%、20%、
-  30%" pairs the listed items with the values.
+  30%" pairs the listed items with the values. The shared head is cut from the last item where a head word
+  starts (排放, 浓度, 级别 …), so names of different lengths split right ("氮氧化物、挥发性有机物排放总量").
+  All the targets of one list share the phrase's span.
 - year: the nearest deadline or plain year earlier in the sentence, else the plan's year; baseline year from
   比/较/与…年 (or …年基础上) between the indicator and the value.
 
@@ -157,16 +159,25 @@ def _comparator(verb: str, bound: str, indicator: str) -> str:
     return kind
 
 
+# words a shared indicator head starts with, after the listed names ("挥发性有机物|排放总量", "红色|级别减排比例")
+_HEAD_START = re.compile(
+    r"排放|年均|年平均|日均|平均|浓度|总量|级别|减排|削减|综合利用|利用|达标|覆盖|消费|比例|比重|占比|天数|指数"
+)
+
+
 def _split_items(indicator: str, n_values: int, respectively: bool) -> list[str]:
     """'二氧化硫、氮氧化物排放总量' → ['二氧化硫排放总量', '氮氧化物排放总量'] when the values are per item."""
     items = indicator.split("、")
     if len(items) < 2 or not (respectively or n_values == len(items)):
         return [indicator]
-    width = len(items[-2])
-    head = items[-1][width:]
+    last = items[-1]
+    width = len(items[-2])  # the last item's name is as long as the one before it, unless that cuts a word
+    if not _HEAD_START.match(last, width):
+        width = next((i for i in range(1, len(last)) if _HEAD_START.match(last, i)), width)
+    head = last[width:]
     if not head or any(len(item) > 8 for item in items[:-1]):
         return [indicator]
-    return [item + head for item in items[:-1]] + [items[-1]]
+    return [item + head for item in items[:-1]] + [last]
 
 
 _HEAD_RE = re.compile(_HEAD)

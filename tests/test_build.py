@@ -280,3 +280,27 @@ def test_agency_key_joins_traditional_and_simplified_forms():
     agencies = set(graph.subjects(RDF.type, LT.Agency))
     assert agencies == {mint("agency", "红河州", "红河州生态环境局")}
     assert len(set(graph.objects(next(iter(agencies)), SKOS.altLabel))) == 2
+
+
+def test_facts_that_share_a_span_each_get_their_own_node():
+    """Two targets stated by one phrase, and two attributions on one agency mention, stay two nodes each,
+    every one with the span that states it."""
+    plan = sample_plan()
+    phrase = "PM2.5年均浓度小于30微克/立方米"
+    plan.targets.append(Target("PM10年均浓度", "lt", 30.0, "微克/立方米", 2020, None, phrase, *span(phrase)))
+    both = attribution(Role.IMPLEMENTS, EPB, "县环境保护局", S2)
+    plan.tasks[1].attributions.append(both)
+    graph = corpus_graph([plan])
+    targets = list(graph.objects(PLAN, LT.hasTarget))
+    assert sorted(str(graph.value(t, LT.indicator)) for t in targets) == ["PM10年均浓度", "PM2.5年均浓度"]
+    assert {
+        (graph.value(t, LT.sourceStart).toPython(), graph.value(t, LT.sourceEnd).toPython()) for t in targets
+    } == {span(phrase)}
+    on_mention = [
+        a
+        for a in graph.objects(T2, LT.attribution)
+        if (graph.value(a, LT.sourceStart).toPython(), graph.value(a, LT.sourceEnd).toPython())
+        == (both.start, both.end)
+    ]
+    assert sorted(graph.value(a, LT.role) for a in on_mention) == sorted([LT.leads, LT.implements])
+    assert (EPB_IRI, LT.implements, T2) in graph and (EPB_IRI, LT.leads, T2) in graph
