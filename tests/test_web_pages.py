@@ -58,6 +58,18 @@ def evil_client(tmp_path_factory):
     return app.test_client()
 
 
+def test_home_gap_counts_agree_with_each_plan_page(client):
+    gaps = _json(client, "/")["gaps"]
+    assert len(gaps) == 5
+    for row in gaps:
+        page = _json(client, page_url(row["plan"]))
+        assert row["tasks"] == len(page["tasks"]), row["title"]
+        for gap in ("no_lead", "no_deadline", "skipped"):
+            assert row[gap] == len(page["gaps"][gap]), (row["title"], gap)
+    # some tasks of the bundled plans name no lead (only 负责落实 or 按照职责负责 units): the counts are not all 0
+    assert any(row["no_lead"] > 0 for row in gaps)
+
+
 def _json(client, url: str):
     response = client.get(url, headers={"Accept": "application/json"})
     assert response.status_code == 200, (url, response.data[:300])

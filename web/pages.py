@@ -267,21 +267,13 @@ def home():
     stats = repo.stats()
 
     def plan_gaps() -> list[dict]:
-        gaps = []
-        for plan in repo.plans():
-            if plan["loaded"]:
-                detail = repo.plan(plan["plan"])
-                gaps.append(
-                    {
-                        "plan": plan["plan"],
-                        "title": plan["title"],
-                        "tasks": plan["tasks"],
-                        "no_lead": len(detail["gaps"]["no_lead"]),
-                        "no_deadline": len(detail["gaps"]["no_deadline"]),
-                        "skipped": len(detail["gaps"]["skipped"]),
-                    }
-                )
-        return gaps
+        counts = repo.plan_gap_counts()
+        return [
+            {"plan": plan["plan"], "title": plan["title"], "tasks": plan["tasks"]}
+            | {gap: counts[gap].get(plan["plan"], 0) for gap in ("no_lead", "no_deadline", "skipped")}
+            for plan in repo.plans()
+            if plan["loaded"]
+        ]
 
     data = {"stats": stats, "gaps": repo.cached("home-gaps", plan_gaps)}
     if wanted_format() == "json":

@@ -433,6 +433,23 @@ class Repository:
         }
         return plan
 
+    def plan_gap_counts(self) -> dict[str, dict[str, int]]:
+        """For each gap of a plan page (tasks with no lead, tasks with no deadline, skipped paragraphs): the
+        count per plan, by three aggregates over the graph (not each plan's page: 54 s at 6M triples)."""
+
+        def compute():
+            queries = {
+                "no_lead": """SELECT ?p (COUNT(DISTINCT ?task) AS ?n) WHERE { ?task lt:inPlan ?p ; lt:text ?text .
+                    FILTER NOT EXISTS { ?lead lt:leads ?task ; rdfs:label ?label } } GROUP BY ?p""",
+                "no_deadline": """SELECT ?p (COUNT(DISTINCT ?task) AS ?n) WHERE { ?task lt:inPlan ?p ; lt:text ?text .
+                    FILTER NOT EXISTS { ?task lt:hasDeadline/lt:dueDate ?due } } GROUP BY ?p""",
+                "skipped": """SELECT ?p (COUNT(DISTINCT ?paragraph) AS ?n) WHERE { ?p lt:skipped ?paragraph .
+                    ?paragraph lt:text ?text } GROUP BY ?p""",
+            }
+            return {gap: {r["p"]: r["n"] for r in self.rows(sparql)} for gap, sparql in queries.items()}
+
+        return self.cached("plan-gap-counts", compute)
+
     def _upper_plans(self, iri: str) -> list[dict]:
         """The plans `iri` derives from, directly or not, nearest first (depth = longest path)."""
         edges = self.rows(
