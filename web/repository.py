@@ -263,7 +263,7 @@ class Repository:
             tasks = self.rows(
                 f"""SELECT ?task ?section ?heading ?text ?plan ?planTitle
                    WHERE {{ {self._tasks_containing(q)}
-                     ?task a lt:Task ; lt:text ?text ; lt:section ?section ; lt:inPlan ?plan .
+                     ?task lt:inPlan ?plan ; lt:text ?text ; lt:section ?section .
                      FILTER(CONTAINS(LCASE(STR(?text)), LCASE(?q)))
                      ?plan rdfs:label ?planTitle . OPTIONAL {{ ?task lt:heading ?heading }}
                      OPTIONAL {{ ?task lt:sourceStart ?start }} }}
