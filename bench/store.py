@@ -12,9 +12,9 @@ writes the graph once as N-Triples, cached in bench/out/store-corpus/<size>-seed
 bench/serve.py --store DIR). Then, one subprocess per engine (so each peak memory is its own):
 
 (a) ours: ``kg.store.write_store`` fed rdflib triples read lazily from that file (as `kg build` feeds it; it
-    also writes the task text table, `kg.texts`), then ``kg.store.open_graph`` (rdflib Graph on oxrdflib)
-    answering the queries as `kg query` does: a canned query's parameters bound in the measured time, the words
-    of a search looked up in the task text table;
+    also writes the task text table, `kg.texts`), then the queries as `kg query` runs them
+    (``kg.store.run_query``): a canned query's parameters bound in the measured time, the words of a search
+    looked up in the task text table, the answer read from pyoxigraph without converting it to rdflib terms;
 (b) rdflib's in-memory store: ``Graph().parse(format="nt")`` and rdflib's SPARQL engine — skipped above
     2M triples, where (by the figures in STORE-NOTES: 176 s to load 5.8M triples, 43 s per run of the
     tasks-per-agency aggregate) one run would take more than 10 minutes;
@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 RDFLIB_LIMIT = 2_000_000  # triples: above this one rdflib in-memory run would exceed 10 minutes
 ENGINES = ("ours", "rdflib", "pyoxigraph")
 ENGINE_LABELS = {
-    "ours": "ours (write_store + rdflib on oxrdflib)",
+    "ours": "ours (write_store + kg query)",
     "rdflib": "rdflib in-memory",
     "pyoxigraph": "raw pyoxigraph",
 }
@@ -262,7 +262,7 @@ def run_engine(engine: str, params: dict, work: Path, repeat: int, budget: float
     if engine == "ours":
         from oxrdflib._converter import from_ox
 
-        from kg.store import open_graph, write_store
+        from kg.store import run_query, write_store
         from kg.texts import task_texts
 
         def triples():
@@ -271,12 +271,10 @@ def run_engine(engine: str, params: dict, work: Path, repeat: int, budget: float
 
         write_store(store_dir, triples())
         load_s = time.perf_counter() - started
-        opened = open_graph(store_dir)
-        graph = opened.__enter__()
-        graph.default_union = True  # oxrdflib then asks Oxigraph with use_default_graph_as_union=True
+        ours = ox.Store.read_only(str(store_dir))
 
         def ask(run):  # as `kg query` does: a search's words looked up in the store's task text table
-            return sum(1 for _ in graph.query(sparql_of(run, task_texts(store_dir))))
+            return sum(1 for _ in run_query(ours, sparql_of(run, task_texts(store_dir))))
 
     elif engine == "rdflib":
         from rdflib import Graph

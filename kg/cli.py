@@ -6,6 +6,7 @@ violations); 2 usage error (bad option or argument); 3 no store yet (run `kg bui
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from pathlib import Path
@@ -13,19 +14,22 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 from click.core import ParameterSource
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph
 from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
 from kg.store import (
+    PREFIX_IRIS,
     StoreMissingError,
     bind_parameters,
     canned_queries,
     canned_queries_dir,
     default_store_dir,
     open_graph,
+    open_store,
     read_canned_query,
+    run_query,
 )
 from kg.texts import TaskTexts, task_texts
 
@@ -219,13 +223,22 @@ def _resolve_query(query: str, params: dict[str, str], texts: TaskTexts | None =
     return bind_parameters(saved.sparql, saved.values(params), texts)
 
 
-def _cell(term, graph) -> str:
+def _cell(term) -> str:
+    """A result term as the table shows it: an IRI under a project prefix as prefix:name, a literal as its
+    text."""
     if term is None:
         return ""
-    if isinstance(term, URIRef):
-        n3 = term.n3(graph.namespace_manager)
-        return n3 if not n3.startswith("<") else str(term)
-    return str(term) if isinstance(term, Literal) else term.n3()
+    if isinstance(term, ox.NamedNode):
+        for prefix, namespace in PREFIX_IRIS.items():
+            local = term.value[len(namespace) :]
+            if (
+                term.value.startswith(namespace)
+                and re.fullmatch(r"[\w.-]*", local)
+                and not local.endswith(".")
+            ):
+                return f"{prefix}:{local}"
+        return term.value
+    return term.value if isinstance(term, ox.Literal) else str(term)
 
 
 @main.command()
@@ -248,33 +261,34 @@ def query(query: str, fmt: str, params: tuple[str, ...], store_dir: Path | None)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--param") from error
     try:
-        with open_graph(store_dir) as graph:
-            result = graph.query(sparql)
-            _print_result(result, fmt, graph)
+        with open_store(store_dir) as store:
+            _print_result(run_query(store, sparql), fmt)
     except StoreMissingError as error:
         _fail(str(error), EXIT_NO_STORE)
     except (SyntaxError, ValueError, OSError) as error:
         _fail(f"query failed: {error}")
 
 
-def _print_result(result, fmt: str, graph) -> None:
-    if result.type == "ASK":
-        answer = bool(result.askAnswer)
-        click.echo(
-            {"json": f'{{"head": {{}}, "boolean": {str(answer).lower()}}}'}.get(fmt, str(answer).lower())
-        )
-    elif result.type in ("CONSTRUCT", "DESCRIBE"):
-        rdf_format = {"table": "turtle", "csv": "nt", "json": "json-ld"}[fmt]
-        click.echo(result.graph.serialize(format=rdf_format))
-    elif fmt in ("csv", "json"):
-        click.echo(result.serialize(format=fmt).decode("utf-8"), nl=False)
-        if fmt == "json":
-            click.echo()
+RESULT_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "json": ox.QueryResultsFormat.JSON}
+GRAPH_FORMATS = {"table": ox.RdfFormat.TURTLE, "csv": ox.RdfFormat.N_TRIPLES, "json": ox.RdfFormat.JSON_LD}
+
+
+def _print_result(result, fmt: str) -> None:
+    if isinstance(result, ox.QueryBoolean):
+        answer = str(bool(result)).lower()
+        click.echo(f'{{"head": {{}}, "boolean": {answer}}}' if fmt == "json" else answer)
+    elif isinstance(result, ox.QueryTriples):
+        turtle = fmt == "table"  # with the project's prefixes
+        text = ox.serialize(result, format=GRAPH_FORMATS[fmt], **({"prefixes": PREFIX_IRIS} if turtle else {}))
+        click.echo(text.decode("utf-8"))
+    elif fmt in RESULT_FORMATS:
+        click.echo(result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8"), nl=fmt == "json")
     else:
-        table = Table(*(str(v) for v in result.vars), show_lines=False)
+        names = [v.value for v in result.variables]
+        table = Table(*names, show_lines=False)
         rows = 0
-        for row in result:
-            table.add_row(*(_cell(term, graph) for term in row))
+        for solution in result:
+            table.add_row(*(_cell(solution[name]) for name in names))
             rows += 1
         console = _console()
         console.print(table, highlight=False)

@@ -30,7 +30,7 @@ from oxrdflib import OxigraphStore
 from oxrdflib._converter import to_ox
 from rdflib import Dataset, Graph, URIRef
 
-from kg.namespaces import LT, bind_prefixes
+from kg.namespaces import LT, PREFIXES, bind_prefixes
 from kg.texts import MAX_CANDIDATES, TaskTexts, write_task_texts
 
 STORE_ENV = "LANTIAN_STORE"
@@ -74,6 +74,30 @@ def open_graph(store_dir: Path | str | None = None) -> Iterator[Dataset]:
     finally:
         graph.close()
         del graph, inner
+
+
+PREFIX_IRIS = {name: str(namespace) for name, namespace in PREFIXES.items()}
+
+
+@contextmanager
+def open_store(store_dir: Path | str | None = None) -> Iterator[ox.Store]:
+    """Open the built store read-only with pyoxigraph; closed on exit."""
+    store_dir = Path(store_dir) if store_dir else default_store_dir()
+    if not store_exists(store_dir):
+        raise StoreMissingError(store_dir)
+    store = ox.Store.read_only(str(store_dir))
+    try:
+        yield store
+    finally:
+        del store
+
+
+def run_query(store: ox.Store, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """`sparql` on `store` as every reader asks it: over the union of the graphs, the project's prefixes
+    (lt:, id:, rdfs: …) known without PREFIX lines. Straight to pyoxigraph: `kg query` and the benchmarks
+    take this path, so answers are not converted to rdflib terms (a fixed half millisecond, then ~25 µs a
+    row)."""
+    return store.query(sparql, prefixes=PREFIX_IRIS, use_default_graph_as_union=True)
 
 
 def count_triples(store_dir: Path | str) -> int:
