@@ -184,15 +184,14 @@ def test_the_same_plan_from_two_files_is_loaded_once_with_a_warning(corpus, tmp_
     assert len(read_digests(store)) == 5
 
 
-def test_a_killed_build_leaves_the_old_store_and_no_half_written_one(corpus, tmp_path):
-    plans, store = corpus
-    before = graphs(store)
+def long_build(plans: Path, store: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    """A `kg build` of 40 copies of the plans into `store`, returned once it is writing its new folder (so it is
+    still running when a test kills it), with the glob of that folder's name."""
     many = tmp_path / "many"
-    for n in range(40):  # enough plans that the build is still running when it is killed
+    for n in range(40):
         shutil.copytree(plans, many / f"copy-{n}")
-    kg_command = Path(sys.executable).with_name("kg")
     process = subprocess.Popen(
-        [str(kg_command), "build", str(many), "--store", str(store)],
+        [str(Path(sys.executable).with_name("kg")), "build", str(many), "--store", str(store)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -200,6 +199,13 @@ def test_a_killed_build_leaves_the_old_store_and_no_half_written_one(corpus, tmp
     while not list(store.parent.glob(building)) and process.poll() is None:
         time.sleep(0.05)
     assert process.poll() is None, "the build ended before it could be killed"
+    return process, building
+
+
+def test_a_killed_build_leaves_the_old_store_and_no_half_written_one(corpus, tmp_path):
+    plans, store = corpus
+    before = graphs(store)
+    process, building = long_build(plans, store, tmp_path)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
     assert not list(store.parent.glob(building))
@@ -309,18 +315,7 @@ def test_each_agencys_task_counts_are_stated_and_kept_current_by_update(corpus):
 def test_the_next_build_clears_what_a_build_killed_outright_left(corpus, tmp_path):
     plans, store = corpus
     before = graphs(store)
-    many = tmp_path / "many"
-    for n in range(40):
-        shutil.copytree(plans, many / f"copy-{n}")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("kg")), "build", str(many), "--store", str(store)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    building = f".{store.name}.building-*"
-    while not list(store.parent.glob(building)) and process.poll() is None:
-        time.sleep(0.05)
-    assert process.poll() is None, "the build ended before it could be killed"
+    process, building = long_build(plans, store, tmp_path)
     process.kill()  # SIGKILL: no handler runs, the half-written folder stays
     process.wait(timeout=60)
     assert list(store.parent.glob(building))
