@@ -61,6 +61,7 @@ __all__ = [
     "plan_graph_iri",
     "prune",
     "push",
+    "store_graphs",
 ]
 
 
