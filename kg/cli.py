@@ -514,6 +514,27 @@ def serve(
     type=click.IntRange(min=0),
     help="Retries of a request after a connection error, timeout or 5xx answer (backoff 0.5 s, doubling).",
 )
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="After every graph was pushed, delete the server's Lantian plan graphs (IRI https://w3id.org/lantian/"
+    "id/plan/KEY/graph, or id/graph/default) of plans the store no longer holds; no other graph is touched. "
+    "The graphs are listed through the server's SPARQL query endpoint (--query-endpoint).",
+)
+@click.option(
+    "--query-endpoint",
+    metavar="URL",
+    help="The server's SPARQL query endpoint, which --prune asks for the graphs it holds (same authentication "
+    "as --endpoint). Default: from --endpoint: .../store -> .../query (Oxigraph), .../DATASET/data -> "
+    ".../DATASET/query (Fuseki), .../sparql-graph-crud[-auth] -> .../sparql[-auth] (Virtuoso), "
+    ".../repositories/R/rdf-graphs/service -> .../repositories/R (GraphDB); any other --endpoint needs it.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --prune: send nothing and delete nothing; list the graphs --prune would delete.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="With --prune: list each graph deleted.")
 @store_option
 def push(
     endpoint: str,
@@ -523,17 +544,55 @@ def push(
     digest: bool,
     timeout: float,
     retries: int,
+    prune: bool,
+    query_endpoint: str | None,
+    dry_run: bool,
+    verbose: bool,
     store_dir: Path | None,
 ):
     """Load the store into a SPARQL 1.1 server: one named graph per plan (the plan's IRI + "/graph") and one
-    cross-plan graph, each replaced atomically by an HTTP PUT of N-Triples (Graph Store HTTP Protocol)."""
-    from kg.push import GraphStoreClient, PushError
+    cross-plan graph, each replaced atomically by an HTTP PUT of N-Triples (Graph Store HTTP Protocol).
+    With --prune, then delete the server's graphs of plans no longer in the store."""
+    from kg.push import GraphStoreClient, PushError, SparqlQueryClient, default_query_endpoint, store_graphs
+    from kg.push import prune as prune_graphs
     from kg.push import push as push_graphs
 
     check_endpoint_auth(endpoint, user, password, token, digest)
-    client = GraphStoreClient(
-        endpoint, user=user, password=password, token=token, digest=digest, timeout=timeout, retries=retries
-    )
+    if not prune:
+        named = [name for name, given in (("query-endpoint", query_endpoint), ("dry-run", dry_run)) if given]
+        if named:
+            raise click.UsageError(f"--{', --'.join(named)} need(s) --prune")
+    auth = dict(user=user, password=password, token=token, digest=digest, timeout=timeout, retries=retries)
+    client = GraphStoreClient(endpoint, **auth)
+    query = None
+    if prune:
+        query_endpoint = query_endpoint or default_query_endpoint(endpoint)
+        if query_endpoint is None:
+            raise click.UsageError(
+                f"--prune needs --query-endpoint: no query endpoint is known for {endpoint} "
+                "(known: Oxigraph .../store, Fuseki .../DATASET/data, Virtuoso .../sparql-graph-crud[-auth], "
+                "GraphDB .../rdf-graphs/service)"
+            )
+        if not query_endpoint.startswith(("http://", "https://")):
+            raise click.BadParameter(
+                f"{query_endpoint!r} is not an http(s) URL", param_hint="--query-endpoint"
+            )
+        query = SparqlQueryClient(query_endpoint, **auth)
+
+    if dry_run:
+        try:
+            report = prune_graphs(client, query, store_graphs(store_dir), dry_run=True)
+        except StoreMissingError as error:
+            _fail(str(error), EXIT_NO_STORE)
+        except PushError as error:
+            _fail(f"prune dry run against {query_endpoint} failed: {error}")
+        click.echo(
+            f"dry run, nothing sent or deleted: --prune would delete {len(report.stale)} graph(s) of plans "
+            f"not in the store from {endpoint} ({len(report.listed)} Lantian graph(s) listed by {query_endpoint})"
+        )
+        for graph in report.stale:
+            click.echo(f"  {graph}")
+        return
 
     def progress(plans):
         return tqdm(plans, desc="pushing plan graphs", unit="graph", disable=None, file=sys.stderr)
@@ -550,6 +609,20 @@ def push(
         f"pushed {plans} plan graph(s) and the cross-plan graph ({pushed[-1].triples} triples), "
         f"{triples} triples in all, to {endpoint}"
     )
+    if not prune:
+        return
+    kept = {graph.graph for graph in pushed}
+    try:
+        report = prune_graphs(client, query, kept, {graph.graph for graph in pushed if graph.triples})
+    except PushError as error:
+        _fail(f"the push to {endpoint} is done, but the prune failed: {error}")
+    click.echo(
+        f"pruned {len(report.deleted)} graph(s) of plans no longer in the store from {endpoint} "
+        f"({len(report.listed)} Lantian graph(s) listed by {query_endpoint})"
+    )
+    if verbose:
+        for graph in report.deleted:
+            click.echo(f"  deleted {graph}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,14 +11,20 @@ that graph: a server applies it atomically, so a reader sees a plan's old graph 
 mix, and other plans' graphs are not touched. Connection errors, timeouts and 5xx/429 answers are retried
 with exponential backoff; any failure ends with a ``PushError`` naming the endpoint and the graph.
 
-Graphs on the server for plans no longer in the store are left as they are (the protocol cannot list
-graphs); delete them with ``DELETE ?graph=IRI`` or a SPARQL ``DROP GRAPH``.
+Graphs on the server for plans no longer in the store stay there unless the push is asked to prune
+(`prune`, ``kg push --prune``): after every graph was sent, the server's Lantian plan graphs are listed through
+its SPARQL *query* endpoint (the Graph Store protocol cannot list graphs) and those the store does not hold are
+deleted with ``DELETE ?graph=IRI``. Only a Lantian plan graph (``id/plan/KEY/graph``) or the ``id/graph/default``
+graph a push writes may be deleted, never another graph on the server; and nothing is deleted unless the
+listing shows the graphs just pushed (else the query endpoint is not the same dataset's).
 """
 
 from __future__ import annotations
 
 import base64
 import http.client
+import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -39,7 +45,24 @@ DEFAULT_GRAPH = (
 NTRIPLES = "application/n-triples"
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
-__all__ = ["CROSS_PLAN_GRAPH", "GraphStoreClient", "PushError", "PushedGraph", "plan_graph_iri", "push"]
+# the named graph of one plan: a plan IRI is ID + "plan/" + one key, in which "/" is escaped (kg.namespaces)
+PLAN_GRAPH = re.compile(rf"{re.escape(str(ID))}plan/[^/]+/graph")
+SPARQL_JSON = "application/sparql-results+json"
+
+__all__ = [
+    "CROSS_PLAN_GRAPH",
+    "GraphStoreClient",
+    "PruneReport",
+    "PushError",
+    "PushedGraph",
+    "SparqlQueryClient",
+    "default_query_endpoint",
+    "is_prunable_graph",
+    "plan_graph_iri",
+    "prune",
+    "push",
+    "store_graphs",
+]
 
 
 class PushError(Exception):
@@ -50,8 +73,8 @@ class PushError(Exception):
 
 
 @dataclass
-class GraphStoreClient:
-    """A SPARQL 1.1 Graph Store HTTP Protocol endpoint: PUT/DELETE of named graphs, with retries."""
+class HttpEndpoint:
+    """An HTTP endpoint of a SPARQL server, with its authentication, time limit and retries."""
 
     endpoint: str
     user: str | None = None
@@ -71,10 +94,6 @@ class GraphStoreClient:
             handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
         self._opener = urllib.request.build_opener(*handlers)
 
-    def graph_url(self, graph: str) -> str:
-        separator = "&" if urllib.parse.urlsplit(self.endpoint).query else "?"
-        return f"{self.endpoint}{separator}{urllib.parse.urlencode({'graph': graph})}"
-
     def _headers(self) -> dict[str, str]:
         headers = {"User-Agent": "lantian-kg-push"}
         if self.token:
@@ -83,6 +102,44 @@ class GraphStoreClient:
             secret = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode("ascii")
             headers["Authorization"] = f"Basic {secret}"
         return headers
+
+    def _exchange(
+        self, method: str, url: str, body: bytes | None, headers: dict, action: str, absent_ok=False
+    ) -> tuple[int, bytes]:
+        """Send one request (retrying as configured); its status and body. `action` names it in errors."""
+        attempts = self.retries + 1
+        for attempt in range(1, attempts + 1):
+            request = urllib.request.Request(url, data=body, method=method, headers=self._headers() | headers)
+            try:
+                with self._opener.open(request, timeout=self.timeout) as answer:
+                    return answer.status, answer.read()
+            except urllib.error.HTTPError as error:
+                detail = _detail(error)
+                if absent_ok and error.code == 404:
+                    return 404, b""
+                if error.code in (401, 403):
+                    raise PushError(
+                        f"{self.endpoint}: {action} refused ({error.code} {error.reason}): "
+                        "check --user/--password or --token" + (f": {detail}" if detail else "")
+                    ) from None
+                problem = f"{error.code} {error.reason}" + (f": {detail}" if detail else "")
+                if error.code not in RETRY_STATUS:
+                    raise PushError(f"{self.endpoint}: {action} failed: {problem}") from None
+            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as error:
+                reason = getattr(error, "reason", error)
+                problem = f"cannot reach the server ({reason})"
+            if attempt < attempts:
+                self.sleep(self.backoff * 2 ** (attempt - 1))
+        raise PushError(f"{self.endpoint}: {action} failed after {attempts} attempt(s): {problem}")
+
+
+@dataclass
+class GraphStoreClient(HttpEndpoint):
+    """A SPARQL 1.1 Graph Store HTTP Protocol endpoint: PUT/DELETE of named graphs, with retries."""
+
+    def graph_url(self, graph: str) -> str:
+        separator = "&" if urllib.parse.urlsplit(self.endpoint).query else "?"
+        return f"{self.endpoint}{separator}{urllib.parse.urlencode({'graph': graph})}"
 
     def put(self, graph: str, body: bytes) -> int:
         """Replace `graph` on the server with the N-Triples `body`; returns the HTTP status."""
@@ -93,36 +150,39 @@ class GraphStoreClient:
         return self._send("DELETE", graph, None, {}, absent_ok=True)
 
     def _send(self, method: str, graph: str, body: bytes | None, headers: dict, absent_ok=False) -> int:
-        url = self.graph_url(graph)
-        attempts = self.retries + 1
-        for attempt in range(1, attempts + 1):
-            request = urllib.request.Request(url, data=body, method=method, headers=self._headers() | headers)
-            try:
-                with self._opener.open(request, timeout=self.timeout) as answer:
-                    answer.read()
-                    return answer.status
-            except urllib.error.HTTPError as error:
-                detail = _detail(error)
-                if absent_ok and error.code == 404:
-                    return 404
-                if error.code in (401, 403):
-                    raise PushError(
-                        f"{self.endpoint}: {method} of graph <{graph}> refused ({error.code} {error.reason}): "
-                        "check --user/--password or --token" + (f": {detail}" if detail else "")
-                    ) from None
-                problem = f"{error.code} {error.reason}" + (f": {detail}" if detail else "")
-                if error.code not in RETRY_STATUS:
-                    raise PushError(
-                        f"{self.endpoint}: {method} of graph <{graph}> failed: {problem}"
-                    ) from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as error:
-                reason = getattr(error, "reason", error)
-                problem = f"cannot reach the server ({reason})"
-            if attempt < attempts:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-        raise PushError(
-            f"{self.endpoint}: {method} of graph <{graph}> failed after {attempts} attempt(s): {problem}"
+        action = f"{method} of graph <{graph}>"
+        return self._exchange(method, self.graph_url(graph), body, headers, action, absent_ok)[0]
+
+
+@dataclass
+class SparqlQueryClient(HttpEndpoint):
+    """A SPARQL 1.1 query endpoint, asked (by POST, JSON results) which named graphs the server holds."""
+
+    def select(self, sparql: str, action: str = "query") -> list[dict[str, str]]:
+        """The rows of a SELECT query, each as {variable: value}."""
+        body = urllib.parse.urlencode({"query": sparql}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": SPARQL_JSON}
+        _, answer = self._exchange("POST", self.endpoint, body, headers, action)
+        try:
+            rows = json.loads(answer)["results"]["bindings"]
+            return [{name: cell["value"] for name, cell in row.items()} for row in rows]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            shown = " ".join(answer[:120].decode("utf-8", "replace").split())
+            raise PushError(
+                f"{self.endpoint}: the answer to the {action} is no SPARQL JSON result (is this the server's "
+                f"SPARQL query endpoint? was the query cancelled?): {shown!r}"
+            ) from None
+
+    def named_graphs(self, under: str, every_triple: bool = False) -> set[str]:
+        """The IRIs of the server's named graphs that start with `under`. `GRAPH ?g { }` lists every graph,
+        empty ones too, without reading them; `every_triple` uses `GRAPH ?g { ?s ?p ?o }` instead, which any
+        server answers but which reads each graph (slow on big servers) and misses empty graphs."""
+        pattern = "?s ?p ?o" if every_triple else ""
+        sparql = (
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {pattern} }} "
+            f"FILTER(STRSTARTS(STR(?g), {json.dumps(under)})) }}"
         )
+        return {row["g"] for row in self.select(sparql, "listing of named graphs") if "g" in row}
 
 
 def _detail(error: urllib.error.HTTPError) -> str:
@@ -187,3 +247,89 @@ def push(
         return pushed
     finally:
         del store
+
+
+def store_graphs(store_dir: Path | str | None = None) -> set[str]:
+    """The IRIs of the graphs `push` sends from the store: its named graphs, and DEFAULT_GRAPH if its default
+    graph holds triples."""
+    store_dir = Path(store_dir) if store_dir else default_store_dir()
+    if not store_exists(store_dir):
+        raise StoreMissingError(store_dir)
+    store = ox.Store.read_only(str(store_dir))
+    try:
+        graphs = {g.value for g in store.named_graphs()} | {CROSS_PLAN_GRAPH}
+        if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+            graphs.add(DEFAULT_GRAPH)
+        return graphs
+    finally:
+        del store
+
+
+# --- pruning the graphs of plans no longer in the store --------------------------------------------
+
+# Graph Store endpoint path -> query endpoint path, for the servers docs/remote-servers.md describes
+_QUERY_ENDPOINT_OF = (
+    (re.compile(r"(.*)/store"), r"\1/query"),  # Oxigraph
+    (re.compile(r"(.*)/sparql-graph-crud-auth"), r"\1/sparql-auth"),  # Virtuoso, Digest login
+    (re.compile(r"(.*)/sparql-graph-crud"), r"\1/sparql"),  # Virtuoso
+    (re.compile(r"(.*/repositories/[^/]+)/rdf-graphs/service"), r"\1"),  # GraphDB, RDF4J
+    (re.compile(r"(.*/[^/]+)/data"), r"\1/query"),  # Fuseki: /DATASET/data -> /DATASET/query
+)
+
+
+def default_query_endpoint(graph_store_endpoint: str) -> str | None:
+    """The query endpoint of the server whose Graph Store endpoint is given, for the common servers (Oxigraph
+    /store -> /query, Fuseki /DATASET/data -> /DATASET/query, Virtuoso /sparql-graph-crud[-auth] ->
+    /sparql[-auth], GraphDB /repositories/R/rdf-graphs/service -> /repositories/R); None for any other."""
+    parts = urllib.parse.urlsplit(graph_store_endpoint)
+    path = parts.path.rstrip("/")
+    for pattern, replacement in _QUERY_ENDPOINT_OF:
+        if pattern.fullmatch(path):
+            return urllib.parse.urlunsplit(parts._replace(path=pattern.sub(replacement, path), query=""))
+    return None
+
+
+def is_prunable_graph(graph: str) -> bool:
+    """Whether `graph` is one a push writes for a plan (``id/plan/KEY/graph``) or for a store's default graph
+    (``id/graph/default``): the only graphs a prune may delete. The cross-plan graph is always pushed."""
+    return graph == DEFAULT_GRAPH or PLAN_GRAPH.fullmatch(graph) is not None
+
+
+@dataclass
+class PruneReport:
+    """What a prune found on the server and did."""
+
+    query_endpoint: str
+    listed: set[str]  # the server's graphs under the Lantian ID namespace
+    stale: list[str]  # the prunable ones the store does not hold
+    deleted: list[str]  # those deleted (none on a dry run)
+
+
+def prune(
+    client: GraphStoreClient,
+    query: SparqlQueryClient,
+    kept: set[str],
+    just_pushed: set[str] | frozenset[str] = frozenset(),
+    dry_run: bool = False,
+) -> PruneReport:
+    """Delete the server's Lantian plan graphs (see `is_prunable_graph`) that are not in `kept` (the store's
+    graphs, `store_graphs`). `just_pushed`, the graphs holding triples that were just sent, must all be in the
+    listing, else nothing is deleted and PushError says so: a query endpoint that does not show them is not
+    the same dataset's, or cuts its answers. With `dry_run` nothing is deleted."""
+    listed = query.named_graphs(str(ID))
+    if not just_pushed <= listed:  # a server answering GRAPH ?g { } with nothing: ask the portable way
+        listed = query.named_graphs(str(ID), every_triple=True)
+    missing = sorted(just_pushed - listed)
+    if missing:
+        raise PushError(
+            f"{query.endpoint} does not list {len(missing)} of the graphs just pushed to {client.endpoint} "
+            f"(e.g. <{missing[0]}>): it is not the query endpoint of the same dataset, or it cuts its answers; "
+            "nothing was deleted"
+        )
+    stale = sorted(g for g in listed if is_prunable_graph(g) and g not in kept)
+    deleted = []
+    if not dry_run:
+        for graph in stale:
+            client.delete(graph)
+            deleted.append(graph)
+    return PruneReport(query.endpoint, listed, stale, deleted)

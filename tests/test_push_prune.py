@@ -1,0 +1,198 @@
+"""`kg push --prune` against a real Oxigraph server (the `oxigraph` command from PyPI) started on loopback.
+
+The bundled corpus (five plans) is pushed, with two graphs that are not Lantian plan graphs put there first as
+other data of a ministry's server would be; then a store of four of the plans (武定县's left out) is pushed with
+--prune: 武定县's graph must be gone, the four others, the cross-plan graph and the other data untouched. A dry
+run must change nothing, and a wrong query endpoint must fail after the push, deleting nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import free_port
+from helpers import oxigraph_server as running_oxigraph
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from kg.cli import main
+from kg.namespaces import ID
+from kg.push import CROSS_PLAN_GRAPH, GraphStoreClient, default_query_endpoint, is_prunable_graph
+
+PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
+WUDING = "002_448f24fbce9855ca.txt"  # 武定县 plan, 武政通〔2019〕11号: the one removed from the store
+WUDING_PLAN = "https://w3id.org/lantian/id/plan/武政通〔2019〕11号"
+WUDING_GRAPH = f"{WUDING_PLAN}/graph"
+OTHER_GRAPH = "http://example.org/other"  # a ministry's own data on the same server
+NOTES_GRAPH = f"{ID}graph/audit-notes"  # under the Lantian namespace, but no plan's graph
+OTHER_TRIPLE = b'<http://example.org/s> <http://example.org/p> "kept" .\n'
+
+
+def _push(base: str, store: Path, *extra: str):
+    return CliRunner().invoke(main, ["push", "--endpoint", f"{base}/store", "--store", str(store), *extra])
+
+
+def _select(base: str, sparql: str) -> list[dict[str, str]]:
+    client = SPARQLWrapper(f"{base}/query")
+    client.setReturnFormat(JSON)
+    client.setQuery(sparql)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    return [{name: cell["value"] for name, cell in row.items()} for row in rows]
+
+
+def _graph_sizes(base: str) -> dict[str, int]:
+    rows = _select(base, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {row["g"]: int(row["n"]) for row in rows}
+
+
+def _wuding_tasks(base: str) -> int:
+    rows = _select(
+        base,
+        f"""PREFIX lt: <https://w3id.org/lantian/ontology#>
+        SELECT (COUNT(DISTINCT ?task) AS ?n) WHERE {{ GRAPH ?g {{ ?task lt:inPlan <{WUDING_PLAN}> }} }}""",
+    )
+    return int(rows[0]["n"])
+
+
+@pytest.fixture(scope="module")
+def four_plan_store(tmp_path_factory) -> Path:
+    """A store built by `kg build` from the bundled plans but 武定县's."""
+    folder = tmp_path_factory.mktemp("four-plans")
+    plans = folder / "plans"
+    shutil.copytree(PLANS, plans)
+    (plans / WUDING).unlink()
+    store = folder / "store"
+    result = CliRunner().invoke(main, ["build", str(plans), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    return store
+
+
+@pytest.fixture
+def five_plans_and_other_data(oxigraph_server, built_store) -> str:
+    """The server holding the bundled corpus and two graphs no push wrote; its base URL."""
+    result = _push(oxigraph_server, built_store)
+    assert result.exit_code == 0, result.output
+    gsp = GraphStoreClient(f"{oxigraph_server}/store")
+    gsp.put(OTHER_GRAPH, OTHER_TRIPLE)
+    gsp.put(NOTES_GRAPH, OTHER_TRIPLE)
+    sizes = _graph_sizes(oxigraph_server)
+    assert len([g for g in sizes if g.startswith(f"{ID}plan/")]) == 5
+    assert WUDING_GRAPH in sizes
+    assert _wuding_tasks(oxigraph_server) > 0  # the server answers with 武定县's tasks
+    return oxigraph_server
+
+
+def test_prune_deletes_the_graph_of_the_plan_removed_and_nothing_else(
+    five_plans_and_other_data, four_plan_store
+):
+    base = five_plans_and_other_data
+    before = _graph_sizes(base)
+
+    result = _push(base, four_plan_store, "--prune", "--verbose")
+    assert result.exit_code == 0, result.output
+    assert "pushed 4 plan graph(s) and the cross-plan graph" in result.stdout
+    assert f"pruned 1 graph(s) of plans no longer in the store from {base}/store" in result.stdout
+    assert f"listed by {base}/query" in result.stdout  # the query endpoint derived from /store
+    assert f"deleted {WUDING_GRAPH}" in result.stdout
+
+    after = _graph_sizes(base)
+    assert set(after) == set(before) - {WUDING_GRAPH}
+    assert len([g for g in after if g.startswith(f"{ID}plan/")]) == 4
+    assert CROSS_PLAN_GRAPH in after
+    assert after[OTHER_GRAPH] == after[NOTES_GRAPH] == 1  # other data untouched
+    assert _wuding_tasks(base) == 0  # the server no longer answers with the removed plan's tasks
+
+
+def test_prune_again_deletes_nothing(five_plans_and_other_data, four_plan_store):
+    base = five_plans_and_other_data
+    assert _push(base, four_plan_store, "--prune").exit_code == 0
+    result = _push(base, four_plan_store, "--prune")
+    assert result.exit_code == 0, result.output
+    assert "pruned 0 graph(s)" in result.stdout
+
+
+def test_a_dry_run_lists_what_would_go_and_changes_nothing(five_plans_and_other_data, four_plan_store):
+    base = five_plans_and_other_data
+    before = _graph_sizes(base)
+
+    result = _push(base, four_plan_store, "--prune", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "dry run, nothing sent or deleted: --prune would delete 1 graph(s)" in result.stdout
+    assert f"  {WUDING_GRAPH}\n" in result.stdout
+    assert OTHER_GRAPH not in result.stdout and NOTES_GRAPH not in result.stdout
+    assert _graph_sizes(base) == before  # not even the four plans' graphs were sent
+
+
+def test_an_unreachable_query_endpoint_fails_after_the_push_deleting_nothing(
+    five_plans_and_other_data, four_plan_store
+):
+    base = five_plans_and_other_data
+    for query_endpoint, cause in (
+        (f"{base}/nope", "404 Not Found"),
+        (f"http://127.0.0.1:{free_port()}/query", "cannot reach the server"),
+    ):
+        result = _push(base, four_plan_store, "--prune", "--query-endpoint", query_endpoint, "--retries", "0")
+        assert result.exit_code == 1
+        assert f"the push to {base}/store is done, but the prune failed: {query_endpoint}" in result.stderr
+        assert cause in result.stderr
+        assert "pushed 4 plan graph(s)" in result.stdout
+        assert WUDING_GRAPH in _graph_sizes(base)
+
+
+def test_a_query_endpoint_of_another_dataset_deletes_nothing(
+    five_plans_and_other_data, four_plan_store, tmp_path
+):
+    base = five_plans_and_other_data
+    with running_oxigraph(tmp_path) as elsewhere:  # an empty server: it lists none of the graphs pushed
+        result = _push(base, four_plan_store, "--prune", "--query-endpoint", f"{elsewhere}/query")
+    assert result.exit_code == 1
+    assert "the push to" in result.stderr and "is done, but the prune failed" in result.stderr
+    assert f"{elsewhere}/query does not list" in result.stderr
+    assert "nothing was deleted" in result.stderr
+    assert WUDING_GRAPH in _graph_sizes(base)
+
+
+def test_prune_needs_a_query_endpoint_it_cannot_guess(four_plan_store):
+    result = CliRunner().invoke(
+        main, ["push", "--endpoint", "http://127.0.0.1:9/gsp", "--store", str(four_plan_store), "--prune"]
+    )
+    assert result.exit_code == 2
+    assert "--prune needs --query-endpoint" in result.output
+
+
+def test_dry_run_and_query_endpoint_need_prune(four_plan_store):
+    result = CliRunner().invoke(
+        main,
+        ["push", "--endpoint", "http://127.0.0.1:9/store", "--dry-run", "--query-endpoint", "http://x/q"],
+    )
+    assert result.exit_code == 2
+    assert "--query-endpoint, --dry-run need(s) --prune" in result.output
+
+
+@pytest.mark.parametrize(
+    ("graph_store", "query"),
+    [
+        ("http://host:7878/store", "http://host:7878/query"),  # Oxigraph
+        ("http://host:3030/lantian/data", "http://host:3030/lantian/query"),  # Fuseki
+        ("http://host:8890/sparql-graph-crud-auth", "http://host:8890/sparql-auth"),  # Virtuoso, Digest
+        ("http://host:8890/sparql-graph-crud?graph-uri=x", "http://host:8890/sparql"),  # Virtuoso
+        ("http://host:7200/repositories/lantian/rdf-graphs/service", "http://host:7200/repositories/lantian"),
+        ("http://host/gsp", None),
+        ("http://host/data", None),  # no dataset name before /data: not Fuseki's form
+    ],
+)
+def test_the_query_endpoint_guessed_from_the_graph_store_endpoint(graph_store, query):
+    assert default_query_endpoint(graph_store) == query
+
+
+def test_only_plan_graphs_and_the_default_graph_may_be_pruned():
+    assert is_prunable_graph(WUDING_GRAPH)
+    assert is_prunable_graph(f"{ID}graph/default")
+    assert not is_prunable_graph(CROSS_PLAN_GRAPH)
+    assert not is_prunable_graph(NOTES_GRAPH)
+    assert not is_prunable_graph(OTHER_GRAPH)
+    assert not is_prunable_graph(f"{WUDING_PLAN}/task/1/graph")  # a plan key holds no "/"
+    assert not is_prunable_graph(f"{ID}plan//graph")
+    assert not is_prunable_graph(f"{WUDING_GRAPH}s")
