@@ -304,6 +304,9 @@ def test_plan_coverage_query(small_store, built_store):
     # on the bundled corpus no upper plan is loaded: rows say so with a task count of 0 and no share
     rows = ask(built_store, "plan-coverage", lower="武定")
     assert rows and all(r["upperTasks"] == "0" and r["share"] == "" for r in rows)
+    assert {r["lowerTitle"] for r in rows} == {r["lowerTitle"] for r in rows if "武定" in r["lowerTitle"]}
+    everyone = ask(built_store, "plan-coverage")
+    assert len({r["lowerTitle"] for r in everyone}) > 1  # so the parameter did leave out the other lower plans
 
 
 def test_plan_pages_are_json_serialisable(client):
