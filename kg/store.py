@@ -200,6 +200,7 @@ class StoreGeneration:
 
     def __init__(self, store_dir: Path | str, *, inherit: bool = False):
         self.store_dir, self.folder, self._retired = _siblings(store_dir)
+        self.inherit = inherit
         self._pending: dict[str, list[ox.Quad]] = {}  # graphs written but not loaded yet
         self._pending_quads = 0
         try:
@@ -312,9 +313,16 @@ class StoreGeneration:
             del live
 
     def commit(self) -> int:
-        """Swap the new generation in for the live store; returns the number of triples stored."""
+        """Swap the new generation in for the live store; returns the number of triples stored.
+
+        A fresh store is compacted first (`Store.optimize`): bulk loads leave overlapping files that readers,
+        which open the store read-only and so never compact it, would search one by one (overdue.rq took 5.2 s
+        at 6M triples uncompacted, 1.4 s compacted). A checkpoint (``inherit``) is compacted already but for
+        the few graphs replaced."""
         self.flush()
         self.store.flush()
+        if not self.inherit:
+            self.store.optimize()
         count = len(self.store)
         del self.store  # the last reference: closes the database before the swap
         _swap_in(self.folder, self.store_dir, self._retired)
