@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.cli import main
 
@@ -114,3 +115,26 @@ def scripted_server(handler: type[http.server.BaseHTTPRequestHandler], path: str
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- a SPARQL server the tests push to -------------------------------------------------------------------
+
+
+def push_cli(base: str, store: Path, *extra: str):
+    """`kg push` of `store` to the Oxigraph server at `base` (its /store endpoint)."""
+    return CliRunner().invoke(main, ["push", "--endpoint", f"{base}/store", "--store", str(store), *extra])
+
+
+def server_rows(base: str, sparql: str) -> list[dict[str, str]]:
+    """A SELECT on the server at `base` (its /query endpoint), each row's values as strings."""
+    client = SPARQLWrapper(f"{base}/query")
+    client.setReturnFormat(JSON)
+    client.setQuery(sparql)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    return [{name: cell["value"] for name, cell in row.items()} for row in rows]
+
+
+def graph_sizes(base: str) -> dict[str, int]:
+    """Each named graph on the server at `base` and its number of triples."""
+    rows = server_rows(base, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {row["g"]: int(row["n"]) for row in rows}

@@ -14,8 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from helpers import free_port, scripted_server
-from SPARQLWrapper import JSON, SPARQLWrapper
+from helpers import free_port, graph_sizes, push_cli, scripted_server, server_rows
 
 from kg.cli import main
 from kg.push import CROSS_PLAN_GRAPH, GraphStoreClient, PushError
@@ -26,21 +25,10 @@ WUDING_GRAPH = "https://w3id.org/lantian/id/plan/武政通〔2019〕11号/graph"
 DROPPED_TASK = "2. 加大区域产业布局调整力度。"
 
 
-def _push(base: str, store: Path, *extra: str):
-    return CliRunner().invoke(main, ["push", "--endpoint", f"{base}/store", "--store", str(store), *extra])
 
 
-def _select(base: str, sparql: str) -> list[dict[str, str]]:
-    client = SPARQLWrapper(f"{base}/query")
-    client.setReturnFormat(JSON)
-    client.setQuery(sparql)
-    rows = client.queryAndConvert()["results"]["bindings"]
-    return [{name: cell["value"] for name, cell in row.items()} for row in rows]
 
 
-def _graph_sizes(base: str) -> dict[str, int]:
-    rows = _select(base, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    return {row["g"]: int(row["n"]) for row in rows}
 
 
 def _loaded_plans(store: Path) -> int:
@@ -51,34 +39,34 @@ def _loaded_plans(store: Path) -> int:
 
 @pytest.fixture(scope="module")
 def pushed(oxigraph_server, built_store):
-    result = _push(oxigraph_server, built_store)
+    result = push_cli(oxigraph_server, built_store)
     assert result.exit_code == 0, result.output
     return oxigraph_server
 
 
 def test_push_reports_what_it_sent(oxigraph_server, built_store):
-    result = _push(oxigraph_server, built_store)
+    result = push_cli(oxigraph_server, built_store)
     assert result.exit_code == 0, result.output
     assert "pushed 5 plan graph(s) and the cross-plan graph" in result.stdout
     assert f"{oxigraph_server}/store" in result.stdout
 
 
 def test_one_named_graph_per_plan_and_one_cross_plan_graph(pushed, built_store):
-    sizes = _graph_sizes(pushed)
+    sizes = graph_sizes(pushed)
     assert len(sizes) == _loaded_plans(built_store) + 1 == 6
     assert CROSS_PLAN_GRAPH in sizes
     assert all(graph.endswith("/graph") for graph in set(sizes) - {CROSS_PLAN_GRAPH})
 
 
 def test_the_graphs_together_hold_exactly_the_store(pushed, built_store):
-    distinct = _select(
+    distinct = server_rows(
         pushed, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
     )
     assert int(distinct[0]["n"]) == len(ox.Store.read_only(str(built_store)))
 
 
 def test_the_lead_of_a_task_is_in_its_plans_graph(pushed):
-    rows = _select(
+    rows = server_rows(
         pushed,
         """PREFIX lt: <https://w3id.org/lantian/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -95,7 +83,7 @@ def test_the_lead_of_a_task_is_in_its_plans_graph(pushed):
 
 
 def test_no_triple_is_in_two_graphs(pushed):
-    rows = _select(
+    rows = server_rows(
         pushed,
         """SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(STR(?g) < STR(?h)) }""",
     )
@@ -103,7 +91,7 @@ def test_no_triple_is_in_two_graphs(pushed):
 
 
 def test_task_links_and_succession_are_in_the_cross_plan_graph(pushed):
-    rows = _select(
+    rows = server_rows(
         pushed,
         f"""PREFIX lt: <https://w3id.org/lantian/ontology#>
         SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH <{CROSS_PLAN_GRAPH}> {{ ?s ?p ?o }} }} GROUP BY ?p""",
@@ -115,8 +103,8 @@ def test_task_links_and_succession_are_in_the_cross_plan_graph(pushed):
 
 
 def test_replacing_one_plan_leaves_the_others_untouched(oxigraph_server, built_store, tmp_path):
-    assert _push(oxigraph_server, built_store).exit_code == 0
-    before = _graph_sizes(oxigraph_server)
+    assert push_cli(oxigraph_server, built_store).exit_code == 0
+    before = graph_sizes(oxigraph_server)
     plans = tmp_path / "plans"
     shutil.copytree(PLANS, plans)
     changed = plans / WUDING
@@ -127,15 +115,15 @@ def test_replacing_one_plan_leaves_the_others_untouched(oxigraph_server, built_s
     store = tmp_path / "store"
     assert CliRunner().invoke(main, ["build", str(plans), "--store", str(store)]).exit_code == 0
 
-    result = _push(oxigraph_server, store)
+    result = push_cli(oxigraph_server, store)
     assert result.exit_code == 0, result.output
-    after = _graph_sizes(oxigraph_server)
+    after = graph_sizes(oxigraph_server)
     assert set(after) == set(before)
     assert after[WUDING_GRAPH] < before[WUDING_GRAPH]
     untouched = set(before) - {WUDING_GRAPH, CROSS_PLAN_GRAPH}
     assert len(untouched) == 4
     assert {g: after[g] for g in untouched} == {g: before[g] for g in untouched}
-    assert _push(oxigraph_server, built_store).exit_code == 0  # the other tests see the bundled corpus
+    assert push_cli(oxigraph_server, built_store).exit_code == 0  # the other tests see the bundled corpus
 
 
 def test_a_dead_endpoint_fails_with_a_clear_message(built_store):

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import free_port
+from helpers import free_port, graph_sizes, push_cli, server_rows
 from helpers import oxigraph_server as running_oxigraph
-from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.cli import main
 from kg.namespaces import ID
@@ -30,25 +29,14 @@ NOTES_GRAPH = f"{ID}graph/audit-notes"  # under the Lantian namespace, but no pl
 OTHER_TRIPLE = b'<http://example.org/s> <http://example.org/p> "kept" .\n'
 
 
-def _push(base: str, store: Path, *extra: str):
-    return CliRunner().invoke(main, ["push", "--endpoint", f"{base}/store", "--store", str(store), *extra])
 
 
-def _select(base: str, sparql: str) -> list[dict[str, str]]:
-    client = SPARQLWrapper(f"{base}/query")
-    client.setReturnFormat(JSON)
-    client.setQuery(sparql)
-    rows = client.queryAndConvert()["results"]["bindings"]
-    return [{name: cell["value"] for name, cell in row.items()} for row in rows]
 
 
-def _graph_sizes(base: str) -> dict[str, int]:
-    rows = _select(base, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    return {row["g"]: int(row["n"]) for row in rows}
 
 
 def _wuding_tasks(base: str) -> int:
-    rows = _select(
+    rows = server_rows(
         base,
         f"""PREFIX lt: <https://w3id.org/lantian/ontology#>
         SELECT (COUNT(DISTINCT ?task) AS ?n) WHERE {{ GRAPH ?g {{ ?task lt:inPlan <{WUDING_PLAN}> }} }}""",
@@ -72,12 +60,12 @@ def four_plan_store(tmp_path_factory) -> Path:
 @pytest.fixture
 def five_plans_and_other_data(oxigraph_server, built_store) -> str:
     """The server holding the bundled corpus and two graphs no push wrote; its base URL."""
-    result = _push(oxigraph_server, built_store)
+    result = push_cli(oxigraph_server, built_store)
     assert result.exit_code == 0, result.output
     gsp = GraphStoreClient(f"{oxigraph_server}/store")
     gsp.put(OTHER_GRAPH, OTHER_TRIPLE)
     gsp.put(NOTES_GRAPH, OTHER_TRIPLE)
-    sizes = _graph_sizes(oxigraph_server)
+    sizes = graph_sizes(oxigraph_server)
     assert len([g for g in sizes if g.startswith(f"{ID}plan/")]) == 5
     assert WUDING_GRAPH in sizes
     assert _wuding_tasks(oxigraph_server) > 0  # the server answers with 武定县's tasks
@@ -88,16 +76,16 @@ def test_prune_deletes_the_graph_of_the_plan_removed_and_nothing_else(
     five_plans_and_other_data, four_plan_store
 ):
     base = five_plans_and_other_data
-    before = _graph_sizes(base)
+    before = graph_sizes(base)
 
-    result = _push(base, four_plan_store, "--prune", "--verbose")
+    result = push_cli(base, four_plan_store, "--prune", "--verbose")
     assert result.exit_code == 0, result.output
     assert "pushed 4 plan graph(s) and the cross-plan graph" in result.stdout
     assert f"pruned 1 graph(s) of plans no longer in the store from {base}/store" in result.stdout
     assert f"listed by {base}/query" in result.stdout  # the query endpoint derived from /store
     assert f"deleted {WUDING_GRAPH}" in result.stdout
 
-    after = _graph_sizes(base)
+    after = graph_sizes(base)
     assert set(after) == set(before) - {WUDING_GRAPH}
     assert len([g for g in after if g.startswith(f"{ID}plan/")]) == 4
     assert CROSS_PLAN_GRAPH in after
@@ -107,22 +95,22 @@ def test_prune_deletes_the_graph_of_the_plan_removed_and_nothing_else(
 
 def test_prune_again_deletes_nothing(five_plans_and_other_data, four_plan_store):
     base = five_plans_and_other_data
-    assert _push(base, four_plan_store, "--prune").exit_code == 0
-    result = _push(base, four_plan_store, "--prune")
+    assert push_cli(base, four_plan_store, "--prune").exit_code == 0
+    result = push_cli(base, four_plan_store, "--prune")
     assert result.exit_code == 0, result.output
     assert "pruned 0 graph(s)" in result.stdout
 
 
 def test_a_dry_run_lists_what_would_go_and_changes_nothing(five_plans_and_other_data, four_plan_store):
     base = five_plans_and_other_data
-    before = _graph_sizes(base)
+    before = graph_sizes(base)
 
-    result = _push(base, four_plan_store, "--prune", "--dry-run")
+    result = push_cli(base, four_plan_store, "--prune", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "dry run, nothing sent or deleted: --prune would delete 1 graph(s)" in result.stdout
     assert f"  {WUDING_GRAPH}\n" in result.stdout
     assert OTHER_GRAPH not in result.stdout and NOTES_GRAPH not in result.stdout
-    assert _graph_sizes(base) == before  # not even the four plans' graphs were sent
+    assert graph_sizes(base) == before  # not even the four plans' graphs were sent
 
 
 def test_an_unreachable_query_endpoint_fails_after_the_push_deleting_nothing(
@@ -133,12 +121,12 @@ def test_an_unreachable_query_endpoint_fails_after_the_push_deleting_nothing(
         (f"{base}/nope", "404 Not Found"),
         (f"http://127.0.0.1:{free_port()}/query", "cannot reach the server"),
     ):
-        result = _push(base, four_plan_store, "--prune", "--query-endpoint", query_endpoint, "--retries", "0")
+        result = push_cli(base, four_plan_store, "--prune", "--query-endpoint", query_endpoint, "--retries", "0")
         assert result.exit_code == 1
         assert f"the push to {base}/store is done, but the prune failed: {query_endpoint}" in result.stderr
         assert cause in result.stderr
         assert "pushed 4 plan graph(s)" in result.stdout
-        assert WUDING_GRAPH in _graph_sizes(base)
+        assert WUDING_GRAPH in graph_sizes(base)
 
 
 def test_a_query_endpoint_of_another_dataset_deletes_nothing(
@@ -146,12 +134,12 @@ def test_a_query_endpoint_of_another_dataset_deletes_nothing(
 ):
     base = five_plans_and_other_data
     with running_oxigraph(tmp_path) as elsewhere:  # an empty server: it lists none of the graphs pushed
-        result = _push(base, four_plan_store, "--prune", "--query-endpoint", f"{elsewhere}/query")
+        result = push_cli(base, four_plan_store, "--prune", "--query-endpoint", f"{elsewhere}/query")
     assert result.exit_code == 1
     assert "the push to" in result.stderr and "is done, but the prune failed" in result.stderr
     assert f"{elsewhere}/query does not list" in result.stderr
     assert "nothing was deleted" in result.stderr
-    assert WUDING_GRAPH in _graph_sizes(base)
+    assert WUDING_GRAPH in graph_sizes(base)
 
 
 def test_prune_needs_a_query_endpoint_it_cannot_guess(four_plan_store):
