@@ -32,7 +32,7 @@ from oxrdflib._converter import to_ox
 from rdflib import Dataset, Graph, URIRef
 
 from kg.namespaces import LT, PREFIXES, bind_prefixes
-from kg.texts import MAX_CANDIDATES, TaskTexts, write_task_texts
+from kg.texts import TaskTexts, write_task_texts
 
 STORE_ENV = "LANTIAN_STORE"
 
@@ -470,13 +470,10 @@ def search_parameters(sparql: str) -> dict[str, str]:
 def _found_tasks(sparql: str, values: dict[str, str], texts: TaskTexts | None) -> str:
     """VALUES rows binding each ``# search:`` variable to the tasks the store's text table finds for its
     words: the query's own FILTER then checks a few candidates instead of every task text."""
-    rows = []
-    for name, variable in search_parameters(sparql).items() if texts is not None else ():
-        if values.get(name):
-            found = texts.containing(values[name])
-            if len(found) <= MAX_CANDIDATES:
-                rows.append(f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in found)} }}")
-    return " ".join(rows)
+    if texts is None:
+        return ""
+    searched = search_parameters(sparql).items()
+    return " ".join(texts.values_row(values[name], variable) for name, variable in searched if values.get(name))
 
 
 def bind_parameters(sparql: str, values: dict[str, str], texts: TaskTexts | None = None) -> str:

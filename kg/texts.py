@@ -41,6 +41,15 @@ class TaskTexts:
         words = " ".join(words.split()).lower()
         return list(dict.fromkeys(iri for iri, text in self.pairs if words in text))
 
+    def values_row(self, words: str, variable: str = "task") -> str:
+        """``VALUES ?variable { <task> … }`` of the tasks whose text contains `words`, for a query whose own
+        FILTER then checks those few instead of every task text; "" when more than `MAX_CANDIDATES` match
+        (the list would cost more than the scan it saves)."""
+        found = self.containing(words)
+        if len(found) > MAX_CANDIDATES:
+            return ""
+        return f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in found)} }}"
+
 
 _loaded: dict[Path, tuple[tuple, TaskTexts]] = {}
 _lock = threading.Lock()

@@ -22,7 +22,6 @@ from urllib.parse import unquote_to_bytes
 import pyoxigraph as ox
 
 from kg.namespaces import ID, LT, PREFIXES, _escape
-from kg.texts import MAX_CANDIDATES
 from web.graph_source import LocalStore, RemoteEndpoint
 
 ID_BASE = str(ID)
@@ -285,10 +284,7 @@ class Repository:
         search's FILTER checks those rather than every task text; "" when there is no table (a remote
         endpoint) or too many tasks match."""
         texts = self.source.task_texts()
-        found = texts.containing(q) if texts is not None else None
-        if found is None or len(found) > MAX_CANDIDATES:
-            return ""
-        return "VALUES ?task { " + " ".join(f"<{iri}>" for iri in found) + " }"
+        return texts.values_row(q) if texts is not None else ""
 
     # -- due dates --
 
