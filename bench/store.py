@@ -212,21 +212,19 @@ def sparql_of(run, texts=None) -> str:
     return bind_parameters(query.sparql, query.values(values), texts)
 
 
-def write_corpus_store(nt: Path, store_dir: Path) -> str:
-    """The N-Triples file into a store at `store_dir` by ``kg.store.write_store``, as engine (a) loads it."""
+def write_corpus_store(nt: Path, store_dir: Path) -> int:
+    """The N-Triples file into a store at `store_dir` by ``kg.store.write_store``, fed rdflib triples read
+    lazily from the file as `kg build` feeds it (engine (a), and --write-store); returns the triples stored."""
     import pyoxigraph as ox
     from oxrdflib._converter import from_ox
 
     from kg.store import write_store
 
-    started = time.perf_counter()
-
     def triples():
         for q in ox.parse(path=nt, format=ox.RdfFormat.N_TRIPLES):
             yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
 
-    count = write_store(store_dir, triples())
-    return f"{count:,} triples written to {store_dir} in {time.perf_counter() - started:.0f} s"
+    return write_store(store_dir, triples())
 
 
 # --- one engine, in its own process ------------------------------------------------------------------------
@@ -260,16 +258,10 @@ def run_engine(engine: str, params: dict, work: Path, repeat: int, budget: float
     store_dir = work / f"store-{engine}"
     started = time.perf_counter()
     if engine == "ours":
-        from oxrdflib._converter import from_ox
-
-        from kg.store import run_query, write_store
+        from kg.store import run_query
         from kg.texts import task_texts
 
-        def triples():
-            for q in ox.parse(path=nt, format=ox.RdfFormat.N_TRIPLES):
-                yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
-
-        write_store(store_dir, triples())
+        write_corpus_store(nt, store_dir)
         load_s = time.perf_counter() - started
         ours = ox.Store.read_only(str(store_dir))
 
@@ -434,7 +426,10 @@ def main() -> None:
             work = Path(tmp)
             corpus = cached_prepare(target, work, args.seed, args.refresh)
             if args.write_store:
-                print(f"~{size}: {write_corpus_store(Path(corpus['nt']), args.write_store)}", flush=True)
+                started = time.perf_counter()
+                count = write_corpus_store(Path(corpus["nt"]), args.write_store)
+                elapsed = time.perf_counter() - started
+                print(f"~{size}: {count:,} triples written to {args.write_store} in {elapsed:.0f} s", flush=True)
             if args.prepare_only:
                 print(
                     f"~{size}: {corpus['triples']:,} triples from {corpus['plans']} plans in {corpus['nt']}"
