@@ -111,16 +111,8 @@ def _read_base(repo) -> dict:
                GROUP BY ?agency ?now ?nowLabel"""
         )
     }
-    agencies = {}
-    for r in repo.rows(
-        """SELECT ?agency ?label ?jurisdictionLabel (BOUND(?collective) AS ?group)
-           WHERE { { SELECT ?agency ?label WHERE { ?agency a lt:Agency ; rdfs:label ?label } }
-             OPTIONAL { SELECT ?agency ?jurisdictionLabel WHERE { ?agency lt:jurisdiction ?j .
-                          ?j a lt:Jurisdiction ; rdfs:label ?jurisdictionLabel } }
-             OPTIONAL { SELECT ?agency ?collective WHERE { ?agency a lt:AgencyGroup BIND(true AS ?collective) } } }"""
-    ):
-        r["successor"] = successors.get(r["agency"])
-        agencies[r["agency"]] = r
+    # the agency list /agencies shows (name, jurisdiction, collective or not; cached once per store)
+    agencies = {a["agency"]: dict(a, successor=successors.get(a["agency"])) for a in repo.agencies()}
     for task in tasks.values():
         task["deadlines"].sort(key=lambda d: d["due"])
         task["roles"] = {role: [] for role in ROLES}
