@@ -30,6 +30,7 @@ from loaders.records import (
     Skipped,
     Target,
     Task,
+    plan_key_parts,
 )
 
 Triple = tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]
@@ -108,7 +109,13 @@ def _span(node: ox.NamedNode, start: int, end: int) -> Iterator[Triple]:
 
 
 def plan_iri(key: str) -> URIRef:
-    return mint("plan", key)
+    """id/plan/{jurisdiction}/{文号} (id/plan/{文号} or id/plan/{title} when that is all that is known)."""
+    return mint("plan", *plan_key_parts(key))
+
+
+def task_base(key: str) -> str:
+    """What every task IRI of the plan with this key starts with: id/task/{plan key}/."""
+    return f"{mint('task', *plan_key_parts(key))}/"
 
 
 def jurisdiction_iri(name: str) -> URIRef:
@@ -128,12 +135,12 @@ def task_iris(plan: Plan) -> list[URIRef]:
         section = task.section or "-"
         seen[section] = seen.get(section, 0) + 1
         n = seen[section]
-        iris.append(mint("task", plan.key, section if n == 1 else f"{section}~{n}"))
+        iris.append(mint("task", *plan_key_parts(plan.key), section if n == 1 else f"{section}~{n}"))
     return iris
 
 
 def _plan_node(key: str) -> ox.NamedNode:
-    return _node("plan", key)
+    return _node("plan", *plan_key_parts(key))
 
 
 def _jurisdiction_node(name: str) -> ox.NamedNode:

@@ -33,7 +33,7 @@ from rdflib import RDF, Graph, URIRef
 
 from kg import build
 from kg.linking import TaskLink, link_task_texts, link_triples, relink_task_texts, upper_plans
-from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes, mint
+from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes
 from kg.store import StoreGeneration, _quads, store_exists
 from kg.succession import agency_successions, succession_triples
 from kg.texts import write_task_texts
@@ -59,7 +59,8 @@ _CODE = Path(__file__).resolve().parent.parent
 
 
 def plan_graph_iri(plan_iri: str) -> str:
-    """The named graph holding one plan: its IRI + "/graph" (no minted IRI ends so: "/" is escaped in keys)."""
+    """The named graph holding one plan: its IRI + "/graph" (no plan IRI ends so: its last part is a 文号 or a
+    title, never "graph")."""
     return f"{plan_iri}/graph"
 
 
@@ -100,6 +101,7 @@ class PlanDigest:
     key: str
     title: str
     doc_number: str
+    jurisdiction_name: str = ""  # the plan's issuer's jurisdiction (where its key has one: see plan_key)
     cites: list[CitedPlan] = field(default_factory=list)
     tasks: list[tuple[str, str]] = field(default_factory=list)  # (task IRI, text)
     agencies: list[Agency] = field(default_factory=list)
@@ -158,7 +160,7 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
     """The plan's own triples (for its graph) and its digest. Citations are left to the cross-plan graph:
     they are resolved across plans."""
     node = str(build.plan_iri(plan.key))
-    owned = _owned(node, f"{mint('task', plan.key)}/")
+    owned = _owned(node, build.task_base(plan.key))
     own, shared, roles = [], [], set()
     for triple in build.plan_triples(replace(plan, cites=[])):
         s, p = _value(triple[0]), _value(triple[1])
@@ -180,6 +182,7 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
         key=plan.key,
         title=plan.title,
         doc_number=plan.doc_number,
+        jurisdiction_name=plan.jurisdiction_name,
         cites=plan.cites,
         tasks=[(str(iri), task.text) for iri, task in zip(build.task_iris(plan), plan.tasks, strict=True)],
         agencies=list(agencies.values()),

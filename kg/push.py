@@ -46,7 +46,7 @@ NTRIPLES = "application/n-triples"
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 # the named graph of one plan: a plan IRI is ID + "plan/" + one key, in which "/" is escaped (kg.namespaces)
-PLAN_GRAPH = re.compile(rf"{re.escape(str(ID))}plan/[^/]+/graph")
+PLAN_GRAPH = re.compile(rf"{re.escape(str(ID))}plan/(?:[^/]+/)?[^/]+/graph")  # KEY: [jurisdiction/]文号 or title
 SPARQL_JSON = "application/sparql-results+json"
 
 __all__ = [

@@ -27,10 +27,12 @@ _DATE_CN = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月(\d{1,2})日")
 _DATE_ISO = re.compile(r"(?:发布日期|发布时间|成文日期|时间|日期)\s*[：:]\s*((?:19|20)\d\d)-(\d\d)-(\d\d)")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
 _PLACE_SUFFIX = "自治区|自治州|自治县|地区|省|州|市|县|区|旗|盟"
-_PLACE = re.compile(rf"^([\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))")
+# a county may have a one-character name (沛县, 歙县): 县 then ends it unless another suffix follows (县城区…)
+_PLACE = re.compile(rf"^((?![全本该各我])[\u4e00-\u9fff]县(?![县市区州旗盟])|[\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))")
 _ISSUER = re.compile(
     rf"(?:中共)?([\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))(?:委|人民政府|政府|人民政府办公厅|政府办公室)"
 )
+_NATIONAL_DOCNO = re.compile(r"(?:国办?[发函]|中办?发|环办?大气)〔")
 _FAMILY = re.compile(r"蓝天|大气|空气")
 _CITATION_CUE = re.compile(r"贯彻|落实|根据|按照|依据|结合")
 _CITED = re.compile(r"《(?P<title>[^《》]{4,120})》\s*(?:[（(](?P<no>[^（）()]{3,30}号)[）)])?")
@@ -102,8 +104,11 @@ def leading_places(title: str) -> list[str]:
         rest = rest[len(name) :]
 
 
-def issuer_of(title: str) -> tuple[str, str]:
-    """(jurisdiction, level) of the body that issued a cited document, from its title or 文号."""
+def issuer_of(title: str, doc_number: str = "") -> tuple[str, str]:
+    """(jurisdiction, level) of the body that issued a cited document, from its title, else its 文号 when
+    that is a national one (国发, 国办发, 中发, 环大气 …: a local 文号 opens with the issuer's abbreviation,
+    which does not tell 通州区 from 通许县)."""
+    national_number = _NATIONAL_DOCNO.match(doc_number) is not None
     if title.startswith(("国务院", "中共中央", "国家", "生态环境部", "环境保护部")) or "国发" in title:
         return NATION, Level.NATION
     m = _ISSUER.match(title)
@@ -112,7 +117,24 @@ def issuer_of(title: str) -> tuple[str, str]:
     places = leading_places(title)
     if places:
         return places[-1], place_level(places[-1])
-    return "", ""
+    return (NATION, Level.NATION) if national_number else ("", "")
+
+
+def _stem(name: str) -> str:
+    """A place name without its suffix: 红河哈尼族彝族自治州 → 红河哈尼族彝族, 红河州 → 红河."""
+    for suffix in sorted(_PLACE_SUFFIX.split("|"), key=len, reverse=True):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def same_place(a: str, b: str) -> bool:
+    """Whether two names may name one place: equal, or one's stem opens the other's (红河州 and
+    红河哈尼族彝族自治州); 通州区 and 通许县 share only one character and are not."""
+    if a == b:
+        return True
+    short, long = sorted((_stem(a), _stem(b)), key=len)
+    return len(short) >= 2 and long.startswith(short)
 
 
 def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
@@ -151,8 +173,9 @@ def _find_citations(
             cites = []
             for m in _CITED.finditer(head):
                 title = m.group("title")
-                jur, level = issuer_of(title)
-                cites.append(CitedPlan(title, normalise_doc_number(m.group("no") or ""), jur, level))
+                number = normalise_doc_number(m.group("no") or "")
+                jur, level = issuer_of(title, number)
+                cites.append(CitedPlan(title, number, jur, level))
             return cites, (p.start, p.start + len(head))
     return [], None
 
@@ -202,6 +225,9 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
             level = Level.COUNTY  # a county-level city under a prefecture it cites
         meta.level = level
         meta.jurisdiction = _with_parents(name, level, parents)
+    elif issuer_of("", meta.doc_number)[0] == NATION:  # 打赢蓝天保卫战三年行动计划, 国发〔2018〕22号
+        meta.level = Level.NATION
+        meta.jurisdiction = Jurisdiction(NATION, Level.NATION)
     return meta
 
 

@@ -1,7 +1,7 @@
 """Load one plan file into a Plan record: read → outline → metadata → tasks → evidence → agencies.
 
-This is the loaders' front door (`load_plan`), plus `unify_citations`, which gives a cited plan known only by
-its title the 文号 another plan in the same build cites it with, so both share one node.
+This is the loaders' front door (`load_plan`), plus `unify_citations`, which makes every citation of one plan
+in a build name it alike (its 文号 and issuer), so they share one node.
 A sidecar `<file>.yaml` beside a plan overrides any metadata field (title, jurisdiction, level, within,
 doc_number, date, year, cites).
 """
@@ -9,6 +9,7 @@ doc_number, date, year, cites).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from loaders.metadata import (
     normalise_doc_number,
     place_level,
     read_metadata,
+    same_place,
 )
 from loaders.outline import parse_outline
 from loaders.reading import PlanInputError, read_plan
@@ -79,7 +81,7 @@ def _cited(entry: dict | str) -> CitedPlan:
     else:
         number = normalise_doc_number(str(entry))
         title = "" if number else str(entry)
-    jurisdiction, level = issuer_of(title or number)
+    jurisdiction, level = issuer_of(title, number)
     return CitedPlan(title, number, jurisdiction, level)
 
 
@@ -212,8 +214,16 @@ def _plan_title_key(title: str) -> str:
 
 
 def unify_citations(plans: list[Plan]) -> None:
-    """Across one build: a cited plan known only by title gets the 文号 it is cited with elsewhere,
-    and a loaded plan's own 文号 names the plans that cite it by title."""
+    """Across one build, make every citation of one plan name that plan by the same key (`plan_key`):
+
+    - a cited plan known only by title gets the 文号 it is cited with elsewhere, or the loaded plan's own;
+    - a cited plan with a 文号 takes the issuer of the loaded plan with that 文号 (红河州 when it is cited as
+      红河哈尼族彝族自治州), or, when its citation does not name the issuer, the one issuer the other
+      citations and plans give that 文号. A 文号 whose issuers cannot be told apart (通政〔2019〕31号 of
+      通州区 and of 通许县, cited without an issuer) is left as it is cited.
+
+    `plans` are Plans or anything with their `title`, `doc_number`, `jurisdiction_name`, `key` and `cites`.
+    """
     numbers: dict[str, str] = {}
     for plan in plans:
         for cited in plan.cites:
@@ -221,10 +231,41 @@ def unify_citations(plans: list[Plan]) -> None:
                 numbers.setdefault(_plan_title_key(cited.title), cited.doc_number)
         if plan.doc_number:
             numbers.setdefault(_plan_title_key(plan.title), plan.doc_number)
+    loaded: dict[str, list[str]] = {}  # 文号 → the issuers of the loaded plans with it
+    named: dict[str, list[str]] = {}  # 文号 → the issuers the citations name for it
+    for plan in plans:
+        if plan.doc_number:
+            loaded.setdefault(plan.doc_number, []).append(plan.jurisdiction_name)
+        for cited in plan.cites:
+            if cited.doc_number and cited.jurisdiction:
+                named.setdefault(cited.doc_number, []).append(cited.jurisdiction)
     for plan in plans:
         renamed = {}
         for cited in plan.cites:
+            before = cited.key
             if not cited.doc_number and _plan_title_key(cited.title) in numbers:
-                renamed[cited.title] = cited.doc_number = numbers[_plan_title_key(cited.title)]
+                cited.doc_number = numbers[_plan_title_key(cited.title)]
+            if cited.doc_number:
+                cited.jurisdiction = _issuer(
+                    cited.jurisdiction, loaded.get(cited.doc_number, []), named.get(cited.doc_number, [])
+                )
+            renamed[before] = cited.key
         for cited in plan.cites:
             cited.derives_from = [renamed.get(k, k) for k in cited.derives_from]
+
+
+def _issuer(stated: str, loaded: list[str], named: list[str]) -> str:
+    """The issuer a citation of a 文号 is given: of the loaded plans with that 文号, else of the places the
+    citations name for it (each place by the spelling most used), the one it may name (see `same_place`), or
+    the one there is when it names none; else the issuer as it is stated."""
+    fits = {j for j in loaded or _spellings(named) if not stated or not j or same_place(j, stated)}
+    return (fits.pop() or stated) if len(fits) == 1 else stated
+
+
+def _spellings(names: list[str]) -> list[str]:
+    """One name per place among `names`: the most used (then the first in order) of those naming it alike."""
+    kept: list[str] = []
+    for name, _ in sorted(Counter(names).items(), key=lambda item: (-item[1], item[0])):
+        if not any(same_place(name, k) for k in kept):
+            kept.append(name)
+    return kept

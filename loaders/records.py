@@ -7,6 +7,7 @@ JSON-serialisable with `dataclasses.asdict`. Every fact keeps the character offs
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
@@ -96,6 +97,25 @@ class DocRef:
     end: int
 
 
+def plan_key(jurisdiction: str, doc_number: str, title: str) -> str:
+    """The identity of a plan: its issuer's jurisdiction and its 文号 ("通许县/通政〔2019〕31号"), else its 文号
+    alone, else its title. A 文号 is unique only within its issuer: 通州区 and 通许县 may both issue a
+    通政〔2019〕31号, and 南通市 one more."""
+    if doc_number:
+        return f"{jurisdiction}/{doc_number}" if jurisdiction else doc_number
+    return title
+
+
+_DOC_NUMBER = re.compile(r"[^/]+〔\d{4}〕\d+号")
+
+
+def plan_key_parts(key: str) -> tuple[str, ...]:
+    """A plan key as the parts of its IRI path: (jurisdiction, 文号) when it has both, else the key whole (a
+    title may hold a "/" of its own)."""
+    head, _, number = key.rpartition("/")
+    return (head, number) if head and "/" not in head and _DOC_NUMBER.fullmatch(number) else (key,)
+
+
 @dataclass
 class CitedPlan:
     """An upper-level plan the plan says it implements, identified by its 文号 or title."""
@@ -108,8 +128,8 @@ class CitedPlan:
 
     @property
     def key(self) -> str:
-        """The identity of the cited plan: its 文号, else its title."""
-        return self.doc_number or self.title
+        """The identity of the cited plan (see `plan_key`)."""
+        return plan_key(self.jurisdiction, self.doc_number, self.title)
 
 
 @dataclass
@@ -158,9 +178,13 @@ class Plan:
     places: list[Jurisdiction] = field(default_factory=list)  # other areas its agencies belong to (蒙自市)
 
     @property
+    def jurisdiction_name(self) -> str:
+        return self.jurisdiction.name if self.jurisdiction else ""
+
+    @property
     def key(self) -> str:
-        """The identity of the plan: its 文号, else its title."""
-        return self.doc_number or self.title
+        """The identity of the plan (see `plan_key`)."""
+        return plan_key(self.jurisdiction_name, self.doc_number, self.title)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -260,7 +260,7 @@ def test_network_views_draw_and_click_through(tab, server):
     page, watch = tab
     for name, path in [
         ("06-network-agency", "/network/agency/红河州/环境保护局"),
-        ("07-network-plan", "/network/plan/云政发〔2018〕44号"),
+        ("07-network-plan", "/network/plan/云南省/云政发〔2018〕44号"),
         ("08-network-plan-tasks", f"/network/plan/{HONGHE}?tasks=1"),
     ]:
         _goto(page, server.url + path)
@@ -308,7 +308,7 @@ PAGES = {
     "task": None,  # found through the plan's network (its IRI carries the section)
     "network-task": None,
     "network-agency": "/network/agency/红河州/环境保护局",
-    "network-plan": "/network/plan/国发〔2018〕22号",
+    "network-plan": "/network/plan/中国/国发〔2018〕22号",
     "sparql": "/sparql",
 }
 

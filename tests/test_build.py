@@ -105,14 +105,14 @@ def sample_plan() -> Plan:
                 "白政发〔2018〕30号",
                 "白云州",
                 "prefecture",
-                ["云政发〔2018〕44号"],
+                ["云南省/云政发〔2018〕44号"],
             ),
             CitedPlan(
                 "云南省打赢蓝天保卫战三年行动实施方案",
                 "云政发〔2018〕44号",
                 "云南省",
                 "province",
-                ["国发〔2018〕22号"],
+                ["中国/国发〔2018〕22号"],
             ),
             CitedPlan("打赢蓝天保卫战三年行动计划", "国发〔2018〕22号", "中国", "nation"),
         ],
@@ -127,8 +127,8 @@ def graph() -> Graph:
     return corpus_graph([sample_plan()])
 
 
-PLAN = mint("plan", "青政发〔2019〕7号")
-T1, T2 = (mint("task", "青政发〔2019〕7号", s) for s in ("一.(一).1", "一.(一).2"))
+PLAN = mint("plan", "青山县", "青政发〔2019〕7号")
+T1, T2 = (mint("task", "青山县", "青政发〔2019〕7号", s) for s in ("一.(一).1", "一.(一).2"))
 EPB_IRI = mint("agency", "青山县", EPB)
 TOWNS = mint("agency", "青山县", "各乡镇人民政府")
 
@@ -161,7 +161,7 @@ def test_agency_has_canonical_label_and_every_surface_form(graph):
 def test_attribution_keeps_role_surface_form_and_evidence_span(graph):
     attributions = {graph.value(a, LT.surfaceForm): a for a in graph.objects(T1, LT.attribution)}
     lead = attributions[Literal("县环保局")]
-    assert lead == mint("task", "青政发〔2019〕7号", "一.(一).1", "attribution", "1")
+    assert lead == mint("task", "青山县", "青政发〔2019〕7号", "一.(一).1", "attribution", "1")
     assert graph.value(lead, LT.role) == LT.leads
     assert graph.value(lead, LT.agency) == EPB_IRI
     start, end = (graph.value(lead, p).toPython() for p in (LT.sourceStart, LT.sourceEnd))
@@ -189,8 +189,8 @@ def test_task_text_offsets_and_plan(graph):
 
 
 def test_repeated_section_gets_numbered_suffix_and_names_no_agency(graph):
-    first = mint("task", "青政发〔2019〕7号", "一.(一).3")
-    second = mint("task", "青政发〔2019〕7号", "一.(一).3~2")
+    first = mint("task", "青山县", "青政发〔2019〕7号", "一.(一).3")
+    second = mint("task", "青山县", "青政发〔2019〕7号", "一.(一).3~2")
     assert {first, second} <= set(graph.subjects(RDF.type, LT.Task))
     assert len(set(graph.subjects(RDF.type, LT.Task))) == 4
     for t in (first, second):  # one has no attributions, the other says names_none
@@ -214,8 +214,8 @@ def test_plan_metadata_jurisdiction_chain_and_citations(graph):
         "云政发〔2018〕44号",
         "国发〔2018〕22号",
     }
-    province_plan = mint("plan", "云政发〔2018〕44号")
-    assert (province_plan, LT.derivesFrom, mint("plan", "国发〔2018〕22号")) in graph
+    province_plan = mint("plan", "云南省", "云政发〔2018〕44号")
+    assert (province_plan, LT.derivesFrom, mint("plan", "中国", "国发〔2018〕22号")) in graph
     assert (province_plan, RDF.type, LT.Plan) in graph
     assert str(graph.value(province_plan, LT.level)) == "province"
     assert graph.value(province_plan, LT.jurisdiction) == prov
@@ -223,7 +223,7 @@ def test_plan_metadata_jurisdiction_chain_and_citations(graph):
 
 def test_plan_level_target_and_skipped_paragraph(graph):
     target = graph.value(PLAN, LT.hasTarget)
-    assert target == mint("plan", "青政发〔2019〕7号", "target", "1")
+    assert target == mint("plan", "青山县", "青政发〔2019〕7号", "target", "1")
     assert graph.value(target, LT.value) == Literal(Decimal("30.0"), datatype=ns.XSD.decimal)
     assert graph.value(target, LT.year).toPython() == 2020
     assert (target, LT.baselineYear, None) not in graph

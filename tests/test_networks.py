@@ -106,7 +106,7 @@ def test_agency_ego_network(client):
 
 def test_plan_derivation_tree_up_and_down(client):
     # 武定县 plan cites 楚政通〔2018〕41号, which implements 云政发〔2018〕44号, which implements 国发〔2018〕22号
-    view = _json(client, "/network/plan/云政发〔2018〕44号")
+    view = _json(client, "/network/plan/云南省/云政发〔2018〕44号")
     yunnan = view["focus"]
     upper = _find(view, "国发〔2018〕22号", "plan")
     chuxiong = _find(view, "楚政通〔2018〕41号", "plan")
@@ -143,12 +143,12 @@ def test_views_are_capped_and_say_so(client, monkeypatch):
 
 
 def test_json_by_accept_header_and_suffix(client):
-    by_accept = client.get("/network/plan/国发〔2018〕22号", headers={"Accept": "application/json"})
-    by_suffix = client.get("/network/plan/国发〔2018〕22号.json")
+    by_accept = client.get("/network/plan/中国/国发〔2018〕22号", headers={"Accept": "application/json"})
+    by_suffix = client.get("/network/plan/中国/国发〔2018〕22号.json")
     assert by_accept.is_json and by_suffix.is_json
     assert by_accept.get_json()["nodes"] == by_suffix.get_json()["nodes"]
     assert (
-        client.get("/network/plan/国发〔2018〕22号", headers={"Accept": "text/html"}).mimetype == "text/html"
+        client.get("/network/plan/中国/国发〔2018〕22号", headers={"Accept": "text/html"}).mimetype == "text/html"
     )
 
 
@@ -161,8 +161,8 @@ def test_unknown_resources_are_404(client):
 
 
 def test_views_in_both_languages(client):
-    zh = client.get("/network/plan/国发〔2018〕22号", query_string={"lang": "zh"}).get_data(as_text=True)
-    en = client.get("/network/plan/国发〔2018〕22号", query_string={"lang": "en"}).get_data(as_text=True)
+    zh = client.get("/network/plan/中国/国发〔2018〕22号", query_string={"lang": "zh"}).get_data(as_text=True)
+    en = client.get("/network/plan/中国/国发〔2018〕22号", query_string={"lang": "en"}).get_data(as_text=True)
     assert "图例" in zh and "方案沿袭关系" in zh
     assert "Legend" in en and "Plan derivation" in en
 

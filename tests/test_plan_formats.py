@@ -251,7 +251,7 @@ def test_cited_plans_share_a_node_by_doc_number(tmp_path):
     plans = [load_plan(a), load_plan(b)]
     assert plans[1].cites[0].doc_number == ""
     unify_citations(plans)
-    assert [p.cites[0].key for p in plans] == ["某政发〔2018〕44号", "某政发〔2018〕44号"]
+    assert [p.cites[0].key for p in plans] == ["某某省/某政发〔2018〕44号", "某某省/某政发〔2018〕44号"]
 
 
 def test_sidecar_overrides_metadata(tmp_path):
@@ -269,5 +269,6 @@ def test_sidecar_names_the_upper_plans(tmp_path):
         "utf-8",
     )
     plan = load_plan(path)
-    assert [c.key for c in plan.cites] == ["某政发〔2018〕3号", "国发〔2018〕22号"]
+    # a 文号 alone names no issuer, unless it is a national one (国发)
+    assert [c.key for c in plan.cites] == ["某政发〔2018〕3号", "中国/国发〔2018〕22号"]
     assert plan.jurisdiction.within.name == "某某省"

@@ -101,9 +101,11 @@ def test_wuding_markdown_and_page_breaks(plans):
 def test_wuding_derivation_chain(plans):
     plan = plans["002"]
     cited = {c.key: c for c in plan.cites}
-    assert set(cited) == {"国发〔2018〕22号", "云政发〔2018〕44号", "楚政通〔2018〕41号"}
-    assert cited["楚政通〔2018〕41号"].derives_from == ["云政发〔2018〕44号"]
-    assert cited["云政发〔2018〕44号"].derives_from == ["国发〔2018〕22号"]
+    # 依据《国务院…》（国发〔2018〕22号）、《云南省人民政府…》（云政发〔2018〕44号）和《楚雄州…》（楚政通〔2018〕41号）:
+    # each 文号 with the issuer its title names
+    assert set(cited) == {"中国/国发〔2018〕22号", "云南省/云政发〔2018〕44号", "楚雄州/楚政通〔2018〕41号"}
+    assert cited["楚雄州/楚政通〔2018〕41号"].derives_from == ["云南省/云政发〔2018〕44号"]
+    assert cited["云南省/云政发〔2018〕44号"].derives_from == ["中国/国发〔2018〕22号"]
     chain, j = [], plan.jurisdiction
     while j:
         chain.append(j.name)
@@ -121,7 +123,7 @@ def test_guandu_label_lines(plans):
     assert transit.attributions[0].agency.jurisdiction == "昆明市"
     assert by_role(transit)["implements"] == ["官渡区各街道办事处"]
     # cited by title only here, by 文号 in other plans of the corpus
-    assert {c.key for c in plan.cites} >= {"国发〔2018〕22号", "云政发〔2018〕44号"}
+    assert {c.key for c in plan.cites} >= {"中国/国发〔2018〕22号", "云南省/云政发〔2018〕44号"}
     # the web page's footer is chrome, not an attribution
     assert not any("主办单位" in t.text for t in plan.tasks)
 

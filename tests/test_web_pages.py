@@ -22,11 +22,11 @@ from web import create_app
 from web.repository import iri_from_request_path, page_url
 
 HONGHE_EPB = mint("agency", "红河州", "环境保护局")  # 红河州环境保护局, written 州环保局 / 州环境保护局
-WUDING_PLAN = mint("plan", "武政通〔2019〕11号")
+WUDING_PLAN = mint("plan", "武定县", "武政通〔2019〕11号")
 WUDING_TASK = mint(
-    "task", "武政通〔2019〕11号", "二.(一).4"
+    "task", "武定县", "武政通〔2019〕11号", "二.(一).4"
 )  # "（州生态环境局武定分局、县工信商务科技局牵头…）"
-NATIONAL_PLAN = mint("plan", "国发〔2018〕22号")
+NATIONAL_PLAN = mint("plan", "中国", "国发〔2018〕22号")
 
 EVIL = "<script>alert(1)</script>"
 EVIL_PLAN = f"""测试市打赢蓝天保卫战三年行动实施方案{EVIL}

@@ -1,0 +1,147 @@
+"""A plan's identity at national scale: a 文号 is unique only within its issuer, so two governments whose names
+open alike (甲山州 and 甲水市 both number their documents 甲政发) may issue the same 文号. Each stays its own
+plan, and each citation reaches the plan its issuer names.
+
+The plans are fictional, written for these tests; each assertion can be checked against their text.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from kg.build import plan_iri
+from kg.corpus import build_store
+from kg.store import open_store, run_query
+from loaders.metadata import issuer_of, same_place
+
+
+def plan_text(doc_number: str, title: str, preamble: str, task: str) -> str:
+    return f"{doc_number}\n\n{title}\n\n{preamble}\n\n一、主要任务\n\n（一）{task}\n"
+
+
+PLANS = {
+    "jiashan.txt": plan_text(
+        "甲政发〔2019〕5号",
+        "甲山州打赢蓝天保卫战三年行动方案",
+        "为贯彻落实《国务院关于印发打赢蓝天保卫战三年行动计划的通知》（国发〔2018〕22号），制定本方案。",
+        "加强施工扬尘治理，2019年底前完成。（州住房城乡建设局牵头，州生态环境局配合）",
+    ),
+    "jiashui.txt": plan_text(
+        "甲政发〔2019〕5号",
+        "甲水市打赢蓝天保卫战三年行动方案",
+        "为贯彻落实《国务院关于印发打赢蓝天保卫战三年行动计划的通知》（国发〔2018〕22号），制定本方案。",
+        "整治燃煤小锅炉，2019年底前完成。（市市场监管局牵头）",
+    ),
+    # cites the 甲山州 plan by its issuer's name
+    "yi.txt": plan_text(
+        "乙政通〔2019〕8号",
+        "乙山县打赢蓝天保卫战三年行动方案",
+        "为贯彻落实《甲山州打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
+        "开展道路扬尘整治，2019年底前完成。（县交通运输局牵头）",
+    ),
+    # cites it by the issuer's full name, 甲山苗族自治州
+    "bing.txt": plan_text(
+        "丙政通〔2019〕3号",
+        "丙山县打赢蓝天保卫战三年行动方案",
+        "为贯彻落实《甲山苗族自治州打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
+        "推进秸秆综合利用，2019年底前完成。（县农业农村局牵头）",
+    ),
+    # names no issuer: 甲政发〔2019〕5号 could be either plan
+    "wu.txt": plan_text(
+        "戊政通〔2019〕2号",
+        "戊山县打赢蓝天保卫战三年行动方案",
+        "为贯彻落实《打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
+        "加强餐饮油烟治理，2019年底前完成。（县城市管理局牵头）",
+    ),
+}
+
+PREFIXES = "PREFIX lt: <https://w3id.org/lantian/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, object]:
+    folder = tmp_path_factory.mktemp("identity")
+    for name, text in PLANS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    store = folder / "store"
+    report = build_store(store, sorted(folder.glob("*.txt")))
+    return store, report
+
+
+def rows(store: Path, sparql: str) -> list[dict[str, str]]:
+    with open_store(store) as db:
+        solutions = run_query(db, PREFIXES + sparql)
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
+
+
+def uppers(store: Path, title: str) -> set[str]:
+    found = rows(store, f'SELECT ?up WHERE {{ ?p rdfs:label "{title}"@zh ; lt:derivesFrom ?up }}')
+    return {r["up"] for r in found}
+
+
+JIASHAN = str(plan_iri("甲山州/甲政发〔2019〕5号"))
+JIASHUI = str(plan_iri("甲水市/甲政发〔2019〕5号"))
+
+
+def test_two_issuers_with_one_doc_number_stay_two_plans(built):
+    store, report = built
+    assert report.loaded == 5 and not report.warnings  # neither replaces the other
+    assert JIASHAN.endswith("/plan/甲山州/甲政发〔2019〕5号")
+    found = rows(store, 'SELECT ?p ?title WHERE { ?p lt:docNumber "甲政发〔2019〕5号" ; rdfs:label ?title }')
+    assert {(r["p"], r["title"]) for r in found} >= {
+        (JIASHAN, "甲山州打赢蓝天保卫战三年行动方案"),
+        (JIASHUI, "甲水市打赢蓝天保卫战三年行动方案"),
+    }
+    # each plan keeps its own task: 扬尘 in 甲山州's, 锅炉 in 甲水市's, neither in both
+    tasks = rows(store, "SELECT ?task ?plan ?text WHERE { ?task lt:inPlan ?plan ; lt:text ?text }")
+    by_plan = {}
+    for r in tasks:
+        by_plan.setdefault(r["plan"], []).append(r["text"])
+    assert [("扬尘" in t, "锅炉" in t) for t in by_plan[JIASHAN]] == [(True, False)]
+    assert [("扬尘" in t, "锅炉" in t) for t in by_plan[JIASHUI]] == [(False, True)]
+    assert len({r["task"] for r in tasks}) == len(tasks)  # no task in two plans
+
+
+def test_a_citation_reaches_the_plan_of_the_issuer_it_names(built):
+    store, _ = built
+    assert uppers(store, "乙山县打赢蓝天保卫战三年行动方案") == {JIASHAN}
+    # 甲山苗族自治州 is 甲山州 by another name; 甲水市 is not
+    assert uppers(store, "丙山县打赢蓝天保卫战三年行动方案") == {JIASHAN}
+    # the chain goes on up from there, to the national plan 甲山州 cites
+    national = str(plan_iri("中国/国发〔2018〕22号"))
+    assert uppers(store, "甲山州打赢蓝天保卫战三年行动方案") == {national}
+
+
+def test_a_citation_naming_no_issuer_is_not_guessed_between_two_plans(built):
+    store, _ = built
+    (upper,) = uppers(store, "戊山县打赢蓝天保卫战三年行动方案")
+    assert upper not in {JIASHAN, JIASHUI}
+    assert upper == str(plan_iri("甲政发〔2019〕5号"))
+
+
+def test_a_citation_naming_no_issuer_reaches_the_one_loaded_plan_with_its_doc_number(tmp_path):
+    for name in ("jiashan.txt", "wu.txt"):
+        (tmp_path / name).write_text(PLANS[name], encoding="utf-8")
+    build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
+    assert uppers(tmp_path / "store", "戊山县打赢蓝天保卫战三年行动方案") == {JIASHAN}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("红河州", "红河哈尼族彝族自治州", True),
+        ("北京市", "北京市", True),
+        ("通州区", "通许县", False),  # 通政 of both, one character in common
+        ("通州区", "南通市", False),
+        ("甲山州", "甲水市", False),
+    ],
+)
+def test_same_place(a, b, same):
+    assert same_place(a, b) is same and same_place(b, a) is same
+
+
+def test_a_national_doc_number_names_its_issuer_and_a_local_one_does_not():
+    assert issuer_of("打赢蓝天保卫战三年行动计划", "国发〔2018〕22号") == ("中国", "nation")
+    assert issuer_of("", "国办发〔2018〕101号") == ("中国", "nation")
+    assert issuer_of("打赢蓝天保卫战三年行动方案", "甲政发〔2019〕5号") == ("", "")
