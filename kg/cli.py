@@ -532,7 +532,15 @@ def serve(
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="With --prune: send nothing and delete nothing; list the graphs --prune would delete.",
+    help="With --prune: send nothing and delete nothing; list the graphs --prune would delete. Needs no "
+    "--allow-empty-store: for a store holding no plan it lists them all and says the real push would be refused.",
+)
+@click.option(
+    "--allow-empty-store",
+    is_flag=True,
+    help="Push even a store that holds no plan (no plan graph, empty default graph). Without it such a push is "
+    "refused before anything is sent (exit 1): it would replace the server's cross-plan graph with the store's "
+    "and, with --prune, delete every Lantian plan graph on the server; a wrong --store is the usual cause.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="With --prune: list each graph deleted.")
 @store_option
@@ -547,13 +555,23 @@ def push(
     prune: bool,
     query_endpoint: str | None,
     dry_run: bool,
+    allow_empty_store: bool,
     verbose: bool,
     store_dir: Path | None,
 ):
     """Load the store into a SPARQL 1.1 server: one named graph per plan (the plan's IRI + "/graph") and one
     cross-plan graph, each replaced atomically by an HTTP PUT of N-Triples (Graph Store HTTP Protocol).
-    With --prune, then delete the server's graphs of plans no longer in the store."""
-    from kg.push import GraphStoreClient, PushError, SparqlQueryClient, default_query_endpoint, store_graphs
+    With --prune, then delete the server's graphs of plans no longer in the store. A store holding no plan is
+    refused unless --allow-empty-store."""
+    from kg.push import (
+        EmptyStoreError,
+        GraphStoreClient,
+        PushError,
+        SparqlQueryClient,
+        default_query_endpoint,
+        holds_plans,
+        store_graphs,
+    )
     from kg.push import prune as prune_graphs
     from kg.push import push as push_graphs
 
@@ -579,11 +597,25 @@ def push(
             )
         query = SparqlQueryClient(query_endpoint, **auth)
 
+    store_dir = store_dir or default_store_dir()
+    try:
+        kept = store_graphs(store_dir)  # before anything is sent: a missing store fails here
+    except StoreMissingError as error:
+        _fail(str(error), EXIT_NO_STORE)
+    refused = not holds_plans(kept) and not allow_empty_store
+    if refused and not dry_run:
+        doomed = None
+        if prune:  # say how many graphs the prune would delete
+            try:
+                doomed = prune_graphs(client, query, kept, dry_run=True).stale
+            except PushError as error:
+                refusal = EmptyStoreError.of_store(store_dir, endpoint)
+                _fail(f"{refusal} (listing the server's graphs failed: {error})")
+        _fail(str(EmptyStoreError.of_store(store_dir, endpoint, doomed)))
+
     if dry_run:
         try:
-            report = prune_graphs(client, query, store_graphs(store_dir), dry_run=True)
-        except StoreMissingError as error:
-            _fail(str(error), EXIT_NO_STORE)
+            report = prune_graphs(client, query, kept, dry_run=True)
         except PushError as error:
             _fail(f"prune dry run against {query_endpoint} failed: {error}")
         click.echo(
@@ -592,13 +624,18 @@ def push(
         )
         for graph in report.stale:
             click.echo(f"  {graph}")
+        if refused:
+            click.echo(
+                f"note: the store at {store_dir} holds no plan: without --allow-empty-store, kg push --prune "
+                "refuses to push it and deletes nothing"
+            )
         return
 
     def progress(plans):
         return tqdm(plans, desc="pushing plan graphs", unit="graph", disable=None, file=sys.stderr)
 
     try:
-        pushed = push_graphs(client, store_dir, progress=progress)
+        pushed = push_graphs(client, store_dir, progress=progress, allow_empty=allow_empty_store)
     except StoreMissingError as error:
         _fail(str(error), EXIT_NO_STORE)
     except PushError as error:
@@ -613,7 +650,8 @@ def push(
         return
     kept = {graph.graph for graph in pushed}
     try:
-        report = prune_graphs(client, query, kept, {graph.graph for graph in pushed if graph.triples})
+        just_pushed = {graph.graph for graph in pushed if graph.triples}
+        report = prune_graphs(client, query, kept, just_pushed, allow_empty=allow_empty_store)
     except PushError as error:
         _fail(f"the push to {endpoint} is done, but the prune failed: {error}")
     click.echo(

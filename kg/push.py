@@ -17,6 +17,10 @@ its SPARQL *query* endpoint (the Graph Store protocol cannot list graphs) and th
 deleted with ``DELETE ?graph=IRI``. Only a Lantian plan graph (``id/plan/KEY/graph``) or the ``id/graph/default``
 graph a push writes may be deleted, never another graph on the server; and nothing is deleted unless the
 listing shows the graphs just pushed (else the query endpoint is not the same dataset's).
+
+A store holding no plan (no plan graph and an empty default graph: a wrong ``--store``, an empty Oxigraph folder)
+is refused by both (`EmptyStoreError`) unless allowed: pushing it would replace the server's cross-plan graph with
+an empty one, and pruning would then delete every Lantian plan graph on the server.
 """
 
 from __future__ import annotations
@@ -51,12 +55,14 @@ SPARQL_JSON = "application/sparql-results+json"
 
 __all__ = [
     "CROSS_PLAN_GRAPH",
+    "EmptyStoreError",
     "GraphStoreClient",
     "PruneReport",
     "PushError",
     "PushedGraph",
     "SparqlQueryClient",
     "default_query_endpoint",
+    "holds_plans",
     "is_prunable_graph",
     "plan_graph_iri",
     "prune",
@@ -67,6 +73,28 @@ __all__ = [
 
 class PushError(Exception):
     """The push failed; the message names the endpoint (and the graph, when one was being sent)."""
+
+
+class EmptyStoreError(PushError):
+    """A push or prune of a store that holds no plan, refused before anything was sent or deleted."""
+
+    def __init__(self, message: str, doomed: list[str] | None = None):
+        self.doomed = doomed  # the server's graphs a prune would have deleted, when they were listed
+        super().__init__(message)
+
+    @classmethod
+    def of_store(cls, store_dir: Path, endpoint: str, doomed: list[str] | None = None) -> EmptyStoreError:
+        """The refusal to push the store at `store_dir` to `endpoint`; `doomed`: the graphs --prune would
+        delete there."""
+        pruning = (
+            f", and --prune would delete all {len(doomed)} Lantian plan graph(s) there" if doomed else ""
+        )
+        return cls(
+            f"the store at {store_dir} holds no plan: pushing it would replace the cross-plan graph on {endpoint} "
+            f"with the store's{pruning}; nothing was sent or deleted. Check --store (or $LANTIAN_STORE); "
+            "pass --allow-empty-store to push it anyway",
+            doomed,
+        )
 
 
 # --- HTTP ------------------------------------------------------------------------------------------
@@ -220,11 +248,13 @@ def push(
     client: GraphStoreClient,
     store_dir: Path | str | None = None,
     progress: Callable[[Iterable], Iterable] = lambda items: items,
+    allow_empty: bool = False,
 ) -> list[PushedGraph]:
-    """Send every plan graph, then the cross-plan graph, each replacing its graph on the server."""
+    """Send every plan graph, then the cross-plan graph, each replacing its graph on the server. A store that
+    holds no plan (`holds_plans`) raises EmptyStoreError before anything is sent, unless `allow_empty`."""
     store_dir = Path(store_dir) if store_dir else default_store_dir()
-    if not store_exists(store_dir):
-        raise StoreMissingError(store_dir)
+    if not allow_empty and not holds_plans(store_graphs(store_dir)):
+        raise EmptyStoreError.of_store(store_dir, client.endpoint)
     plans = {d.graph: d.plan for d in read_digests(store_dir).values()}
     store = ox.Store.read_only(str(store_dir))
     try:
@@ -289,6 +319,12 @@ def default_query_endpoint(graph_store_endpoint: str) -> str | None:
     return None
 
 
+def holds_plans(graphs: Iterable[str]) -> bool:
+    """Whether a store whose graphs (`store_graphs`) these are holds plans: a plan graph, or triples in its
+    default graph (a store not made by `kg build`). The graphs a prune keeps are exactly these."""
+    return any(is_prunable_graph(graph) for graph in graphs)
+
+
 def is_prunable_graph(graph: str) -> bool:
     """Whether `graph` is one a push writes for a plan (``id/plan/KEY/graph``) or for a store's default graph
     (``id/graph/default``): the only graphs a prune may delete. The cross-plan graph is always pushed."""
@@ -311,11 +347,14 @@ def prune(
     kept: set[str],
     just_pushed: set[str] | frozenset[str] = frozenset(),
     dry_run: bool = False,
+    allow_empty: bool = False,
 ) -> PruneReport:
     """Delete the server's Lantian plan graphs (see `is_prunable_graph`) that are not in `kept` (the store's
     graphs, `store_graphs`). `just_pushed`, the graphs holding triples that were just sent, must all be in the
     listing, else nothing is deleted and PushError says so: a query endpoint that does not show them is not
-    the same dataset's, or cuts its answers. With `dry_run` nothing is deleted."""
+    the same dataset's, or cuts its answers. With `dry_run` nothing is deleted. When `kept` holds no plan
+    (`holds_plans`), which would delete every plan graph on the server, EmptyStoreError is raised before
+    anything is deleted, unless `allow_empty`."""
     listed = query.named_graphs(str(ID))
     if not just_pushed <= listed:  # a server answering GRAPH ?g { } with nothing: ask the portable way
         listed = query.named_graphs(str(ID), every_triple=True)
@@ -327,6 +366,12 @@ def prune(
             "nothing was deleted"
         )
     stale = sorted(g for g in listed if is_prunable_graph(g) and g not in kept)
+    if not dry_run and not allow_empty and not holds_plans(kept):
+        raise EmptyStoreError(
+            f"{client.endpoint}: the graphs to keep hold no plan, so the prune would delete all {len(stale)} "
+            "Lantian plan graph(s) there; nothing was deleted",
+            stale,
+        )
     deleted = []
     if not dry_run:
         for graph in stale:

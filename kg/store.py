@@ -42,7 +42,8 @@ class StoreMissingError(Exception):
 
     def __init__(self, store_dir: Path):
         self.store_dir = store_dir
-        super().__init__(f"no store at {store_dir}: run `kg build` first (or pass --store DIR)")
+        found = "no such folder" if not Path(store_dir).exists() else "the folder holds no store"
+        super().__init__(f"no store at {store_dir} ({found}): run `kg build` first (or pass --store DIR)")
 
 
 def default_store_dir() -> Path:
