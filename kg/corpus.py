@@ -1,7 +1,9 @@
 """The whole corpus in the store: one named graph per plan, one cross-plan graph, and the build that fills them.
 
 A plan's graph (``<plan IRI>/graph``) holds what the plan states of itself and its tasks: the plan's own
-metadata, its tasks, their attributions and role triples, deadlines, targets and skipped paragraphs. What
+metadata, its tasks, their attributions and role triples, deadlines, targets, skipped paragraphs and each
+agency's task counts in the plan (``lt:PlanLoad``: ``lt:tasksLedInPlan`` …, so a per-plan ranking of agencies
+reads one node per agency and plan, and replacing the plan replaces its counts with it). What
 several plans state alike, or what depends on other plans, goes to the cross-plan graph
 (``id/graph/cross-plan``), recomputed on every build from the digests of all plans: the agencies with every
 surface form the plans use, the jurisdictions, the cited plans and each plan's ``lt:derivesFrom`` (after
@@ -54,6 +56,15 @@ ROLE_COUNT_PROPERTY = {
     str(LT.responsibleFor): LT.tasksResponsibleFor,
     str(LT.accountableFor): LT.tasksAccountableFor,
 }
+# each role property and the property that states an agency's count of tasks in that role in one plan
+PLAN_COUNT_PROPERTY = {
+    str(LT.leads): ox.NamedNode(str(LT.tasksLedInPlan)),
+    str(LT.supports): ox.NamedNode(str(LT.tasksSupportedInPlan)),
+    str(LT.implements): ox.NamedNode(str(LT.tasksImplementedInPlan)),
+    str(LT.responsibleFor): ox.NamedNode(str(LT.tasksResponsibleForInPlan)),
+    str(LT.accountableFor): ox.NamedNode(str(LT.tasksAccountableForInPlan)),
+}
+_AGENCY_PREFIX = f"{ID}agency/"
 _DERIVES_FROM = str(LT.derivesFrom)
 _CODE = Path(__file__).resolve().parent.parent
 
@@ -175,6 +186,7 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
     for task in plan.tasks:
         for attribution in task.attributions:
             agencies.setdefault(str(build.agency_iri(attribution.agency)), attribution.agency)
+    own.extend(plan_load_triples(node, role_counts, _collective_only_counts(plan)))
     digest = PlanDigest(
         source=str(source),
         fingerprint=fingerprint,
@@ -191,6 +203,41 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
         role_counts=role_counts,
     )
     return own, digest
+
+
+def _collective_only_counts(plan: Plan) -> dict[str, int]:
+    """For each collective (lt:AgencyGroup) of the plan: how many of its tasks name no accountable agency
+    but collectives (no single unit answers for them)."""
+    counts: dict[str, int] = {}
+    for task in plan.tasks:
+        holders = {str(build.agency_iri(a.agency)): a.agency.is_group for a in task.attributions}
+        if holders and all(holders.values()):
+            for agency in holders:
+                counts[agency] = counts.get(agency, 0) + 1
+    return counts
+
+
+def plan_load_iri(plan_iri: str, agency_iri: str) -> str:
+    """The lt:PlanLoad of an agency in a plan: the plan's IRI + "/load/" + the agency's path under id/agency/
+    (id/plan/{key}/load/{jurisdiction}/{name})."""
+    return f"{plan_iri}/load/{agency_iri.removeprefix(_AGENCY_PREFIX)}"
+
+
+def plan_load_triples(
+    plan_iri: str, role_counts: dict[str, dict[str, int]], collective_only: dict[str, int]
+) -> Iterator[tuple]:
+    """Each agency's task counts in this plan (``lt:PlanLoad``: ``lt:tasksLedInPlan`` …), for the plan's own
+    graph: counts above 0 only; ``lt:tasksAccountableForInPlan`` is always there."""
+    plan = ox.NamedNode(plan_iri)
+    for agency, counts in sorted(role_counts.items()):
+        node = ox.NamedNode(plan_load_iri(plan_iri, agency))
+        yield node, build.OX_RDF.type, build.OX_LT.PlanLoad
+        yield node, build.OX_LT.ofAgency, ox.NamedNode(agency)
+        yield node, build.OX_LT.ofPlan, plan
+        for role, n in sorted(counts.items()):
+            yield node, PLAN_COUNT_PROPERTY[role], ox.Literal(n)
+        if collective_only.get(agency):
+            yield node, build.OX_LT.tasksCollectiveOnlyInPlan, ox.Literal(collective_only[agency])
 
 
 def _value(term) -> str:

@@ -34,6 +34,7 @@ class LT(DefinedNamespace):
     Target: URIRef
     Attribution: URIRef
     SkippedParagraph: URIRef
+    PlanLoad: URIRef
     # plan structure
     inPlan: URIRef
     text: URIRef
@@ -61,6 +62,15 @@ class LT(DefinedNamespace):
     tasksImplemented: URIRef
     tasksResponsibleFor: URIRef
     tasksAccountableFor: URIRef
+    # task counts per agency and plan (lt:PlanLoad, in the plan's graph)
+    ofAgency: URIRef
+    ofPlan: URIRef
+    tasksLedInPlan: URIRef
+    tasksSupportedInPlan: URIRef
+    tasksImplementedInPlan: URIRef
+    tasksResponsibleForInPlan: URIRef
+    tasksAccountableForInPlan: URIRef
+    tasksCollectiveOnlyInPlan: URIRef
     # places and plans
     jurisdiction: URIRef
     within: URIRef

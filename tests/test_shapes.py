@@ -147,3 +147,29 @@ def test_bundled_corpus_conforms_and_keeps_a_checkable_citation():
     wuding = mint("plan", "武定县", "武政通〔2019〕11号")
     assert (wuding, LT.derivesFrom, mint("plan", "云南省", "云政发〔2018〕44号")) in graph
     assert len(set(graph.subjects(RDF.type, LT.Task))) == sum(len(p.tasks) for p in plans)
+
+
+LOAD = mint("plan", "白山市打赢蓝天保卫战实施方案", "load", "白山市", "白山市生态环境局")
+
+
+def test_each_agencys_counts_in_the_plan_are_stated_once(graph):
+    # 市生态环境局牵头 on task 1 (2. names no one): one task led, one accountable for, nothing supported
+    assert (LOAD, LT.ofAgency, LEAD) in graph
+    assert graph.value(LOAD, LT.tasksLedInPlan).toPython() == 1
+    assert graph.value(LOAD, LT.tasksAccountableForInPlan).toPython() == 1
+    assert graph.value(LOAD, LT.tasksSupportedInPlan) is None
+    # 各县〔市、区〕政府负责落实 beside two units: it implements one task, and no task is left to collectives alone
+    towns = mint("plan", "白山市打赢蓝天保卫战实施方案", "load", "白山市", "各县（市、区）人民政府")
+    assert graph.value(towns, LT.tasksImplementedInPlan).toPython() == 1
+    assert graph.value(towns, LT.tasksCollectiveOnlyInPlan) is None
+    assert len(set(graph.subjects(RDF.type, LT.PlanLoad))) == 3
+
+
+def test_plan_load_without_its_count_of_tasks(graph):
+    graph.remove((LOAD, LT.tasksAccountableForInPlan, None))
+    assert_violation(graph, "tasksAccountableForInPlan")
+
+
+def test_plan_load_with_two_lead_counts(graph):
+    graph.add((LOAD, LT.tasksLedInPlan, Literal(2)))
+    assert_violation(graph, "tasksLedInPlan")
