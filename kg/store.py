@@ -468,37 +468,100 @@ def search_parameters(sparql: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in _SEARCH.finditer(sparql)}
 
 
-def _found_tasks(sparql: str, values: dict[str, str], texts: TaskTexts | None) -> str:
-    """VALUES rows binding each ``# search:`` variable to the tasks the store's text table finds for its
+def _found_tasks(texts: TaskTexts | None, words: str | None, variable: str) -> str:
+    """The VALUES row binding a ``# search:`` variable to the tasks the store's text table finds for the
     words: the query's own FILTER then checks a few candidates instead of every task text."""
-    if texts is None:
-        return ""
-    searched = search_parameters(sparql).items()
-    return " ".join(texts.values_row(values[name], variable) for name, variable in searched if values.get(name))
+    return texts.values_row(words, variable) if texts is not None and words else ""
+
+
+def _uses(code: str, name: str) -> bool:
+    return re.search(rf"[?$]{re.escape(name)}\b", code) is not None
+
+
+_PAGE = re.compile(r"^[ \t]*#\s*page\s*:(.*)$", re.IGNORECASE | re.MULTILINE)
+_PAGE_CLAUSE = re.compile(r"\b(LIMIT|OFFSET)\s+[?$](\w+)", re.IGNORECASE)
+
+
+def page_parameters(sparql: str) -> set[str]:
+    """The parameters a query's ``# page: LIMIT ?limit OFFSET ?offset`` lines take: numbers written into the
+    LIMIT and OFFSET of the (sub-)SELECT the line closes, not bound as variables."""
+    return {name for m in _PAGE.finditer(sparql) for _, name in _PAGE_CLAUSE.findall(m.group(1))}
+
+
+def _paged(sparql: str, values: dict[str, str]) -> str:
+    """`sparql` with each ``# page:`` line made the LIMIT/OFFSET clauses of the parameters given (the line
+    stays a comment when none is: every row)."""
+
+    def clauses(line: re.Match) -> str:
+        found = []
+        for keyword, name in _PAGE_CLAUSE.findall(line.group(1)):
+            if values.get(name) is None:
+                continue
+            if not re.fullmatch(r"\d+", str(values[name]).strip()):
+                raise ValueError(f"{name} must be a whole number of rows, not {values[name]!r}")
+            found.append(f"{keyword.upper()} {int(values[name])}")
+        return " ".join(found) if found else line.group(0)
+
+    return _PAGE.sub(clauses, sparql)
+
+
+def _groups(code: str) -> list[tuple[int, int]]:
+    """(start, end) of the body of each ``WHERE { … }`` of `code` (comments blanked), outermost first: from
+    after its "{" to its matching "}", braces inside string literals not counted."""
+    groups = []
+    for where in re.finditer(r"\bWHERE\s*\{", code, re.IGNORECASE):
+        depth, at, quote = 1, where.end(), ""
+        while at < len(code) and depth:
+            char = code[at]
+            if quote:
+                if char == "\\":
+                    at += 1
+                elif char == quote:
+                    quote = ""
+            elif char in "\"'":
+                quote = char
+            elif char in "{}":
+                depth += 1 if char == "{" else -1
+            at += 1
+        groups.append((where.end(), at - 1))
+    return groups
 
 
 def bind_parameters(sparql: str, values: dict[str, str], texts: TaskTexts | None = None) -> str:
-    """Bind ``?name`` to each value with a VALUES row at the start of the query's (first) WHERE clause.
+    """Bind ``?name`` to each value with a VALUES row at the start of the query's WHERE clause, and of each
+    sub-SELECT's WHERE clause that uses ``?name`` (SPARQL scoping hides the outer binding from a sub-SELECT).
 
-    The binding is visible to the outer query's patterns and filters, not inside a sub-SELECT (SPARQL
-    scoping); a parameter left without a value stays unbound, so ``!BOUND(?name)`` can make it optional.
-    A parameter the query gives ``# forms:`` (see `parameter_forms`) is bound to each form of a string value:
+    A parameter left without a value stays unbound, so ``!BOUND(?name)`` can make it optional. A parameter
+    the query gives ``# forms:`` (see `parameter_forms`) is bound to each form of a string value:
     ``VALUES ?agency { "州环保局"@zh "州环保局" }``. With the store's task `texts`, a parameter the query
-    declares ``# search:`` also binds the tasks whose text holds its words (see `_found_tasks`).
+    declares ``# search:`` also binds the tasks whose text holds its words (see `_found_tasks`). A parameter
+    of a ``# page:`` line is written into its LIMIT or OFFSET (see `page_parameters`).
     """
     if not values:
         return sparql
     for name in values:
-        if not re.search(rf"[?$]{re.escape(name)}\b", sparql):
+        if not _uses(sparql, name):
             raise ValueError(f"the query has no variable ?{name} to bind")
+    paging = page_parameters(sparql)
+    sparql = _paged(sparql, values)
+    values = {name: value for name, value in values.items() if name not in paging}
     # blank out whole-line comments (keeping offsets) so a WHERE in a comment is not taken
     code = re.sub(r"(?m)^[ \t]*#.*$", lambda m: " " * len(m.group()), sparql)
-    where = re.search(r"\bWHERE\s*\{", code, re.IGNORECASE)
-    if not where:
+    groups = _groups(code)
+    if not groups:
         raise ValueError("cannot bind parameters: the query has no WHERE { … } clause")
     forms = parameter_forms(sparql)
-    rows = " ".join(
-        f"VALUES ?{name} {{ {_terms(value, forms.get(name))} }}" for name, value in values.items()
-    )
-    rows = f"{rows} {_found_tasks(sparql, values, texts)}".rstrip()
-    return f"{sparql[: where.end()]} {rows}\n{sparql[where.end() :]}"
+    rows = {name: f"VALUES ?{name} {{ {_terms(value, forms.get(name))} }}" for name, value in values.items()}
+    inserts = [(groups[0][0], " ".join(rows.values()))]
+    for start, end in groups[1:]:
+        used = [row for name, row in rows.items() if _uses(code[start:end], name)]
+        if used:
+            inserts.append((start, " ".join(used)))
+    for name, variable in search_parameters(sparql).items():
+        # the tasks found for a search's words: in the innermost group that uses the variable
+        found = _found_tasks(texts, values.get(name), variable)
+        using = [group for group in groups if _uses(code[group[0] : group[1]], variable)] or groups[:1]
+        inserts.append((using[-1][0], found))
+    for at, text in sorted(inserts, reverse=True):
+        sparql = f"{sparql[:at]} {text}\n{sparql[at:]}"
+    return sparql

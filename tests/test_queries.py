@@ -7,7 +7,7 @@ import re
 import pytest
 from helpers import ask
 
-from kg.store import canned_queries, canned_queries_dir
+from kg.store import canned_queries, canned_queries_dir, page_parameters
 from loaders.corpus import bundled_plans_dir
 
 
@@ -23,8 +23,9 @@ def test_every_canned_query_documents_itself():
     for query in queries:
         assert query.title and query.description, query.name
         body = "\n".join(line for line in query.sparql.splitlines() if not line.lstrip().startswith("#"))
+        paging = page_parameters(query.sparql)  # limit, offset: written into a "# page:" line
         for param in query.params:
-            assert re.search(rf"\?{param.name}\b", body), (query.name, param.name)
+            assert param.name in paging or re.search(rf"\?{param.name}\b", body), (query.name, param.name)
 
 
 @pytest.mark.parametrize("path", sorted(canned_queries_dir().glob("*.rq")), ids=lambda p: p.stem)
@@ -145,3 +146,49 @@ def test_write_store_keeps_a_task_text_table_too(tmp_path):
     texts = task_texts(tmp_path / "store")
     assert texts.containing("扬尘 管控") == ["https://example.org/t1"]
     assert texts.containing("燃煤") == ["https://example.org/t2"]
+
+
+# --- pages: limit and offset ---------------------------------------------------------------------------
+
+
+def test_a_page_line_takes_limit_and_offset_and_a_sub_select_sees_the_parameters_it_uses():
+    from kg.store import bind_parameters
+
+    sparql = (
+        "SELECT ?a ?n WHERE {\n  { SELECT ?a ?n WHERE { ?a ?p ?n FILTER(?p = ?role) } ORDER BY DESC(?n)\n"
+        "    # page: LIMIT ?limit OFFSET ?offset\n  }\n  OPTIONAL { ?a ?q ?x FILTER(?x != ?other) }\n}"
+    )
+    assert page_parameters(sparql) == {"limit", "offset"}
+    bound = bind_parameters(sparql, {"limit": "20", "offset": "40", "role": "<urn:r>", "other": "1"})
+    assert "LIMIT 20 OFFSET 40" in bound and "# page" not in bound
+    assert "VALUES ?limit" not in bound and "VALUES ?offset" not in bound
+    inner = bound[bound.index("{ SELECT") : bound.index("ORDER BY")]
+    assert "VALUES ?role { <urn:r> }" in inner  # inside the sub-SELECT that uses it
+    assert "VALUES ?other" not in inner  # not inside one that does not
+    assert bound.count("VALUES ?role") == 2  # and in the query's own WHERE
+    only_limit = bind_parameters(sparql, {"limit": "5"})
+    assert "LIMIT 5" in only_limit and "OFFSET" not in only_limit.replace("?offset", "")
+    assert "# page: LIMIT ?limit" in bind_parameters(sparql, {"role": "<urn:r>"})  # no page given: every row
+    with pytest.raises(ValueError, match="limit must be a whole number"):
+        bind_parameters(sparql, {"limit": "ten"})
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("agencies-by-tasks", {}),
+        ("agencies-by-tasks", {"role": "supports"}),
+        ("tasks-containing", {"words": "扬尘"}),
+    ],
+)
+def test_pages_of_a_ranking_make_up_the_whole_answer(built_store, name, params):
+    whole = ask(built_store, name, **params)
+    assert len(whole) > 12
+    pages = [ask(built_store, name, **params, limit="5", offset=str(offset)) for offset in range(0, len(whole) + 5, 5)]
+    sizes = [len(page) for page in pages]  # full pages, then the rest, then empty ones
+    assert sizes == sorted(sizes, reverse=True) and max(sizes) == 5 and sum(sizes) == len(whole)
+    paged = sorted(tuple(sorted(r.items())) for page in pages for r in page)
+    assert paged == sorted(tuple(sorted(r.items())) for r in whole)  # the same rows, whatever the order
+    if name == "agencies-by-tasks":  # most tasks first, across pages too
+        counts = [int(r["tasks"]) for p in pages for r in p]
+        assert counts == sorted(counts, reverse=True) and counts[0] == max(int(r["tasks"]) for r in whole)
