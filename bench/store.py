@@ -79,6 +79,8 @@ QUERY_LABELS = {
     "leads_per_agency": "tasks led per agency (agencies-by-tasks.rq, role=leads)",
     "overdue": "overdue as of 2020-06-30 (overdue.rq)",
     "search": "text search (tasks-containing.rq)",
+    "leads_per_agency_page": "… its first 100 agencies (limit=100)",
+    "search_page": "… its first 100 rows (limit=100)",
 }
 
 
@@ -199,6 +201,9 @@ def queries(params: dict) -> dict[str, list]:
         "leads_per_agency": canned("agencies-by-tasks", [{"role": "leads"}]),
         "overdue": canned("overdue", [{"as_of": "2020-06-30"}]),
         "search": canned("tasks-containing", [{"words": w} for w in params["words"]]),
+        # the same, read a page at a time (a "# page:" line: only the page's rows are looked up)
+        "leads_per_agency_page": canned("agencies-by-tasks", [{"role": "leads", "limit": "100"}]),
+        "search_page": canned("tasks-containing", [{"words": w, "limit": "100"} for w in params["words"]]),
     }
 
 

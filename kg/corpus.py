@@ -36,7 +36,7 @@ from rdflib import RDF, Graph, URIRef
 from kg import build
 from kg.linking import TaskLink, link_task_texts, link_triples, relink_task_texts, upper_plans
 from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes
-from kg.store import StoreGeneration, _quads, store_exists
+from kg.store import StoreGeneration, _quads, run_query, store_exists
 from kg.succession import agency_successions, succession_triples
 from kg.texts import write_task_texts
 from loaders.corpus import load_file
@@ -436,8 +436,26 @@ def build_store(
             generation.stream_graph_recorded(CROSS_PLAN_GRAPH, cross, record)
         _write_digests(generation.folder / LEDGER, report.digests)
         write_task_texts(generation.folder, (task for d in report.digests for task in d.tasks))
+        report.warnings += shared_place_names(generation.store)
         report.triples = generation.commit()
     return report
+
+
+def shared_place_names(store: ox.Store) -> list[str]:
+    """A warning for each place name the plans put within two or more places (鼓楼区 of 南京市 and of 福州市):
+    a jurisdiction, and an agency of it, is identified by its name, so such places are one node in the graph
+    and their agencies' tasks are counted together."""
+    found = run_query(
+        store,
+        """SELECT ?name (GROUP_CONCAT(DISTINCT STR(?parentName); separator="、") AS ?parents)
+           WHERE { ?place lt:within ?parent . ?place rdfs:label ?name . ?parent rdfs:label ?parentName }
+           GROUP BY ?name HAVING (COUNT(DISTINCT ?parent) > 1) ORDER BY ?name""",
+    )
+    return [
+        f"{row['name'].value} is the name of places within {row['parents'].value}: they are one jurisdiction in "
+        "the graph, and their agencies of the same name are one agency"
+        for row in found
+    ]
 
 
 def _without_plan_statements(store: ox.Store, digests: list[PlanDigest], relink=None) -> Iterator[ox.Triple]:

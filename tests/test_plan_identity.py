@@ -145,3 +145,22 @@ def test_a_national_doc_number_names_its_issuer_and_a_local_one_does_not():
     assert issuer_of("打赢蓝天保卫战三年行动计划", "国发〔2018〕22号") == ("中国", "nation")
     assert issuer_of("", "国办发〔2018〕101号") == ("中国", "nation")
     assert issuer_of("打赢蓝天保卫战三年行动方案", "甲政发〔2019〕5号") == ("", "")
+
+
+def test_a_place_name_within_two_places_is_reported(tmp_path):
+    # 东城区 of 甲山州 and 东城区 of 甲水市: each plan says whose plan it carries out
+    for upper, name, number in (("甲山州", "a.txt", "东政通〔2019〕3号"), ("甲水市", "b.txt", "东政通〔2019〕9号")):
+        text = plan_text(
+            number,
+            "东城区打赢蓝天保卫战三年行动方案",
+            f"为贯彻落实《{upper}打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
+            "加强施工扬尘治理，2019年底前完成。（区住房城乡建设局牵头）",
+        )
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
+    assert report.loaded == 2
+    (warning,) = [w for w in report.warnings if "东城区" in w]
+    assert "甲山州" in warning and "甲水市" in warning
+    # one place name within one place is no warning
+    alone = build_store(tmp_path / "one", [tmp_path / "a.txt"])
+    assert not any("东城区" in w for w in alone.warnings)
