@@ -25,6 +25,14 @@ DROPPED_TEXT = "加大区域产业布局调整力度"
 QINZHOU = "001_526a4fb7784c0a71.txt"  # 钦州市's plan
 
 
+def drop_task_and_update(plans, store) -> None:
+    """Take the 武定 task DROPPED_TASK out of its plan file and `kg build --update` that file."""
+    changed = plans / WUDING
+    lines = changed.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed.write_text("".join(line for line in lines if not line.startswith(DROPPED_TASK)), encoding="utf-8")
+    assert kg("build", "--update", str(changed), "--store", str(store)).exit_code == 0
+
+
 def kg(*args: str):
     result = CliRunner().invoke(main, list(args))
     return result
@@ -302,10 +310,7 @@ def test_each_agencys_task_counts_are_stated_and_kept_current_by_update(corpus):
     }
     assert "https://w3id.org/lantian/ontology#responsibleFor" in {role for _, role in holders}
     del db
-    changed = plans / WUDING
-    lines = changed.read_text(encoding="utf-8").splitlines(keepends=True)
-    changed.write_text("".join(line for line in lines if not line.startswith(DROPPED_TASK)), encoding="utf-8")
-    assert kg("build", "--update", str(changed), "--store", str(store)).exit_code == 0
+    drop_task_and_update(plans, store)
     after = role_counts(store, counted=False)
     assert after == role_counts(store, counted=True)
     for held in holders:
@@ -371,10 +376,7 @@ def test_each_agencys_task_counts_per_plan_are_stated_in_the_plans_graph_and_rep
     assert len(holders) == 4  # 县工信商务科技局、县发展改革局、县住房城乡建设局、州生态环境局武定分局
     del db
     wuding = next(iter(holders))[1]
-    changed = plans / WUDING
-    lines = changed.read_text(encoding="utf-8").splitlines(keepends=True)
-    changed.write_text("".join(line for line in lines if not line.startswith(DROPPED_TASK)), encoding="utf-8")
-    assert kg("build", "--update", str(changed), "--store", str(store)).exit_code == 0
+    drop_task_and_update(plans, store)
     after = plan_counts(store, counted=False)
     assert after == plan_counts(store, counted=True)
     assert {k: n for k, n in after.items() if k[1] != wuding} == {
