@@ -436,6 +436,7 @@ def build_store(
             generation.stream_graph_recorded(CROSS_PLAN_GRAPH, cross, record)
         _write_digests(generation.folder / LEDGER, report.digests)
         write_task_texts(generation.folder, (task for d in report.digests for task in d.tasks))
+        generation.flush()  # the buffered graphs, so the query below sees them
         report.warnings += shared_place_names(generation.store)
         report.triples = generation.commit()
     return report
