@@ -259,7 +259,7 @@ def _issuer(stated: str, loaded: list[str], named: list[str]) -> str:
     citations name for it (each place by the spelling most used), the one it may name (see `same_place`), or
     the one there is when it names none; else the issuer as it is stated."""
     fits = {j for j in loaded or _spellings(named) if not stated or not j or same_place(j, stated)}
-    return (fits.pop() or stated) if len(fits) == 1 else stated
+    return fits.pop() if len(fits) == 1 else stated  # "": the loaded plan's title names no place
 
 
 def _spellings(names: list[str]) -> list[str]:

@@ -164,3 +164,17 @@ def test_a_place_name_within_two_places_is_reported(tmp_path):
     # one place name within one place is no warning
     alone = build_store(tmp_path / "one", [tmp_path / "a.txt"])
     assert not any("东城区" in w for w in alone.warnings)
+
+
+def test_a_citation_reaches_a_loaded_plan_whose_title_names_no_place(tmp_path):
+    # the loaded plan's title opens with no place name, so its key is its 文号 alone
+    upper = plan_text(
+        "甲政发〔2019〕5号",
+        "打赢蓝天保卫战三年行动实施方案",
+        "为改善空气质量，制定本方案。",
+        "加强施工扬尘治理，2019年底前完成。（州住房城乡建设局牵头）",
+    )
+    (tmp_path / "upper.txt").write_text(upper, encoding="utf-8")
+    (tmp_path / "yi.txt").write_text(PLANS["yi.txt"], encoding="utf-8")  # cites 《甲山州…》（甲政发〔2019〕5号）
+    build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
+    assert uppers(tmp_path / "store", "乙山县打赢蓝天保卫战三年行动方案") == {str(plan_iri("甲政发〔2019〕5号"))}
