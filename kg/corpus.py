@@ -119,6 +119,7 @@ class PlanDigest:
     shared: str = ""  # N-Triples: what the plan says of agencies and places
     summary: dict = field(default_factory=dict)
     role_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # agency IRI → role property → tasks
+    extraction: str = ""  # the extraction_version() that extracted it ("" before it was recorded)
 
     @property
     def graph(self) -> str:
@@ -201,6 +202,7 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
         shared=_ntriples(shared),
         summary=plan_summary(plan) | {"triples": len(own)},
         role_counts=role_counts,
+        extraction=extraction_version(),
     )
     return own, digest
 
@@ -412,6 +414,13 @@ def build_store(
                 on_plan(path, digest, None)
         if not report.loaded + report.reused:  # not one of the given plans: keep the store as it was
             raise NoPlanLoaded(report.problems)
+        older = sum(1 for d in digests.values() if d.extraction != extraction_version())
+        if older:  # only with --update: a full build extracts again every plan made by other code
+            report.warnings.append(
+                f"{older} plan(s) kept in the store were extracted by another version of the extraction code: "
+                "their IRIs, counts and links may not match the plans updated now; run `kg build` on all the "
+                "plans (without --update) to extract them again"
+            )
         kept = {d.graph for d in digests.values()}
         gone = {old.graph for old in previous.values() if old.graph not in kept}
         report.removed = len(gone)

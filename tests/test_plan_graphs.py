@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -155,6 +156,25 @@ def test_update_adds_a_new_plan_and_keeps_the_rest(corpus, tmp_path):
     assert len(set(graphs(store)) - {CROSS_PLAN_GRAPH}) == 6
     assert any("燃煤锅炉" in text for text in tasks_of(store, "示例县"))
     assert tasks_of(store, "钦州市")  # still there
+
+
+def test_update_warns_of_kept_plans_extracted_by_other_code(corpus, tmp_path):
+    plans, store = corpus
+    update = ("build", "--update", str(plans / WUDING), "--store", str(store))
+    result = kg(*update)
+    assert result.exit_code == 0 and "another version of the extraction code" not in result.output
+    # 钦州市's plan as an earlier version of Lantian left it: extracted by other code
+    (ledger,) = [p for p in (store / "lantian-plans").glob("*.json") if QINZHOU in p.read_text(encoding="utf-8")]
+    digest = json.loads(ledger.read_text(encoding="utf-8"))
+    digest["extraction"], digest["fingerprint"] = "an-earlier-version", "of the file and the earlier code"
+    ledger.write_text(json.dumps(digest, ensure_ascii=False), encoding="utf-8")
+    result = kg(*update)
+    assert result.exit_code == 0, result.output
+    assert "1 plan(s) kept in the store were extracted by another version of the extraction code" in result.output
+    assert tasks_of(store, "钦州市")  # kept as it is
+    full = kg("build", str(plans), "--store", str(store))  # a full build extracts it again
+    assert "5 plan(s), 1 extracted, 4 unchanged" in full.output
+    assert "another version of the extraction code" not in full.output
 
 
 def test_a_build_of_fewer_plans_removes_the_others_and_what_only_they_named(corpus):
