@@ -49,8 +49,9 @@ DEFAULT_GRAPH = (
 NTRIPLES = "application/n-triples"
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
-# the named graph of one plan: a plan IRI is ID + "plan/" + one key, in which "/" is escaped (kg.namespaces)
-PLAN_GRAPH = re.compile(rf"{re.escape(str(ID))}plan/(?:[^/]+/)?[^/]+/graph")  # KEY: [jurisdiction/]文号 or title
+# the named graph of one plan: ID + "plan/" + its key + "/graph", the key being "jurisdiction/文号", or a 文号 or
+# a title alone (in which a "/" is escaped, kg.namespaces), as older versions also named every plan
+PLAN_GRAPH = re.compile(rf"{re.escape(str(ID))}plan/(?:[^/]+/)?[^/]+/graph")
 SPARQL_JSON = "application/sparql-results+json"
 
 __all__ = [
