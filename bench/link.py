@@ -110,6 +110,7 @@ def copy_plan(plan: Plan, n: int, seed: int, alphabet: str, cipher: dict[int, st
         for attribution in task.attributions:
             attribution.agency.name = rename(attribution.agency.name)
             attribution.agency.jurisdiction = rename(attribution.agency.jurisdiction)
+            attribution.agency.jurisdiction_key = rename(attribution.agency.jurisdiction_key)
     return copy
 
 

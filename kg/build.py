@@ -118,13 +118,14 @@ def task_base(key: str) -> str:
     return f"{mint('task', *plan_key_parts(key))}/"
 
 
-def jurisdiction_iri(name: str) -> URIRef:
-    return mint("jurisdiction", name)
+def jurisdiction_iri(key: str) -> URIRef:
+    """id/jurisdiction/{key}: the place's `Jurisdiction.key` (昆明市官渡区), its name when that is unique."""
+    return mint("jurisdiction", key)
 
 
 def agency_iri(agency: Agency) -> URIRef:
     """id/agency/{jurisdiction}/{canonical name}; the normalised key is preferred when the loader set one."""
-    return mint("agency", agency.jurisdiction, agency.key or agency.name)
+    return mint("agency", agency.place, agency.key or agency.name)
 
 
 def task_iris(plan: Plan) -> list[URIRef]:
@@ -143,29 +144,29 @@ def _plan_node(key: str) -> ox.NamedNode:
     return _node("plan", *plan_key_parts(key))
 
 
-def _jurisdiction_node(name: str) -> ox.NamedNode:
-    return _node("jurisdiction", name)
+def _jurisdiction_node(key: str) -> ox.NamedNode:
+    return _node("jurisdiction", key)
 
 
 def _agency_node(agency: Agency) -> ox.NamedNode:
-    return _node("agency", agency.jurisdiction, agency.key or agency.name)
+    return _node("agency", agency.place, agency.key or agency.name)
 
 
 def jurisdiction_triples(jurisdiction: Jurisdiction | None) -> Iterator[Triple]:
     """The jurisdiction and the chain of areas it lies within."""
     while jurisdiction is not None:
-        node = _jurisdiction_node(jurisdiction.name)
+        node = _jurisdiction_node(jurisdiction.key)
         yield node, OX_RDF.type, OX_LT.Jurisdiction
         yield node, OX_RDFS.label, _zh(jurisdiction.name)
         if jurisdiction.level:
             yield node, OX_LT.level, ox.Literal(jurisdiction.level)
         if jurisdiction.within is not None:
-            yield node, OX_LT.within, _jurisdiction_node(jurisdiction.within.name)
+            yield node, OX_LT.within, _jurisdiction_node(jurisdiction.within.key)
         jurisdiction = jurisdiction.within
 
 
-def _named_jurisdiction(name: str) -> Iterator[Triple]:
-    node = _jurisdiction_node(name)
+def _named_jurisdiction(key: str, name: str) -> Iterator[Triple]:
+    node = _jurisdiction_node(key)
     yield node, OX_RDF.type, OX_LT.Jurisdiction
     yield node, OX_RDFS.label, _zh(name)
 
@@ -179,8 +180,8 @@ def agency_triples(agency: Agency) -> Iterator[Triple]:
     if agency.surface:
         yield node, OX_SKOS.altLabel, _zh(agency.surface)
     if agency.jurisdiction:
-        yield node, OX_LT.jurisdiction, _jurisdiction_node(agency.jurisdiction)
-        yield from _named_jurisdiction(agency.jurisdiction)
+        yield node, OX_LT.jurisdiction, _jurisdiction_node(agency.place)
+        yield from _named_jurisdiction(agency.place, agency.jurisdiction)
 
 
 def cited_plan_triples(plan_node: ox.NamedNode, cited: CitedPlan) -> Iterator[Triple]:
@@ -194,8 +195,8 @@ def cited_plan_triples(plan_node: ox.NamedNode, cited: CitedPlan) -> Iterator[Tr
     if cited.doc_number:
         yield node, OX_LT.docNumber, ox.Literal(cited.doc_number)
     if cited.jurisdiction:
-        yield node, OX_LT.jurisdiction, _jurisdiction_node(cited.jurisdiction)
-        yield from _named_jurisdiction(cited.jurisdiction)
+        yield node, OX_LT.jurisdiction, _jurisdiction_node(cited.place)
+        yield from _named_jurisdiction(cited.place, cited.jurisdiction)
     if cited.level:
         yield node, OX_LT.level, ox.Literal(cited.level)
     for upper in cited.derives_from:
@@ -298,7 +299,7 @@ def plan_triples(plan: Plan) -> Iterator[Triple]:
     if level:
         yield node, OX_LT.level, ox.Literal(level)
     if plan.jurisdiction is not None:
-        yield node, OX_LT.jurisdiction, _jurisdiction_node(plan.jurisdiction.name)
+        yield node, OX_LT.jurisdiction, _jurisdiction_node(plan.jurisdiction.key)
         yield from jurisdiction_triples(plan.jurisdiction)
     for place in plan.places:
         yield from jurisdiction_triples(place)

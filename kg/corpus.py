@@ -144,7 +144,7 @@ def plan_summary(plan: Plan) -> dict:
         "file": Path(plan.source_file).name,
         "title": plan.title,
         "tasks": len(plan.tasks),
-        "agencies": len({(a.agency.jurisdiction, a.agency.key or a.agency.name) for a in attributions}),
+        "agencies": len({(a.agency.place, a.agency.key or a.agency.name) for a in attributions}),
         "roles": len(attributions),
         "deadlines": sum(len(task.deadlines) for task in plan.tasks),
         "targets": len(plan.targets) + sum(len(task.targets) for task in plan.tasks),
@@ -452,18 +452,20 @@ def build_store(
 
 
 def shared_place_names(store: ox.Store) -> list[str]:
-    """A warning for each place name the plans put within two or more places (鼓楼区 of 南京市 and of 福州市):
-    a jurisdiction, and an agency of it, is identified by its name, so such places are one node in the graph
-    and their agencies' tasks are counted together."""
+    """A warning for each place that lies, by the plans, within two places of one level (鼓楼区 within 江苏省 and
+    within 福建省). A county is told apart from its namesakes by its prefecture (`Jurisdiction.key`); when no
+    plan of either names that prefecture, both are one node in the graph and their agencies' tasks are counted
+    together."""
     found = run_query(
         store,
         """SELECT ?name (GROUP_CONCAT(DISTINCT STR(?parentName); separator="、") AS ?parents)
-           WHERE { ?place lt:within ?parent . ?place rdfs:label ?name . ?parent rdfs:label ?parentName }
-           GROUP BY ?name HAVING (COUNT(DISTINCT ?parent) > 1) ORDER BY ?name""",
+           WHERE { ?place lt:within ?parent , ?other ; rdfs:label ?name . FILTER (?parent != ?other)
+                   ?parent lt:level ?level ; rdfs:label ?parentName . ?other lt:level ?level }
+           GROUP BY ?place ?name ORDER BY ?name""",
     )
     return [
-        f"{row['name'].value} is the name of places within {row['parents'].value}: they are one jurisdiction in "
-        "the graph, and their agencies of the same name are one agency"
+        f"{row['name'].value} is the name of places within {row['parents'].value}: no plan names the prefecture "
+        "above them, so they are one jurisdiction in the graph, and their agencies of the same name are one agency"
         for row in found
     ]
 

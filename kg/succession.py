@@ -79,16 +79,16 @@ def agency_successions(named: Iterable[Agency]) -> list[Succession]:
     agencies: dict[str, Agency] = {}
     for agency in named:
         agencies.setdefault(str(agency_iri(agency)), agency)
-    present = {(a.jurisdiction, _stem(a)) for a in agencies.values()}
+    present = {(a.place, _stem(a)) for a in agencies.values()}
     found = []
     for agency in agencies.values():
         reform = reforms().get(_stem(agency))
         if reform is None or agency.is_group:
             continue
         stem = next(
-            (s for s in reform.successors if (agency.jurisdiction, s) in present), reform.successors[0]
+            (s for s in reform.successors if (agency.place, s) in present), reform.successors[0]
         )
-        successor = Agency(agency.jurisdiction + stem, agency.jurisdiction, key=stem)
+        successor = Agency(agency.jurisdiction + stem, agency.jurisdiction, key=stem, jurisdiction_key=agency.place)
         found.append(Succession(agency, successor, reform))
     return sorted(found, key=lambda s: str(agency_iri(s.predecessor)))
 
@@ -100,7 +100,7 @@ def succession_triples(found: Iterable[Succession]) -> Iterator[tuple]:
         old, new = ox.NamedNode(str(agency_iri(s.predecessor))), ox.NamedNode(str(agency_iri(s.successor)))
         yield old, OX_LT.succeededBy, new
         yield from agency_triples(s.successor)
-        event = ox.NamedNode(str(mint("change", s.predecessor.jurisdiction, _stem(s.predecessor))))
+        event = ox.NamedNode(str(mint("change", s.predecessor.place, _stem(s.predecessor))))
         yield event, OX_RDF.type, OX_ORG.ChangeEvent
         yield event, OX_RDFS.label, ox.Literal(f"{s.predecessor.name} → {s.successor.name}", language="zh")
         yield event, OX_ORG.originalOrganization, old

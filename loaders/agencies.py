@@ -18,7 +18,8 @@ Resolution (`AgencyResolver`) scopes a mention to a jurisdiction of the plan's c
   a place not in the chain followed by a government head ("蒙自市人民政府") becomes a child jurisdiction;
   a chain place inside the name ("人民银行红河州中心支行") scopes to it and the name stays as written;
 - a scope word that names no jurisdiction of the chain gets a stable placeholder jurisdiction named
-  "{plan}上级{word}", "{plan}下辖{word}" or "{plan}同级{word}" (e.g. 武定县上级州); with no plan jurisdiction
+  "{plan}上级{word}", "{plan}下辖{word}" or "{plan}同级{word}", {plan} being the plan's jurisdiction key (e.g.
+  武定县上级州, 楚雄州武定县下辖乡); with no plan jurisdiction
   at all the plan is "未知辖区". Placeholders and child places are listed in `AgencyResolver.jurisdictions`;
   the caller's Jurisdiction records are never changed;
 - collectives (各…, 有关…/相关…, 州直有关部门, …成员单位, 县〔市、区〕政府) are groups; place-class collectives
@@ -35,6 +36,7 @@ import re
 from dataclasses import dataclass
 from importlib.resources import files
 
+from loaders.places import ETHNIC
 from loaders.records import Agency, Jurisdiction, Level
 
 __all__ = ["AgencyMention", "AgencyResolver", "canonical_stem", "load_aliases", "split_agency_list"]
@@ -74,11 +76,6 @@ _CHILD_PLACE = re.compile(
     rf"^([\u4e00-\u9fff]{{1,10}}?(?:{_alternation(_SUFFIXES)}))(?=(?:{_alternation(_GOV_HEADS)}))"
 )
 _GROUP_STEM = re.compile(r"^(?:各|有关|相关|直)|成员单位$|(?:各|有关|相关)(?:部门|单位)$")
-_ETHNIC = re.compile(
-    r"(?:(?:维吾尔|哈萨克|柯尔克孜|乌孜别克|俄罗斯|塔吉克|塔塔尔|鄂温克|鄂伦春|达斡尔|蒙古|朝鲜|土家|哈尼|傈僳|"
-    r"拉祜|纳西|景颇|布依|仫佬|仡佬|毛南|独龙|普米|阿昌|德昂|基诺|保安|裕固|东乡|锡伯|门巴|珞巴|赫哲|撒拉|"
-    r"布朗|高山|壮|回|藏|苗|彝|侗|瑶|白|傣|佤|羌|土|水|黎|畲|怒|满|京)族)+$"
-)
 
 _LEVEL_OF_WORD = {
     "省": Level.PROVINCE, "自治区": Level.PROVINCE,
@@ -200,7 +197,7 @@ def _short_names(name: str) -> set[str]:
     names = {name}
     for suffix in sorted(_SUFFIXES, key=len, reverse=True):
         if name.endswith(suffix) and len(name) > len(suffix):
-            short = _ETHNIC.sub("", name[: -len(suffix)])
+            short = ETHNIC.sub("", name[: -len(suffix)])
             if len(short) >= 2:
                 names |= {short, short + suffix[-1]}
             break
@@ -242,7 +239,7 @@ class AgencyResolver:
         known = self._cache[
             full
         ]  # a copy with this surface (dataclasses.replace, without its slow generic path)
-        return Agency(known.name, known.jurisdiction, known.is_group, surface, known.key)
+        return Agency(known.name, known.jurisdiction, known.is_group, surface, known.key, known.jurisdiction_key)
 
     def resolve_list(self, text: str, offset: int = 0) -> list[tuple[AgencyMention, Agency]]:
         """Split an agency list and resolve every mention."""
@@ -258,7 +255,7 @@ class AgencyResolver:
                 return j
         rank, own = _RANK.get(level, -1), _RANK.get(self.plan.level, -1)
         relation = "上级" if rank > own else "下辖" if rank < own else "同级"
-        name = f"{self.plan.name}{relation}{word}"
+        name = f"{self.plan.key}{relation}{word}"
         above = next((j for j in self.chain if _RANK.get(j.level, -1) > rank), None)
         return self._register(Jurisdiction(name, level, self.plan if relation == "下辖" else above))
 
@@ -280,7 +277,7 @@ class AgencyResolver:
         if stem.startswith("相关"):
             stem = "有关" + stem[2:]
         name = stem if as_written else jurisdiction.name + stem
-        return Agency(name=name, jurisdiction=jurisdiction.name, is_group=is_group, key=stem)
+        return Agency(name, jurisdiction.name, is_group, key=stem, jurisdiction_key=jurisdiction.key)
 
     def _resolve(self, full: str) -> Agency:
         kind, word, rest = _scope(full)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from loaders.outline import Paragraph
+from loaders.places import MUNICIPALITIES
 from loaders.records import CitedPlan, Jurisdiction, Level
 
 _PLAN_WORD = r"(?:实施方案|工作方案|作战方案|行动方案|方案|行动计划|决战计划|计划|实施细则|细则|实施意见|意见|办法|要点)"
@@ -50,7 +51,6 @@ _LEVEL_OF_SUFFIX = {
     "区": Level.COUNTY,
     "旗": Level.COUNTY,
 }
-_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 _RANK = [Level.NATION, Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP]
 NATION = "中国"
 
@@ -79,7 +79,7 @@ def normalise_doc_number(text: str) -> str:
 
 def place_level(name: str) -> str:
     """The level a place name's suffix implies (市 is taken as a prefecture; callers refine)."""
-    if name in _MUNICIPALITIES:
+    if name in MUNICIPALITIES:
         return Level.PROVINCE
     for suffix in sorted(_LEVEL_OF_SUFFIX, key=len, reverse=True):
         if name.endswith(suffix):
@@ -118,6 +118,18 @@ def issuer_of(title: str, doc_number: str = "") -> tuple[str, str]:
     if places:
         return places[-1], place_level(places[-1])
     return (NATION, Level.NATION) if national_number else ("", "")
+
+
+def cited_plan(title: str, doc_number: str) -> CitedPlan:
+    """A plan cited by its title and 文号, with its issuer; a title that names the issuer's parent too
+    (《南京市鼓楼区…方案》) gives the issuer's key (南京市鼓楼区: see `Jurisdiction.key`)."""
+    name, level = issuer_of(title, doc_number)
+    cited = CitedPlan(title, doc_number, name, level)
+    places = leading_places(title)
+    if len(places) >= 2 and places[-1] == name:
+        key = Jurisdiction(name, level, Jurisdiction(places[-2], place_level(places[-2]))).key
+        cited.jurisdiction_key = key if key != name else ""
+    return cited
 
 
 def _stem(name: str) -> str:
@@ -172,10 +184,7 @@ def _find_citations(
         if "《" in head and _CITATION_CUE.search(head):
             cites = []
             for m in _CITED.finditer(head):
-                title = m.group("title")
-                number = normalise_doc_number(m.group("no") or "")
-                jur, level = issuer_of(title, number)
-                cites.append(CitedPlan(title, number, jur, level))
+                cites.append(cited_plan(m.group("title"), normalise_doc_number(m.group("no") or "")))
             return cites, (p.start, p.start + len(head))
     return [], None
 

@@ -20,7 +20,7 @@ from loaders.evidence import evidence
 from loaders.metadata import (
     PlanMetadata,
     chain_cited,
-    issuer_of,
+    cited_plan,
     normalise_doc_number,
     place_level,
     read_metadata,
@@ -28,7 +28,7 @@ from loaders.metadata import (
 )
 from loaders.outline import parse_outline
 from loaders.reading import PlanInputError, read_plan
-from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Skipped, Task
+from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Skipped, Task, plan_key_parts
 from loaders.tasks import Unit, segment
 
 # lines of a scraped web page that are not the plan: site footers and bylines
@@ -81,8 +81,7 @@ def _cited(entry: dict | str) -> CitedPlan:
     else:
         number = normalise_doc_number(str(entry))
         title = "" if number else str(entry)
-    jurisdiction, level = issuer_of(title, number)
-    return CitedPlan(title, number, jurisdiction, level)
+    return cited_plan(title, number)
 
 
 def load_plan(path: Path) -> Plan:
@@ -231,11 +230,14 @@ def unify_citations(plans: list[Plan]) -> None:
                 numbers.setdefault(_plan_title_key(cited.title), cited.doc_number)
         if plan.doc_number:
             numbers.setdefault(_plan_title_key(plan.title), plan.doc_number)
-    loaded: dict[str, list[str]] = {}  # 文号 → the issuers of the loaded plans with it
+    loaded: dict[str, list[tuple[str, str]]] = {}  # 文号 → (name, key) of the issuers of the loaded plans with it
     named: dict[str, list[str]] = {}  # 文号 → the issuers the citations name for it
     for plan in plans:
         if plan.doc_number:
-            loaded.setdefault(plan.doc_number, []).append(plan.jurisdiction_name)
+            parts = plan_key_parts(plan.key)
+            loaded.setdefault(plan.doc_number, []).append(
+                (plan.jurisdiction_name, parts[0] if len(parts) == 2 else plan.jurisdiction_name)
+            )
         for cited in plan.cites:
             if cited.doc_number and cited.jurisdiction:
                 named.setdefault(cited.doc_number, []).append(cited.jurisdiction)
@@ -246,20 +248,27 @@ def unify_citations(plans: list[Plan]) -> None:
             if not cited.doc_number and _plan_title_key(cited.title) in numbers:
                 cited.doc_number = numbers[_plan_title_key(cited.title)]
             if cited.doc_number:
-                cited.jurisdiction = _issuer(
-                    cited.jurisdiction, loaded.get(cited.doc_number, []), named.get(cited.doc_number, [])
+                cited.jurisdiction, key = _issuer(
+                    cited, loaded.get(cited.doc_number, []), named.get(cited.doc_number, [])
                 )
+                cited.jurisdiction_key = key if key != cited.jurisdiction else ""
             renamed[before] = cited.key
         for cited in plan.cites:
             cited.derives_from = [renamed.get(k, k) for k in cited.derives_from]
 
 
-def _issuer(stated: str, loaded: list[str], named: list[str]) -> str:
-    """The issuer a citation of a 文号 is given: of the loaded plans with that 文号, else of the places the
-    citations name for it (each place by the spelling most used), the one it may name (see `same_place`), or
-    the one there is when it names none; else the issuer as it is stated."""
-    fits = {j for j in loaded or _spellings(named) if not stated or not j or same_place(j, stated)}
-    return fits.pop() if len(fits) == 1 else stated  # "": the loaded plan's title names no place
+def _issuer(cited: CitedPlan, loaded: list[tuple[str, str]], named: list[str]) -> tuple[str, str]:
+    """(name, key) of the issuer a citation of a 文号 is given: of the loaded plans with that 文号, else of the
+    places the citations name for it (each place by the spelling most used), the one it may name (its key, else
+    a name `same_place` may take for it), or the one there is when it names none; else the issuer as stated."""
+    stated = cited.jurisdiction
+    candidates = loaded or [(name, name) for name in _spellings(named)]
+    fits = {(n, k) for n, k in candidates if not stated or not n or k in (stated, cited.place) or same_place(n, stated)}
+    exact = {(n, k) for n, k in fits if k in (stated, cited.place)} if stated else set()
+    for found in (exact, fits):
+        if len(found) == 1:
+            return found.pop()
+    return stated, cited.place  # "": the loaded plan's title names no place
 
 
 def _spellings(names: list[str]) -> list[str]:

@@ -11,6 +11,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from loaders.places import place_key
+
 
 class Role(StrEnum):
     """How an agency is accountable for a task (DESIGN.md role mapping)."""
@@ -39,6 +41,14 @@ class Jurisdiction:
     level: str  # a Level value
     within: Jurisdiction | None = None
 
+    @property
+    def key(self) -> str:
+        """Its identity among places of the same name: 南京市鼓楼区 and 福州市鼓楼区 (see `loaders.places`)."""
+        parent = self.within
+        if parent is None:
+            return self.name
+        return place_key(self.name, self.level, parent.key, parent.level, parent.name)
+
 
 @dataclass
 class Agency:
@@ -49,6 +59,12 @@ class Agency:
     is_group: bool = False  # a collective placeholder (各县市人民政府, 有关部门)
     surface: str = ""  # the form written in the plan, e.g. 州环保局
     key: str = ""  # stable identifier key inside its jurisdiction (canonical, normalised)
+    jurisdiction_key: str = ""  # its Jurisdiction's key where it differs from the name: 昆明市官渡区
+
+    @property
+    def place(self) -> str:
+        """The key of its jurisdiction (see `Jurisdiction.key`): what tells it apart from a namesake's unit."""
+        return self.jurisdiction_key or self.jurisdiction
 
 
 @dataclass
@@ -98,7 +114,7 @@ class DocRef:
 
 
 def plan_key(jurisdiction: str, doc_number: str, title: str) -> str:
-    """The identity of a plan: its issuer's jurisdiction and its 文号 ("通许县/通政〔2019〕31号"), else its 文号
+    """The identity of a plan: its issuer's jurisdiction key and its 文号 ("开封市通许县/通政〔2019〕31号"), else its 文号
     alone, else its title. A 文号 is unique only within its issuer: 通州区 and 通许县 may both issue a
     通政〔2019〕31号, and 南通市 one more."""
     if doc_number:
@@ -125,11 +141,17 @@ class CitedPlan:
     jurisdiction: str = ""  # issuer's jurisdiction when the title names it: 云南省; 国务院 -> 中国
     level: str = ""  # a Level value when known
     derives_from: list[str] = field(default_factory=list)  # keys of the cited plans it in turn implements
+    jurisdiction_key: str = ""  # the issuer's Jurisdiction.key where it differs from the name: 四平市铁东区
+
+    @property
+    def place(self) -> str:
+        """The key of the issuer's jurisdiction."""
+        return self.jurisdiction_key or self.jurisdiction
 
     @property
     def key(self) -> str:
         """The identity of the cited plan (see `plan_key`)."""
-        return plan_key(self.jurisdiction, self.doc_number, self.title)
+        return plan_key(self.place, self.doc_number, self.title)
 
 
 @dataclass
@@ -183,8 +205,9 @@ class Plan:
 
     @property
     def key(self) -> str:
-        """The identity of the plan (see `plan_key`)."""
-        return plan_key(self.jurisdiction_name, self.doc_number, self.title)
+        """The identity of the plan (see `plan_key`): its jurisdiction's key, so that the plans of 南京市鼓楼区
+        and of 福州市鼓楼区 stay two even when their 文号 are alike."""
+        return plan_key(self.jurisdiction.key if self.jurisdiction else "", self.doc_number, self.title)
 
     def to_dict(self) -> dict:
         return asdict(self)

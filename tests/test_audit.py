@@ -26,7 +26,7 @@ HONGHE_EPB = mint("agency", "红河州", "环境保护局")  # 州环境保护�
 HONGHE_EEB = mint("agency", "红河州", "生态环境局")  # its successor after the 2019 reform
 HONGHE_COUNTIES = mint("agency", "红河州", "各县市人民政府")
 # 二.(一).5 深化工业污染治理 … "2020 年底前，完成排污许可管理名录规定的行业许可证核发"
-WUDING_PERMITS = mint("task", "武定县", "武政通〔2019〕11号", "二.(一).5")
+WUDING_PERMITS = mint("task", "楚雄州武定县", "武政通〔2019〕11号", "二.(一).5")
 # 二.(六).3 夯实应急减排措施 … "完善重污染天气应急预案，2018年12月底前报自治区生态环境厅备案"
 QINZHOU_EMERGENCY = mint("task", "钦州市大气污染防治攻坚三年作战方案", "二.(六).3")
 # 十.(四) 构建全民行动格局: "倡导全社会“同呼吸共奋斗”…" — a damaged last row of the 责任清单, no 牵头 line after it

@@ -48,7 +48,8 @@ def task(section: str, sentence: str, attributions=(), deadlines=(), **kw) -> Ta
 
 def attribution(role: Role, name: str, surface: str, sentence: str, jurisdiction="青山县", group=False):
     start, end = span(surface, TEXT.index(sentence))
-    return Attribution(role, Agency(name, jurisdiction, group, surface), start, end)
+    # 青山县 of 白云州: its key names the prefecture (see Jurisdiction.key)
+    return Attribution(role, Agency(name, jurisdiction, group, surface, jurisdiction_key=QINGSHAN), start, end)
 
 
 def deadline(due: str, phrase: str, sentence: str) -> Deadline:
@@ -60,6 +61,7 @@ S1 = "2019年6月底前完成生态保护红线划定（县环保局牵头，县
 S2 = "严控“两高”行业产能，2020年底前淘汰落后产能（县环境保护局牵头，各乡镇人民政府负责落实）。"
 S3 = "加强宣传引导。"
 EPB = "青山县环境保护局"
+QINGSHAN = "白云州青山县"
 
 
 def sample_plan() -> Plan:
@@ -127,16 +129,16 @@ def graph() -> Graph:
     return corpus_graph([sample_plan()])
 
 
-PLAN = mint("plan", "青山县", "青政发〔2019〕7号")
-T1, T2 = (mint("task", "青山县", "青政发〔2019〕7号", s) for s in ("一.(一).1", "一.(一).2"))
-EPB_IRI = mint("agency", "青山县", EPB)
-TOWNS = mint("agency", "青山县", "各乡镇人民政府")
+PLAN = mint("plan", QINGSHAN, "青政发〔2019〕7号")
+T1, T2 = (mint("task", QINGSHAN, "青政发〔2019〕7号", s) for s in ("一.(一).1", "一.(一).2"))
+EPB_IRI = mint("agency", QINGSHAN, EPB)
+TOWNS = mint("agency", QINGSHAN, "各乡镇人民政府")
 
 
 def test_role_triples_and_accountable_for(graph):
     assert (EPB_IRI, LT.leads, T1) in graph
     assert (EPB_IRI, LT.leads, T2) in graph
-    assert (mint("agency", "青山县", "青山县自然资源局"), LT.supports, T1) in graph
+    assert (mint("agency", QINGSHAN, "青山县自然资源局"), LT.supports, T1) in graph
     assert (TOWNS, LT.implements, T2) in graph
     accountable = set(graph.subjects(LT.accountableFor, T2))
     assert accountable == {EPB_IRI, TOWNS}
@@ -153,7 +155,7 @@ def test_agency_has_canonical_label_and_every_surface_form(graph):
         Literal("县环境保护局", lang="zh"),
     }
     assert (EPB_IRI, RDF.type, LT.Agency) in graph
-    assert (EPB_IRI, LT.jurisdiction, mint("jurisdiction", "青山县")) in graph
+    assert (EPB_IRI, LT.jurisdiction, mint("jurisdiction", QINGSHAN)) in graph
     assert (TOWNS, RDF.type, LT.AgencyGroup) in graph and (TOWNS, RDF.type, LT.Agency) in graph
     assert (EPB_IRI, RDF.type, LT.AgencyGroup) not in graph
 
@@ -161,7 +163,7 @@ def test_agency_has_canonical_label_and_every_surface_form(graph):
 def test_attribution_keeps_role_surface_form_and_evidence_span(graph):
     attributions = {graph.value(a, LT.surfaceForm): a for a in graph.objects(T1, LT.attribution)}
     lead = attributions[Literal("县环保局")]
-    assert lead == mint("task", "青山县", "青政发〔2019〕7号", "一.(一).1", "attribution", "1")
+    assert lead == mint("task", QINGSHAN, "青政发〔2019〕7号", "一.(一).1", "attribution", "1")
     assert graph.value(lead, LT.role) == LT.leads
     assert graph.value(lead, LT.agency) == EPB_IRI
     start, end = (graph.value(lead, p).toPython() for p in (LT.sourceStart, LT.sourceEnd))
@@ -189,8 +191,8 @@ def test_task_text_offsets_and_plan(graph):
 
 
 def test_repeated_section_gets_numbered_suffix_and_names_no_agency(graph):
-    first = mint("task", "青山县", "青政发〔2019〕7号", "一.(一).3")
-    second = mint("task", "青山县", "青政发〔2019〕7号", "一.(一).3~2")
+    first = mint("task", QINGSHAN, "青政发〔2019〕7号", "一.(一).3")
+    second = mint("task", QINGSHAN, "青政发〔2019〕7号", "一.(一).3~2")
     assert {first, second} <= set(graph.subjects(RDF.type, LT.Task))
     assert len(set(graph.subjects(RDF.type, LT.Task))) == 4
     for t in (first, second):  # one has no attributions, the other says names_none
@@ -203,8 +205,9 @@ def test_plan_metadata_jurisdiction_chain_and_citations(graph):
     assert graph.value(PLAN, DCTERMS.title) == graph.value(PLAN, RDFS.label)
     assert str(graph.value(PLAN, LT.level)) == "county"
     assert str(graph.value(PLAN, LT.sourceFile)) == "qingshan.txt"
-    county, pref, prov = (mint("jurisdiction", n) for n in ("青山县", "白云州", "云南省"))
+    county, pref, prov = (mint("jurisdiction", n) for n in (QINGSHAN, "白云州", "云南省"))
     assert (county, LT.within, pref) in graph and (pref, LT.within, prov) in graph
+    assert graph.value(county, RDFS.label) == Literal("青山县", lang="zh")  # its key names 白云州, its label not
     assert str(graph.value(pref, LT.level)) == "prefecture"
     chain = graph.query(
         "SELECT ?up WHERE { ?p lt:derivesFrom+ ?up }", initBindings={"p": PLAN}, initNs={"lt": LT._NS}
@@ -223,7 +226,7 @@ def test_plan_metadata_jurisdiction_chain_and_citations(graph):
 
 def test_plan_level_target_and_skipped_paragraph(graph):
     target = graph.value(PLAN, LT.hasTarget)
-    assert target == mint("plan", "青山县", "青政发〔2019〕7号", "target", "1")
+    assert target == mint("plan", QINGSHAN, "青政发〔2019〕7号", "target", "1")
     assert graph.value(target, LT.value) == Literal(Decimal("30.0"), datatype=ns.XSD.decimal)
     assert graph.value(target, LT.year).toPython() == 2020
     assert (target, LT.baselineYear, None) not in graph

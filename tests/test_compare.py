@@ -24,10 +24,10 @@ from web.repository import page_url
 
 HONGHE = "红河州打赢蓝天保卫战三年行动计划实施方案"
 HONGHE_PLAN = mint("plan", HONGHE)
-WUDING_PLAN = mint("plan", "武定县", "武政通〔2019〕11号")
+WUDING_PLAN = mint("plan", "楚雄州武定县", "武政通〔2019〕11号")
 # 红河 三.(一) "加大燃煤小锅炉淘汰力度 … 2018年底前 … 2020年底前"; 武定 二.(二).1 "… 2020年底前"
 HONGHE_BOILERS = mint("task", HONGHE, "三.(一)")
-WUDING_BOILERS = mint("task", "武定县", "武政通〔2019〕11号", "二.(二).1")
+WUDING_BOILERS = mint("task", "楚雄州武定县", "武政通〔2019〕11号", "二.(二).1")
 HONGHE_EPB = mint("agency", "红河州", "环境保护局")  # 州环境保护局 in 红河's 责任清单
 HONGHE_EEB = mint("agency", "红河州", "生态环境局")  # its successor after the 2019 reform
 

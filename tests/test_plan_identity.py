@@ -12,7 +12,8 @@ import pytest
 from kg.build import plan_iri
 from kg.corpus import build_store
 from kg.store import open_store, run_query
-from loaders.metadata import issuer_of, same_place
+from loaders.metadata import cited_plan, issuer_of, same_place
+from loaders.records import Jurisdiction
 
 
 def plan_text(doc_number: str, title: str, preamble: str, task: str) -> str:
@@ -147,20 +148,102 @@ def test_a_national_doc_number_names_its_issuer_and_a_local_one_does_not():
     assert issuer_of("打赢蓝天保卫战三年行动方案", "甲政发〔2019〕5号") == ("", "")
 
 
-def test_a_place_name_within_two_places_is_reported(tmp_path):
-    # 东城区 of 甲山州 and 东城区 of 甲水市: each plan says whose plan it carries out
-    for upper, name, number in (("甲山州", "a.txt", "东政通〔2019〕3号"), ("甲水市", "b.txt", "东政通〔2019〕9号")):
+def test_places_of_one_name_in_two_prefectures_stay_two_with_their_agencies_and_plans(tmp_path):
+    # 东城区 of 甲山州 and 东城区 of 甲水市, with the same 文号: each plan says whose plan it carries out
+    for upper, name in (("甲山州", "a.txt"), ("甲水市", "b.txt")):
+        text = plan_text(
+            "东政通〔2019〕3号",
+            "东城区打赢蓝天保卫战三年行动方案",
+            f"为贯彻落实《{upper}打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
+            "加强施工扬尘治理，2019年底前完成。（区人民政府牵头）",
+        )
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    # 甲山州's own plan names its 东城区's government
+    (tmp_path / "c.txt").write_text(
+        plan_text(
+            "甲政发〔2019〕5号",
+            "甲山州打赢蓝天保卫战三年行动方案",
+            "为贯彻落实《国务院关于印发打赢蓝天保卫战三年行动计划的通知》（国发〔2018〕22号），制定本方案。",
+            "整治城区裸露土地，2019年底前完成。（东城区人民政府牵头）",
+        ),
+        encoding="utf-8",
+    )
+    report = build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
+    assert report.loaded == 3 and not any("东城区" in w for w in report.warnings)
+    found = rows(
+        tmp_path / "store",
+        """SELECT ?upper (COUNT(DISTINCT ?task) AS ?tasks) WHERE {
+             ?agency rdfs:label "东城区人民政府"@zh ; lt:leads ?task ; lt:jurisdiction ?place .
+             ?place rdfs:label "东城区"@zh ; lt:within/rdfs:label ?upper } GROUP BY ?upper""",
+    )
+    # two 东城区人民政府: 甲山州's leads its own plan's task and the one 甲山州's plan gives it
+    assert {r["upper"]: int(r["tasks"]) for r in found} == {"甲山州": 2, "甲水市": 1}
+    plans = rows(tmp_path / "store", 'SELECT ?p WHERE { ?p a lt:Plan ; lt:docNumber "东政通〔2019〕3号" }')
+    assert len(plans) == 2
+
+
+def test_a_place_key_names_the_prefecture_or_municipality_above_a_county():
+    nation = Jurisdiction("中国", "nation")
+    province = Jurisdiction("甲东省", "province", nation)
+    assert Jurisdiction("东城区", "county", Jurisdiction("甲山州", "prefecture", province)).key == "甲山州东城区"
+    # an autonomous prefecture qualifies by its short form, however the plan spells it
+    long_form = Jurisdiction("甲山苗族自治州", "prefecture", province)
+    assert Jurisdiction("东城区", "county", long_form).key == "甲山州东城区"
+    assert Jurisdiction("通州区", "county", Jurisdiction("北京市", "province", nation)).key == "北京市通州区"
+    # a county whose plan names no prefecture, and places above a county, keep their names
+    assert Jurisdiction("东城区", "county", province).key == "东城区"
+    assert long_form.key == "甲山苗族自治州" and province.key == "甲东省"
+    # a township is told apart by its county's key
+    county = Jurisdiction("东城区", "county", Jurisdiction("甲水市", "prefecture", province))
+    assert Jurisdiction("新华街道", "township", county).key == "甲水市东城区新华街道"
+
+
+def test_a_cited_title_that_names_the_county_and_its_prefecture_gives_the_issuers_key():
+    cited = cited_plan("甲水市东城区打赢蓝天保卫战三年行动方案", "东政通〔2019〕3号")
+    assert (cited.jurisdiction, cited.jurisdiction_key) == ("东城区", "甲水市东城区")
+    assert cited.key == "甲水市东城区/东政通〔2019〕3号"
+    assert cited_plan("甲水市打赢蓝天保卫战三年行动方案", "甲政发〔2019〕5号").jurisdiction_key == ""
+
+
+def test_a_county_cited_with_its_prefecture_reaches_its_plan_among_namesakes(tmp_path):
+    # two 东城区 plans share a 文号; a township plan cites the one of 甲水市 by a title that says so
+    for upper, name in (("甲山州", "a.txt"), ("甲水市", "b.txt")):
+        text = plan_text(
+            "东政通〔2019〕3号",
+            "东城区打赢蓝天保卫战三年行动方案",
+            f"为贯彻落实《{upper}打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
+            "加强施工扬尘治理，2019年底前完成。（区人民政府牵头）",
+        )
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "c.txt").write_text(
+        plan_text(
+            "新政通〔2019〕1号",
+            "新华街道打赢蓝天保卫战三年行动方案",
+            "为贯彻落实《甲水市东城区打赢蓝天保卫战三年行动方案》（东政通〔2019〕3号），制定本方案。",
+            "清扫背街小巷，2019年底前完成。（街道办事处牵头）",
+        ),
+        encoding="utf-8",
+    )
+    build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
+    assert uppers(tmp_path / "store", "新华街道打赢蓝天保卫战三年行动方案") == {
+        str(plan_iri("甲水市东城区/东政通〔2019〕3号"))
+    }
+
+
+def test_a_place_name_within_two_provinces_and_no_prefecture_is_reported(tmp_path):
+    # each 东城区 plan names only its province's plan: nothing tells the two 东城区 apart
+    for upper, name, number in (("甲东省", "a.txt", "东政通〔2019〕3号"), ("乙西省", "b.txt", "东政通〔2019〕9号")):
         text = plan_text(
             number,
             "东城区打赢蓝天保卫战三年行动方案",
-            f"为贯彻落实《{upper}打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
+            f"为贯彻落实《{upper}打赢蓝天保卫战三年行动方案》（省政发〔2019〕5号），制定本方案。",
             "加强施工扬尘治理，2019年底前完成。（区住房城乡建设局牵头）",
         )
         (tmp_path / name).write_text(text, encoding="utf-8")
     report = build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
     assert report.loaded == 2
     (warning,) = [w for w in report.warnings if "东城区" in w]
-    assert "甲山州" in warning and "甲水市" in warning
+    assert "甲东省" in warning and "乙西省" in warning
     # one place name within one place is no warning
     alone = build_store(tmp_path / "one", [tmp_path / "a.txt"])
     assert not any("东城区" in w for w in alone.warnings)

@@ -21,7 +21,7 @@ from kg.push import CROSS_PLAN_GRAPH, GraphStoreClient, PushError
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 WUDING = "002_448f24fbce9855ca.txt"  # 武定县 plan: the one changed below
-WUDING_GRAPH = "https://w3id.org/lantian/id/plan/武定县/武政通〔2019〕11号/graph"
+WUDING_GRAPH = "https://w3id.org/lantian/id/plan/楚雄州武定县/武政通〔2019〕11号/graph"
 DROPPED_TASK = "2. 加大区域产业布局调整力度。"
 
 

@@ -36,7 +36,7 @@ from kg.store import write_store
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 WUDING = "002_448f24fbce9855ca.txt"  # 武定县 plan, 武政通〔2019〕11号: the one removed from the store
-WUDING_PLAN = "https://w3id.org/lantian/id/plan/武定县/武政通〔2019〕11号"
+WUDING_PLAN = "https://w3id.org/lantian/id/plan/楚雄州武定县/武政通〔2019〕11号"
 WUDING_GRAPH = f"{WUDING_PLAN}/graph"
 OTHER_GRAPH = "http://example.org/other"  # a ministry's own data on the same server
 NOTES_GRAPH = f"{ID}graph/audit-notes"  # under the Lantian namespace, but no plan's graph

@@ -29,7 +29,7 @@ from web import create_app
 
 KG = Path(sys.executable).with_name("kg")
 ID = "https://w3id.org/lantian/id/"
-WUDING_PLAN = ID + "plan/武定县/武政通〔2019〕11号"
+WUDING_PLAN = ID + "plan/楚雄州武定县/武政通〔2019〕11号"
 HONGHE_PLAN = ID + "plan/红河州打赢蓝天保卫战三年行动计划实施方案"
 HONGHE_EPB = "红河州环境保护局"  # found by its short form 州环保局 in the 红河州 plan's responsibility table
 

@@ -144,7 +144,7 @@ def test_bundled_corpus_conforms_and_keeps_a_checkable_citation():
     result = validate(graph)
     assert result.conforms, result.text[:2000]
     # the 武定县 seed is 武政通〔2019〕11号 and cites 云政发〔2018〕44号 in its first paragraph
-    wuding = mint("plan", "武定县", "武政通〔2019〕11号")
+    wuding = mint("plan", "楚雄州武定县", "武政通〔2019〕11号")
     assert (wuding, LT.derivesFrom, mint("plan", "云南省", "云政发〔2018〕44号")) in graph
     assert len(set(graph.subjects(RDF.type, LT.Task))) == sum(len(p.tasks) for p in plans)
 

@@ -22,9 +22,9 @@ from web import create_app
 from web.repository import iri_from_request_path, page_url
 
 HONGHE_EPB = mint("agency", "红河州", "环境保护局")  # 红河州环境保护局, written 州环保局 / 州环境保护局
-WUDING_PLAN = mint("plan", "武定县", "武政通〔2019〕11号")
+WUDING_PLAN = mint("plan", "楚雄州武定县", "武政通〔2019〕11号")
 WUDING_TASK = mint(
-    "task", "武定县", "武政通〔2019〕11号", "二.(一).4"
+    "task", "楚雄州武定县", "武政通〔2019〕11号", "二.(一).4"
 )  # "（州生态环境局武定分局、县工信商务科技局牵头…）"
 NATIONAL_PLAN = mint("plan", "中国", "国发〔2018〕22号")
 
@@ -312,10 +312,10 @@ def test_agency_page_groups_tasks_by_role_and_filters(client):
 
 
 def test_jurisdiction_and_other_resources(client):
-    j = _json(client, "/id/jurisdiction/武定县")
+    j = _json(client, "/id/jurisdiction/楚雄州武定县")
     assert [w["label"] for w in j["within"]] == ["楚雄州", "云南省", "中国"]
     assert j["plans"][0]["docNumber"] == "武政通〔2019〕11号"
-    assert "楚雄州" in _html(client, "/id/jurisdiction/武定县")
+    assert "楚雄州" in _html(client, "/id/jurisdiction/楚雄州武定县")
     deadline = _json(client, page_url(WUDING_TASK) + "/deadline/1.json")
     assert any(p["value"] == "2019-12-31" for p in deadline["properties"])
     assert client.get("/id/plan/no-such-plan").status_code == 404
