@@ -156,8 +156,7 @@ def jurisdiction_triples(jurisdiction: Jurisdiction | None) -> Iterator[Triple]:
     """The jurisdiction and the chain of areas it lies within."""
     while jurisdiction is not None:
         node = _jurisdiction_node(jurisdiction.key)
-        yield node, OX_RDF.type, OX_LT.Jurisdiction
-        yield node, OX_RDFS.label, _zh(jurisdiction.name)
+        yield from _named_jurisdiction(jurisdiction.key, jurisdiction.name)
         if jurisdiction.level:
             yield node, OX_LT.level, ox.Literal(jurisdiction.level)
         if jurisdiction.within is not None:
@@ -166,9 +165,13 @@ def jurisdiction_triples(jurisdiction: Jurisdiction | None) -> Iterator[Triple]:
 
 
 def _named_jurisdiction(key: str, name: str) -> Iterator[Triple]:
+    """A place is labelled by its key, which tells it from its namesakes (昆明市官渡区), and also by its name
+    alone (官渡区) when that differs."""
     node = _jurisdiction_node(key)
     yield node, OX_RDF.type, OX_LT.Jurisdiction
-    yield node, OX_RDFS.label, _zh(name)
+    yield node, OX_RDFS.label, _zh(key)
+    if name != key:
+        yield node, OX_SKOS.altLabel, _zh(name)
 
 
 def agency_triples(agency: Agency) -> Iterator[Triple]:

@@ -73,7 +73,7 @@ def test_overdue_as_of_2021_lists_the_2020_year_end_deadlines_and_nothing_later(
     assert all(row["due"] < "2021-01-01" for row in data["tasks"])
     permits = [row for row in data["tasks"] if row["task"] == str(WUDING_PERMITS)]
     assert [row["due"] for row in permits] == ["2020-12-31"]
-    assert permits[0]["jurisdictionLabel"] == "武定县"
+    assert permits[0]["jurisdictionLabel"] == "楚雄州武定县"
     assert "2020-12-31" in {row["due"] for row in data["tasks"]}
 
 
@@ -191,7 +191,7 @@ def test_honghe_broker_ranking_puts_the_environment_bureau_first(client):
 def test_corpus_wide_brokers_cover_every_plan(client):
     data = get_json(client, "/audit/brokers.json")
     jurisdictions = {row["jurisdictionLabel"] for row in data["agencies"]}
-    assert {"红河州", "钦州市", "武定县", "官渡区", "朔州市"} <= jurisdictions
+    assert {"红河州", "钦州市", "楚雄州武定县", "昆明市官渡区", "朔州市"} <= jurisdictions
     response = client.get("/audit/brokers.csv")
     assert response.mimetype == "text/csv" and "中介中心性" in response.get_data(as_text=True)
 
@@ -260,7 +260,7 @@ def test_canned_overdue_query_matches_the_page(client, built_store):
 
     assert {key(r) for r in rows} == {key(r) for r in page}
     permits = next(r for r in rows if r["task"] == str(WUDING_PERMITS))
-    assert permits["due"] == "2020-12-31" and permits["jurisdiction"] == "武定县"
+    assert permits["due"] == "2020-12-31" and permits["jurisdiction"] == "楚雄州武定县"
     assert rows == sorted(rows, key=lambda r: r["due"])
     assert ask(built_store, "overdue", as_of="2019-01-01", plan="钦州")[0]["due"] == "2018-12-31"
 

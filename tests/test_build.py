@@ -207,7 +207,10 @@ def test_plan_metadata_jurisdiction_chain_and_citations(graph):
     assert str(graph.value(PLAN, LT.sourceFile)) == "qingshan.txt"
     county, pref, prov = (mint("jurisdiction", n) for n in (QINGSHAN, "白云州", "云南省"))
     assert (county, LT.within, pref) in graph and (pref, LT.within, prov) in graph
-    assert graph.value(county, RDFS.label) == Literal("青山县", lang="zh")  # its key names 白云州, its label not
+    # labelled with its prefecture, which tells it from another 青山县, and by its name alone too
+    assert graph.value(county, RDFS.label) == Literal(QINGSHAN, lang="zh")
+    assert graph.value(county, SKOS.altLabel) == Literal("青山县", lang="zh")
+    assert graph.value(pref, SKOS.altLabel) is None
     assert str(graph.value(pref, LT.level)) == "prefecture"
     chain = graph.query(
         "SELECT ?up WHERE { ?p lt:derivesFrom+ ?up }", initBindings={"p": PLAN}, initNs={"lt": LT._NS}

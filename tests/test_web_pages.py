@@ -211,7 +211,7 @@ def test_due_before_lists_tasks_with_their_leads(client):
 def test_plan_page_shows_derivation_outline_targets_and_gaps(client):
     plan = _json(client, page_url(WUDING_PLAN))
     assert plan["docNumber"] == "武政通〔2019〕11号"
-    assert plan["jurisdictionLabel"] == "武定县"
+    assert plan["jurisdictionLabel"] == "楚雄州武定县"  # the county with its prefecture
     uppers = [u["docNumber"] for u in plan["upper"]]
     assert "国发〔2018〕22号" in uppers and "楚政通〔2018〕41号" in uppers
     assert uppers.index("楚政通〔2018〕41号") < uppers.index("国发〔2018〕22号")  # nearest first

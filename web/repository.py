@@ -790,10 +790,14 @@ class Repository:
         return found
 
     def agency_jurisdictions(self) -> dict[str, str]:
-        """agency → the label of its jurisdiction (to tell a unit's kind from its name: 红河州|生态环境局)."""
+        """agency → the name of its jurisdiction (to tell a unit's kind from its name: 红河州|生态环境局; 官渡区, the
+        name alone, for the place labelled 昆明市官渡区)."""
 
         def compute():
-            rows = self.rows("SELECT ?a ?j WHERE { ?a a lt:Agency ; lt:jurisdiction ?x . ?x rdfs:label ?j }")
+            rows = self.rows(
+                """SELECT ?a (COALESCE(?name, ?label) AS ?j) WHERE {
+                     ?a a lt:Agency ; lt:jurisdiction ?x . ?x rdfs:label ?label OPTIONAL { ?x skos:altLabel ?name } }"""
+            )
             return {r["a"]: r["j"] for r in rows}
 
         return self.cached("agency-jurisdictions", compute)
