@@ -270,10 +270,7 @@ def cross_plan_triples(
             if quad.triple not in seen:
                 seen.add(quad.triple)
                 yield quad.triple
-    citations = (
-        t for d in plans for c in d.cites if c.key for t in build.cited_plan_triples(ox.NamedNode(d.plan), c)
-    )
-    for quad in _quads(citations):
+    for quad in _quads(_citation_triples(plans)):
         if quad.triple not in seen:
             seen.add(quad.triple)
             yield quad.triple
@@ -290,6 +287,24 @@ def cross_plan_triples(
     yield from role_count_triples(plans)
     for quad in _quads(link_triples(links)):
         yield quad.triple
+
+
+def _citation_triples(plans: list[PlanDigest]) -> Iterator[tuple]:
+    """Each plan's lt:derivesFrom the plans it cites, and what the citation says of a cited plan that is not
+    loaded (type, title, 文号, issuer, level, its own uppers). A loaded plan's own graph states those facts of
+    it: a citation's notice title (《…人民政府关于印发…的通知》) would give it a second label and title, and
+    every row that joins its title would come twice."""
+    loaded = {d.plan for d in plans}
+    for d in plans:
+        node = ox.NamedNode(d.plan)
+        for cited in d.cites:
+            if not cited.key:
+                continue
+            cited_node = build.plan_iri(cited.key)
+            if str(cited_node) not in loaded:
+                yield from build.cited_plan_triples(node, cited)
+            elif str(cited_node) != d.plan:
+                yield node, build.OX_LT.derivesFrom, ox.NamedNode(str(cited_node))
 
 
 def role_count_triples(digests: Iterable[PlanDigest]) -> Iterator[ox.Triple]:
@@ -435,7 +450,7 @@ def build_store(
             "(agencies, places, citations, task lineage, succession)"
         )
         relink = (_previous_links(store_dir), changed) if update and previous else None
-        cross = _without_plan_statements(generation.store, report.digests, relink)
+        cross = cross_plan_triples(report.digests, relink)
         (generation.folder / LEDGER).mkdir()
         record = generation.folder / LEDGER / CROSS_PLAN_LIST
         if patch:
@@ -468,16 +483,6 @@ def shared_place_names(store: ox.Store) -> list[str]:
         "above them, so they are one jurisdiction in the graph, and their agencies of the same name are one agency"
         for row in found
     ]
-
-
-def _without_plan_statements(store: ox.Store, digests: list[PlanDigest], relink=None) -> Iterator[ox.Triple]:
-    """The cross-plan triples less those a loaded plan's own graph already states (a cited plan that is
-    loaded too: its type, title, 文号 …), so each triple stays in one graph."""
-    graphs = {d.plan: ox.NamedNode(d.graph) for d in digests}
-    for triple in cross_plan_triples(digests, relink):
-        graph = graphs.get(_value(triple.subject))
-        if graph is None or ox.Quad(triple.subject, triple.predicate, triple.object, graph) not in store:
-            yield triple
 
 
 def _previous_links(store_dir: Path | str) -> list[TaskLink]:

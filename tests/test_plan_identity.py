@@ -58,7 +58,7 @@ PLANS = {
 
 PREFIXES = (
     "PREFIX lt: <https://w3id.org/lantian/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX dcterms: <http://purl.org/dc/terms/>\n"
 )
 
 
@@ -264,3 +264,26 @@ def test_a_citation_reaches_a_loaded_plan_whose_title_names_no_place(tmp_path):
     (tmp_path / "yi.txt").write_text(PLANS["yi.txt"], encoding="utf-8")  # cites 《甲山州…》（甲政发〔2019〕5号）
     build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
     assert uppers(tmp_path / "store", "乙山县打赢蓝天保卫战三年行动方案") == {str(plan_iri("甲政发〔2019〕5号"))}
+
+
+def test_a_loaded_plan_cited_by_its_notice_title_keeps_its_one_title(tmp_path):
+    # 乙山县 cites 甲山州's plan by the notice that issued it; 甲山州's own title stays its only title and label
+    (tmp_path / "jiashan.txt").write_text(PLANS["jiashan.txt"], encoding="utf-8")
+    (tmp_path / "yi.txt").write_text(
+        plan_text(
+            "乙政通〔2019〕8号",
+            "乙山县打赢蓝天保卫战三年行动方案",
+            "为贯彻落实《甲山州人民政府关于印发甲山州打赢蓝天保卫战三年行动方案的通知》（甲政发〔2019〕5号），"
+            "制定本方案。",
+            "开展道路扬尘整治，2019年底前完成。（县交通运输局牵头）",
+        ),
+        encoding="utf-8",
+    )
+    store, _ = tmp_path / "store", build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
+    jiashan = str(plan_iri("甲山州/甲政发〔2019〕5号"))
+    assert uppers(store, "乙山县打赢蓝天保卫战三年行动方案") == {jiashan}
+    titles = rows(store, f"SELECT ?t WHERE {{ {{ <{jiashan}> rdfs:label ?t }} UNION {{ <{jiashan}> dcterms:title ?t }} }}")
+    assert {r["t"] for r in titles} == {"甲山州打赢蓝天保卫战三年行动方案"}
+    # so its one task comes once with its plan's title
+    tasks = rows(store, f"SELECT ?task ?t WHERE {{ ?task lt:inPlan <{jiashan}> . <{jiashan}> rdfs:label ?t }}")
+    assert len(tasks) == 1
