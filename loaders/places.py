@@ -9,6 +9,10 @@ name; so is a county whose plan says no prefecture or municipality above it.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from loaders.records import Jurisdiction
 
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 ETHNIC = re.compile(
@@ -28,13 +32,15 @@ def short_place_name(name: str) -> str:
     return name
 
 
-def place_key(name: str, level: str, parent_key: str | None, parent_level: str, parent_name: str = "") -> str:
-    """The key of a place of `level` named `name` that lies in a place of `parent_level` (with that key and
-    name): see the module docstring. Levels are `loaders.records.Level` values."""
-    if level == "county" and (parent_level == "prefecture" or parent_name in MUNICIPALITIES):
-        qualifier = short_place_name(parent_name)
-    elif level == "township" and parent_level == "county" and parent_key:
-        qualifier = parent_key
+def place_key(name: str, level: str, parent: Jurisdiction | None) -> str:
+    """The key of a place of `level` (a `Level` value) named `name` that lies in `parent`: see the module
+    docstring."""
+    if parent is None:
+        return name
+    if level == "county" and (parent.level == "prefecture" or parent.name in MUNICIPALITIES):
+        qualifier = short_place_name(parent.name)
+    elif level == "township" and parent.level == "county":
+        qualifier = parent.key
     else:
         return name
     return name if name.startswith(qualifier) else qualifier + name

@@ -44,10 +44,7 @@ class Jurisdiction:
     @property
     def key(self) -> str:
         """Its identity among places of the same name: 南京市鼓楼区 and 福州市鼓楼区 (see `loaders.places`)."""
-        parent = self.within
-        if parent is None:
-            return self.name
-        return place_key(self.name, self.level, parent.key, parent.level, parent.name)
+        return place_key(self.name, self.level, self.within)
 
 
 @dataclass

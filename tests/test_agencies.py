@@ -164,12 +164,16 @@ def test_unknown_scope_gets_a_stable_placeholder():
     below = AgencyResolver(HONGHE)
     assert below.resolve("县环保局").jurisdiction == "红河州下辖县"
     assert below.jurisdictions["红河州下辖县"].within is HONGHE
+    # a county the plan places in its prefecture names its placeholders by its key: 武定县 of 楚雄州
+    township = AgencyResolver(WUDING).resolve("乡人民政府")
+    assert (township.jurisdiction, township.jurisdiction_key) == ("楚雄州武定县下辖乡", "楚雄州武定县下辖乡")
 
 
 def test_named_lower_places_become_child_jurisdictions():
     resolver = AgencyResolver(SHUOZHOU)
     agency = resolver.resolve("朔城区人民政府")
     assert (agency.name, agency.jurisdiction, agency.is_group) == ("朔城区人民政府", "朔城区", False)
+    assert agency.place == "朔州市朔城区"  # told apart from another 朔城区 by its prefecture
     child = resolver.jurisdictions["朔城区"]
     assert (child.level, child.within) == ("county", SHUOZHOU)
     assert resolver.resolve("应县人民政府").jurisdiction == "应县"
