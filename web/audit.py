@@ -35,7 +35,7 @@ from web.pages import (
     table_response,
     wanted_format,
 )
-from web.repository import _ROLE_BY_IRI, ROLES
+from web.repository import ROLES
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -70,37 +70,50 @@ def _base() -> dict:
 
 
 def _read_base(repo) -> dict:
-    tasks = {
-        r["task"]: dict(r, excerpt=_shorten(r.pop("text"), 80), heading=r["heading"] or "", deadlines=[])
-        for r in repo.rows(
-            # each part a sub-SELECT: Oxigraph reads each through once and joins them by hashing, where as
-            # one pattern it looked every task's facts up one by one (3.5 s against 13.5 s at 6M triples)
-            """SELECT ?task ?section ?heading ?text ?start ?plan ?planTitle ?jurisdiction ?jurisdictionLabel
-               WHERE { { SELECT ?task ?plan WHERE { ?task lt:inPlan ?plan } }
-                 { SELECT ?task ?text WHERE { ?task lt:text ?text } }
-                 { SELECT ?plan ?planTitle WHERE { ?plan a lt:Plan ; rdfs:label ?planTitle } }
-                 OPTIONAL { SELECT ?task ?section WHERE { ?task lt:section ?section } }
-                 OPTIONAL { SELECT ?task ?heading WHERE { ?task lt:heading ?heading } }
-                 OPTIONAL { SELECT ?task ?start WHERE { ?task lt:sourceStart ?start } }
-                 OPTIONAL { SELECT ?plan ?jurisdiction ?jurisdictionLabel WHERE {
-                   ?plan lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel } } }"""
-        )
-    }
-    for r in repo.rows(
+    # rows as tuples, not dicts: at 6M triples these reads return some 300,000 rows
+    tasks: dict[str, dict] = {}
+    texts: dict[str, str] = {}
+    for task, section, heading, text, start, plan, plan_title, jurisdiction, jurisdiction_label in repo.table(
+        # each part a sub-SELECT: Oxigraph reads each through once and joins them by hashing, where as
+        # one pattern it looked every task's facts up one by one (3.5 s against 13.5 s at 6M triples)
+        """SELECT ?task ?section ?heading ?text ?start ?plan ?planTitle ?jurisdiction ?jurisdictionLabel
+           WHERE { { SELECT ?task ?plan WHERE { ?task lt:inPlan ?plan } }
+             { SELECT ?task ?text WHERE { ?task lt:text ?text } }
+             { SELECT ?plan ?planTitle WHERE { ?plan a lt:Plan ; rdfs:label ?planTitle } }
+             OPTIONAL { SELECT ?task ?section WHERE { ?task lt:section ?section } }
+             OPTIONAL { SELECT ?task ?heading WHERE { ?task lt:heading ?heading } }
+             OPTIONAL { SELECT ?task ?start WHERE { ?task lt:sourceStart ?start } }
+             OPTIONAL { SELECT ?plan ?jurisdiction ?jurisdictionLabel WHERE {
+               ?plan lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel } } }"""
+    ):  # a plan with two titles (its own and the one it is cited by) gives two rows: the last one is kept
+        tasks[task] = {
+            "task": task,
+            "section": section,
+            "heading": heading or "",
+            "start": start,
+            "plan": plan,
+            "planTitle": plan_title,
+            "jurisdiction": jurisdiction,
+            "jurisdictionLabel": jurisdiction_label,
+            "deadlines": [],
+        }
+        texts[task] = text
+    for task in tasks.values():
+        task["excerpt"] = _shorten(texts[task["task"]], 80)
+    del texts
+    for task_iri, due, phrase in repo.table(
         """SELECT ?task ?due ?phrase WHERE { { SELECT ?task ?d WHERE { ?task lt:hasDeadline ?d } }
              { SELECT ?d ?due WHERE { ?d lt:dueDate ?due } }
              OPTIONAL { SELECT ?d ?phrase WHERE { ?d a lt:Deadline ; lt:phrase ?phrase } } }"""
     ):
-        task = tasks.get(r["task"])
+        task = tasks.get(task_iri)
         if task is None:
             continue
-        same = next((d for d in task["deadlines"] if d["due"] == r["due"]), None)
+        same = next((d for d in task["deadlines"] if d["due"] == due), None)
         if same is None:
-            task["deadlines"].append({"due": r["due"], "phrase": r["phrase"]})
-        elif r["phrase"] and r["phrase"] not in (same["phrase"] or "").split("；"):
-            same["phrase"] = "；".join(
-                sorted(filter(None, [*(same["phrase"] or "").split("；"), r["phrase"]]))
-            )
+            task["deadlines"].append({"due": due, "phrase": phrase})
+        elif phrase and phrase not in (same["phrase"] or "").split("；"):
+            same["phrase"] = "；".join(sorted(filter(None, [*(same["phrase"] or "").split("；"), phrase])))
     successors = {
         r["agency"]: {"agency": r["now"], "label": r["nowLabel"], "year": _year(r["changed"])}
         for r in repo.rows(
@@ -116,23 +129,20 @@ def _read_base(repo) -> dict:
     for task in tasks.values():
         task["deadlines"].sort(key=lambda d: d["due"])
         task["roles"] = {role: [] for role in ROLES}
-    for r in repo.rows(
-        """SELECT ?agency ?role ?task WHERE {
-             VALUES ?role { lt:leads lt:supports lt:implements lt:responsibleFor } ?agency ?role ?task }"""
-    ):
-        task, agency = tasks.get(r["task"]), agencies.get(r["agency"])
-        if task is None or agency is None:
-            continue
-        held = task["roles"][_ROLE_BY_IRI[r["role"]]]
-        if all(a["agency"] != agency["agency"] for a in held):
-            held.append(agency)
+    for role in ROLES:  # a read per role: a plain scan of one predicate, no ?role column to carry
+        for agency_iri, task_iri in repo.table(f"SELECT ?agency ?task WHERE {{ ?agency lt:{role} ?task }}"):
+            task, agency = tasks.get(task_iri), agencies.get(agency_iri)
+            if task is None or agency is None:
+                continue
+            held = task["roles"][role]
+            if all(a["agency"] != agency_iri for a in held):
+                held.append(agency)
     ordered = sorted(tasks.values(), key=lambda x: (x["planTitle"], x["start"] or 0, x["task"]))
     for task in ordered:
         for held in task["roles"].values():
             held.sort(key=lambda a: a["label"])
-    plans = sorted(
-        {(x["plan"], x["planTitle"]) for x in ordered}, key=lambda p: p[1]
-    )  # loaded plans: those with tasks
+    # loaded plans: those with tasks, by title (two plans of one title by IRI: the same order in every process)
+    plans = sorted({(x["plan"], x["planTitle"]) for x in ordered}, key=lambda p: (p[1], p[0]))
     return {"tasks": ordered, "agencies": agencies, "plans": [{"plan": p, "title": x} for p, x in plans]}
 
 
@@ -359,46 +369,35 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
     `groups` (a 各县市人民政府 on every task would otherwise broker every plan)."""
 
     def compute():
-        import networkx as nx
-        from networkx.algorithms import bipartite
-
-        graph = nx.Graph()
-        leads: Counter = Counter()
-        agencies = _base()["agencies"]
-        for task in _base()["tasks"]:
-            if not _in_plan(task, plan):
-                continue
-            for role, held in task["roles"].items():
-                for a in held:
-                    if a["group"] and not groups:
-                        continue
-                    graph.add_edge(("agency", a["agency"]), ("task", task["task"]))
-                    if role == "leads":
-                        leads[a["agency"]] += 1
-        side = {n for n in graph if n[0] == "agency"}
-        if len(graph) * graph.number_of_edges() <= EXACT_BETWEENNESS_WORK:
-            betweenness = bipartite.betweenness_centrality(graph, side) if side else {}
+        network = _network(plan, groups)
+        n, edges, agency_ids = len(network.nodes), network.edges, network.agency_ids
+        if n * len(edges) <= EXACT_BETWEENNESS_WORK:
+            betweenness = _exact_bipartite_betweenness(n, edges, agency_ids) if agency_ids else {}
             sampled = None
         else:  # national scale: exact betweenness would take minutes to hours; estimate it
-            betweenness, sampled = _sampled_bipartite_betweenness(graph, side), BETWEENNESS_SAMPLES
+            betweenness, sampled = _sampled_bipartite_betweenness(n, edges, agency_ids), BETWEENNESS_SAMPLES
+        agencies = _base()["agencies"]
         rows = []
-        for node in side:
-            a = agencies[node[1]]
+        for node in agency_ids:
+            a = agencies[network.nodes[node]]
             rows.append(
                 {
                     **_entry(a),
                     "jurisdictionLabel": a["jurisdictionLabel"],
                     "group": a["group"],
-                    "degree": graph.degree(node),
-                    "leads": leads[node[1]],
+                    "degree": network.degree[node],
+                    "leads": network.leads[a["agency"]],
                     "betweenness": round(betweenness.get(node, 0.0), 4),
                     "heldNowBy": [_entry(a["successor"])] if a["successor"] else [],
                 }
             )
-        rows.sort(key=lambda r: (-r["degree"], -r["betweenness"], r["label"]))
+        # ties (two agencies of one name and degree, in two counties) by IRI: the same order in every process
+        rows.sort(key=lambda r: (-r["degree"], -r["betweenness"], r["label"], r["agency"]))
         for rank, row in enumerate(rows, 1):
             row["degreeRank"] = rank
-        by_betweenness = sorted(rows, key=lambda r: (-r["betweenness"], -r["degree"], r["label"]))
+        by_betweenness = sorted(
+            rows, key=lambda r: (-r["betweenness"], -r["degree"], r["label"], r["agency"])
+        )
         for rank, row in enumerate(by_betweenness, 1):
             row["betweennessRank"] = rank
         return {
@@ -406,12 +405,62 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
             "groups": groups,
             "agencies": rows,
             "broker": by_betweenness[0] if by_betweenness and by_betweenness[0]["betweenness"] > 0 else None,
-            "tasks": sum(1 for n in graph if n[0] == "task"),
-            "edges": graph.number_of_edges(),
+            "tasks": n - len(agency_ids),
+            "edges": len(edges),
             "betweennessSampledSources": sampled,
         }
 
     return repository().cached(("audit", "brokers", plan, groups), compute)
+
+
+class _Network:
+    """The agency–task network as integers: `nodes[i]` is node i's IRI (agencies and tasks numbered in the
+    order they are first met, as networkx numbers a graph built edge by edge), `edges` its distinct
+    agency–task pairs, `degree[i]` its neighbours, `leads` the tasks each agency leads."""
+
+    def __init__(self):
+        self.nodes: list[str] = []
+        self.agency_ids: list[int] = []
+        self.edges: list[tuple[int, int]] = []
+        self.degree: list[int] = []
+        self.leads: Counter = Counter()
+        self._agencies: dict[str, int] = {}
+        self._tasks: dict[str, int] = {}
+        self._edges: set[tuple[int, int]] = set()
+
+    def _id(self, ids: dict[str, int], iri: str, agency: bool) -> int:
+        node = ids.get(iri)
+        if node is None:
+            node = ids[iri] = len(self.nodes)
+            self.nodes.append(iri)
+            self.degree.append(0)
+            if agency:
+                self.agency_ids.append(node)
+        return node
+
+    def link(self, agency: str, task: str) -> None:
+        edge = (self._id(self._agencies, agency, True), self._id(self._tasks, task, False))
+        if edge not in self._edges:
+            self._edges.add(edge)
+            self.edges.append(edge)
+            self.degree[edge[0]] += 1
+            self.degree[edge[1]] += 1
+
+
+def _network(plan: str | None, groups: bool) -> _Network:
+    """The bipartite agency–task network of one plan or the corpus (collectives only with `groups`)."""
+    network = _Network()
+    for task in _base()["tasks"]:
+        if not _in_plan(task, plan):
+            continue
+        for role, held in task["roles"].items():
+            for a in held:
+                if a["group"] and not groups:
+                    continue
+                network.link(a["agency"], task["task"])
+                if role == "leads":
+                    network.leads[a["agency"]] += 1
+    return network
 
 
 # exact betweenness costs nodes × edges steps (Brandes): above this it is estimated from sampled sources
@@ -420,18 +469,46 @@ EXACT_BETWEENNESS_WORK = 20_000_000
 BETWEENNESS_SAMPLES = 100
 
 
-def _sampled_bipartite_betweenness(graph, top: set) -> dict:
-    """Betweenness estimated from `BETWEENNESS_SAMPLES` source nodes drawn with a fixed seed (Brandes'
-    sampling, as networkx's k=), normalised for a bipartite graph as networkx's bipartite version does."""
+def _exact_bipartite_betweenness(n: int, edges: list[tuple[int, int]], top: list[int]) -> dict[int, float]:
+    """networkx's bipartite betweenness centrality of the network, exactly (every node a source)."""
     import networkx as nx
+    from networkx.algorithms import bipartite
 
-    n, m = len(top), len(graph) - len(top)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(edges)
+    return bipartite.betweenness_centrality(graph, top)
+
+
+def _sampled_bipartite_betweenness(
+    size: int, edges: list[tuple[int, int]], top: list[int]
+) -> dict[int, float]:
+    """Betweenness estimated from `BETWEENNESS_SAMPLES` source nodes drawn with a fixed seed (Brandes'
+    sampling: the sources and scaling of networkx's `betweenness_centrality(k=…, seed=0)` on the same
+    graph, computed by `web.betweenness`), normalised for a bipartite graph as networkx's bipartite
+    version does."""
+    import random
+
+    from web.betweenness import source_dependencies
+
+    k = BETWEENNESS_SAMPLES
+    sources = random.Random(0).sample(range(size), k)  # networkx: seed.sample(list(G), k)
+    total = source_dependencies(size, edges, sources)
+    # networkx's rescaling for k sources, undirected, endpoints excluded: each pair is counted from both
+    # ends, and a source is never an inner node of its own paths
+    scale_source, scale_other = (size - 1) / ((k - 1) * 2), (size - 1) / (k * 2)
+    n, m = len(top), size - len(top)
     s, t = divmod(n - 1, m)
     top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
     p, r = divmod(m - 1, n)
     bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
-    raw = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLES, normalized=False, seed=0)
-    return {node: value / (top_max if node in top else bottom_max) for node, value in raw.items()}
+    sampled, top_set = set(sources), set(top)
+    return {
+        node: float(value)
+        * (scale_source if node in sampled else scale_other)
+        / (top_max if node in top_set else bottom_max)
+        for node, value in enumerate(total)
+    }
 
 
 def timeline(plan: str | None = None, agency: str | None = None) -> dict:
