@@ -503,34 +503,21 @@ def _exact_bipartite_betweenness(n: int, edges: list[tuple[int, int]], top: list
     return bipartite.betweenness_centrality(graph, top)
 
 
-def _sampled_bipartite_betweenness(
-    size: int, edges: list[tuple[int, int]], top: list[int]
-) -> dict[int, float]:
+def _sampled_bipartite_betweenness(size: int, edges: list[tuple[int, int]], top: list[int]) -> dict:
     """Betweenness estimated from `BETWEENNESS_SAMPLES` source nodes drawn with a fixed seed (Brandes'
-    sampling: the sources and scaling of networkx's `betweenness_centrality(k=…, seed=0)` on the same
-    graph, computed by `web.betweenness`), normalised for a bipartite graph as networkx's bipartite
+    sampling, as networkx's k=; `web.betweenness`), normalised for a bipartite graph as networkx's bipartite
     version does."""
-    import random
+    from web.betweenness import sampled_betweenness
 
-    from web.betweenness import source_dependencies
-
-    k = BETWEENNESS_SAMPLES
-    sources = random.Random(0).sample(range(size), k)  # networkx: seed.sample(list(G), k)
-    total = source_dependencies(size, edges, sources)
-    # networkx's rescaling for k sources, undirected, endpoints excluded: each pair is counted from both
-    # ends, and a source is never an inner node of its own paths
-    scale_source, scale_other = (size - 1) / ((k - 1) * 2), (size - 1) / (k * 2)
+    raw = sampled_betweenness(size, edges, BETWEENNESS_SAMPLES, seed=0)
     n, m = len(top), size - len(top)
     s, t = divmod(n - 1, m)
     top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
     p, r = divmod(m - 1, n)
     bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
-    sampled, top_set = set(sources), set(top)
+    top_set = set(top)
     return {
-        node: float(value)
-        * (scale_source if node in sampled else scale_other)
-        / (top_max if node in top_set else bottom_max)
-        for node, value in enumerate(total)
+        node: float(value) / (top_max if node in top_set else bottom_max) for node, value in enumerate(raw)
     }
 
 

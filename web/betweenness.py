@@ -1,10 +1,30 @@
-"""Brandes' betweenness accumulation from chosen source nodes, level by level over numpy arrays: what
-networkx's `betweenness_centrality(k=…)` sums before it rescales, at array speed (100 sources on the
-national agency–task network: 0.1 s, against 25 s in networkx's per-node Python loop)."""
+"""Betweenness centrality estimated from sampled sources (Brandes' accumulation level by level over numpy
+arrays): networkx's `betweenness_centrality(G, k=…, normalized=False, seed=…)`, the same sources and the same
+scaling, at array speed (100 sources on the national agency–task network: 0.1 s, against 25 s in networkx's
+per-node Python loop)."""
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
+
+
+def sampled_betweenness(size: int, edges: list[tuple[int, int]], k: int, seed: int = 0) -> np.ndarray:
+    """Node i's betweenness (not normalised) estimated from `k` source nodes drawn with `seed`, on the
+    undirected graph of nodes 0…size-1 and `edges`: what networkx answers for a graph with those nodes in
+    that order (it draws `random.Random(seed).sample(list(G), k)`; k == size is every node, exactly)."""
+    sources = list(range(size)) if k == size else random.Random(seed).sample(range(size), k)
+    total = source_dependencies(size, edges, sources)
+    pairs = size - 1  # a node's possible ends of a path through it (endpoints excluded)
+    if pairs < 2:
+        return total
+    if k == size:  # each pair counted from both ends
+        return total * (pairs / (pairs * 2))
+    # a source is never an inner node of its own paths: it is estimated from the other k - 1
+    scale = np.full(size, pairs / (k * 2))
+    scale[sources] = pairs / ((k - 1) * 2) if k > 1 else np.nan
+    return total * scale
 
 
 def adjacency(size: int, edges: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
