@@ -196,6 +196,46 @@ def test_corpus_wide_brokers_cover_every_plan(client):
     assert response.mimetype == "text/csv" and "中介中心性" in response.get_data(as_text=True)
 
 
+def test_corpus_wide_broker_is_the_honghe_environment_bureau(client):
+    # the bundled network is small enough for exact betweenness; the 州环境保护局 leads or supports most rows
+    # of the 红河 责任清单, and the county seats' environment bureaus follow
+    data = get_json(client, "/audit/brokers.json")
+    assert data["betweennessSampledSources"] is None
+    ranked = sorted(data["agencies"], key=lambda r: r["betweennessRank"])
+    assert [r["label"] for r in ranked[:3]] == [
+        "红河州环境保护局",
+        "钦州市环境保护局",
+        "楚雄州生态环境局武定分局",
+    ]
+    assert data["broker"]["agency"] == str(HONGHE_EPB)
+
+
+def test_sampled_betweenness_is_networkx_estimate_on_the_bundled_network(app):
+    # above the size threshold /audit/brokers estimates betweenness from 100 sources: the array version must
+    # give what networkx's betweenness_centrality(k=100, seed=0) gives on the same graph (same sources drawn)
+    import networkx as nx
+
+    from web.audit import _network
+    from web.betweenness import sampled_betweenness
+
+    with app.test_request_context("/"):
+        network = _network(None, True)
+    size, edges = len(network.nodes), network.edges
+    graph = nx.Graph()
+    graph.add_nodes_from(range(size))
+    graph.add_edges_from(edges)
+    grid = nx.convert_node_labels_to_integers(nx.grid_2d_graph(6, 7))  # many shortest paths of one length
+    for g, n, e, k in (
+        (graph, size, edges, 100),
+        (graph, size, edges, size),
+        (grid, 42, list(grid.edges), 10),
+    ):
+        expected = nx.betweenness_centrality(g, k=k, normalized=False, seed=0)
+        found = sampled_betweenness(n, e, k, seed=0)
+        assert sum(1 for v in expected.values() if v > 0) > 10
+        assert max(abs(found[v] - expected[v]) for v in range(n)) <= 1e-9 * max(expected.values())
+
+
 # --- the timeline ------------------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ from web.pages import (
     table_response,
     wanted_format,
 )
-from web.repository import _ROLE_BY_IRI, ROLES
+from web.repository import ROLES
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -63,44 +63,65 @@ _RENDER_LOCK = threading.Lock()  # matplotlib's font cache and text layout are n
 
 
 def _base() -> dict:
-    """Every task with its plan, jurisdiction, deadlines and accountable agencies (each with the unit that
-    holds its duties now), as plain dicts; cached until the store is swapped."""
+    """Every task with its plan, jurisdiction, deadlines and accountable agencies in each of the four roles
+    (each agency with the unit that holds its duties now), as plain dicts; cached until the store is
+    swapped. Built on `_leads_base()`: the tasks, with the three other roles read on top."""
     repo = repository()
-    return repo.cached(("audit", "base"), lambda: _read_base(repo))
+    return repo.cached(("audit", "base"), lambda: _with_every_role(repo, _leads_base()))
+
+
+def _leads_base() -> dict:
+    """The tasks as `_base()` has them but with their leads only (task["roles"] == {"leads": [...]}): all
+    the overdue, due-soon and lead-gone reports read, without the 150,000 other role statements at 6M."""
+    repo = repository()
+    return repo.cached(("audit", "leads-base"), lambda: _read_base(repo))
 
 
 def _read_base(repo) -> dict:
-    tasks = {
-        r["task"]: dict(r, excerpt=_shorten(r.pop("text"), 80), heading=r["heading"] or "", deadlines=[])
-        for r in repo.rows(
-            # each part a sub-SELECT: Oxigraph reads each through once and joins them by hashing, where as
-            # one pattern it looked every task's facts up one by one (3.5 s against 13.5 s at 6M triples)
-            """SELECT ?task ?section ?heading ?text ?start ?plan ?planTitle ?jurisdiction ?jurisdictionLabel
-               WHERE { { SELECT ?task ?plan WHERE { ?task lt:inPlan ?plan } }
-                 { SELECT ?task ?text WHERE { ?task lt:text ?text } }
-                 { SELECT ?plan ?planTitle WHERE { ?plan a lt:Plan ; rdfs:label ?planTitle } }
-                 OPTIONAL { SELECT ?task ?section WHERE { ?task lt:section ?section } }
-                 OPTIONAL { SELECT ?task ?heading WHERE { ?task lt:heading ?heading } }
-                 OPTIONAL { SELECT ?task ?start WHERE { ?task lt:sourceStart ?start } }
-                 OPTIONAL { SELECT ?plan ?jurisdiction ?jurisdictionLabel WHERE {
-                   ?plan lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel } } }"""
-        )
-    }
-    for r in repo.rows(
+    # rows as tuples, not dicts: at 6M triples these reads return some 300,000 rows
+    tasks: dict[str, dict] = {}
+    texts: dict[str, str] = {}
+    for task, section, heading, text, start, plan, plan_title, jurisdiction, jurisdiction_label in repo.table(
+        # each part a sub-SELECT: Oxigraph reads each through once and joins them by hashing, where as
+        # one pattern it looked every task's facts up one by one (3.5 s against 13.5 s at 6M triples)
+        """SELECT ?task ?section ?heading ?text ?start ?plan ?planTitle ?jurisdiction ?jurisdictionLabel
+           WHERE { { SELECT ?task ?plan WHERE { ?task lt:inPlan ?plan } }
+             { SELECT ?task ?text WHERE { ?task lt:text ?text } }
+             { SELECT ?plan ?planTitle WHERE { ?plan a lt:Plan ; rdfs:label ?planTitle } }
+             OPTIONAL { SELECT ?task ?section WHERE { ?task lt:section ?section } }
+             OPTIONAL { SELECT ?task ?heading WHERE { ?task lt:heading ?heading } }
+             OPTIONAL { SELECT ?task ?start WHERE { ?task lt:sourceStart ?start } }
+             OPTIONAL { SELECT ?plan ?jurisdiction ?jurisdictionLabel WHERE {
+               ?plan lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel } } }"""
+    ):  # a plan with two titles (its own and the one it is cited by) gives two rows: the last one is kept
+        tasks[task] = {
+            "task": task,
+            "section": section,
+            "heading": heading or "",
+            "start": start,
+            "plan": plan,
+            "planTitle": plan_title,
+            "jurisdiction": jurisdiction,
+            "jurisdictionLabel": jurisdiction_label,
+            "deadlines": [],
+        }
+        texts[task] = text
+    for task in tasks.values():
+        task["excerpt"] = _shorten(texts[task["task"]], 80)
+    del texts
+    for task_iri, due, phrase in repo.table(
         """SELECT ?task ?due ?phrase WHERE { { SELECT ?task ?d WHERE { ?task lt:hasDeadline ?d } }
              { SELECT ?d ?due WHERE { ?d lt:dueDate ?due } }
              OPTIONAL { SELECT ?d ?phrase WHERE { ?d a lt:Deadline ; lt:phrase ?phrase } } }"""
     ):
-        task = tasks.get(r["task"])
+        task = tasks.get(task_iri)
         if task is None:
             continue
-        same = next((d for d in task["deadlines"] if d["due"] == r["due"]), None)
+        same = next((d for d in task["deadlines"] if d["due"] == due), None)
         if same is None:
-            task["deadlines"].append({"due": r["due"], "phrase": r["phrase"]})
-        elif r["phrase"] and r["phrase"] not in (same["phrase"] or "").split("；"):
-            same["phrase"] = "；".join(
-                sorted(filter(None, [*(same["phrase"] or "").split("；"), r["phrase"]]))
-            )
+            task["deadlines"].append({"due": due, "phrase": phrase})
+        elif phrase and phrase not in (same["phrase"] or "").split("；"):
+            same["phrase"] = "；".join(sorted(filter(None, [*(same["phrase"] or "").split("；"), phrase])))
     successors = {
         r["agency"]: {"agency": r["now"], "label": r["nowLabel"], "year": _year(r["changed"])}
         for r in repo.rows(
@@ -115,25 +136,37 @@ def _read_base(repo) -> dict:
     agencies = {a["agency"]: dict(a, successor=successors.get(a["agency"])) for a in repo.agencies()}
     for task in tasks.values():
         task["deadlines"].sort(key=lambda d: d["due"])
-        task["roles"] = {role: [] for role in ROLES}
-    for r in repo.rows(
-        """SELECT ?agency ?role ?task WHERE {
-             VALUES ?role { lt:leads lt:supports lt:implements lt:responsibleFor } ?agency ?role ?task }"""
-    ):
-        task, agency = tasks.get(r["task"]), agencies.get(r["agency"])
+        task["roles"] = {"leads": []}
+    _read_role(repo, "leads", tasks, agencies)
+    ordered = sorted(tasks.values(), key=lambda x: (x["planTitle"], x["start"] or 0, x["task"]))
+    # loaded plans: those with tasks, by title (two plans of one title by IRI: the same order in every process)
+    plans = sorted({(x["plan"], x["planTitle"]) for x in ordered}, key=lambda p: (p[1], p[0]))
+    return {"tasks": ordered, "agencies": agencies, "plans": [{"plan": p, "title": x} for p, x in plans]}
+
+
+def _read_role(repo, role: str, tasks: dict[str, dict], agencies: dict[str, dict]) -> None:
+    """Each task's agencies in `role` (a read per role: a plain scan of one predicate), by name."""
+    for agency_iri, task_iri in repo.table(f"SELECT ?agency ?task WHERE {{ ?agency lt:{role} ?task }}"):
+        task, agency = tasks.get(task_iri), agencies.get(agency_iri)
         if task is None or agency is None:
             continue
-        held = task["roles"][_ROLE_BY_IRI[r["role"]]]
-        if all(a["agency"] != agency["agency"] for a in held):
+        held = task["roles"][role]
+        if all(a["agency"] != agency_iri for a in held):
             held.append(agency)
-    ordered = sorted(tasks.values(), key=lambda x: (x["planTitle"], x["start"] or 0, x["task"]))
-    for task in ordered:
-        for held in task["roles"].values():
-            held.sort(key=lambda a: a["label"])
-    plans = sorted(
-        {(x["plan"], x["planTitle"]) for x in ordered}, key=lambda p: p[1]
-    )  # loaded plans: those with tasks
-    return {"tasks": ordered, "agencies": agencies, "plans": [{"plan": p, "title": x} for p, x in plans]}
+    for task in tasks.values():
+        task["roles"][role].sort(key=lambda a: a["label"])
+
+
+def _with_every_role(repo, leads_base: dict) -> dict:
+    """`_leads_base()` with the supports, implements and responsibleFor roles added, in new task dicts (the
+    leads-only ones stay as they are: other reports may be reading them)."""
+    tasks = {
+        task["task"]: dict(task, roles={"leads": task["roles"]["leads"]} | {r: [] for r in ROLES[1:]})
+        for task in leads_base["tasks"]
+    }
+    for role in ROLES[1:]:
+        _read_role(repo, role, tasks, leads_base["agencies"])
+    return dict(leads_base, tasks=list(tasks.values()))
 
 
 def _year(value) -> int | None:
@@ -201,7 +234,7 @@ def overdue(as_of: str, plan: str | None = None) -> dict:
     def compute():
         rows = [
             _task_row(task, d)
-            for task in _base()["tasks"]
+            for task in _leads_base()["tasks"]
             if _in_plan(task, plan)
             for d in task["deadlines"]
             if d["due"] < as_of
@@ -226,7 +259,7 @@ def _summaries(rows: list[dict]) -> dict:
             item["tasks"].add(row["task"])
             item["deadlines"] += 1
             item["first"] = min(item["first"], row["due"])
-    agencies = _base()["agencies"]
+    agencies = _leads_base()["agencies"]
     for item in by_agency.values():
         item["tasks"] = len(item["tasks"])
         successor = agencies[item["agency"]]["successor"]
@@ -268,7 +301,7 @@ def due_soon(as_of: str, days: int, plan: str | None = None) -> dict:
     def compute():
         rows = [
             _task_row(task, d)
-            for task in _base()["tasks"]
+            for task in _leads_base()["tasks"]
             if _in_plan(task, plan)
             for d in task["deadlines"]
             if as_of <= d["due"] <= until
@@ -286,7 +319,7 @@ def lead_gone(as_of: str, plan: str | None = None) -> dict:
 
     def compute():
         rows = []
-        for task in _base()["tasks"]:
+        for task in _leads_base()["tasks"]:
             if not _in_plan(task, plan):
                 continue
             gone = [
@@ -359,46 +392,35 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
     `groups` (a 各县市人民政府 on every task would otherwise broker every plan)."""
 
     def compute():
-        import networkx as nx
-        from networkx.algorithms import bipartite
-
-        graph = nx.Graph()
-        leads: Counter = Counter()
-        agencies = _base()["agencies"]
-        for task in _base()["tasks"]:
-            if not _in_plan(task, plan):
-                continue
-            for role, held in task["roles"].items():
-                for a in held:
-                    if a["group"] and not groups:
-                        continue
-                    graph.add_edge(("agency", a["agency"]), ("task", task["task"]))
-                    if role == "leads":
-                        leads[a["agency"]] += 1
-        side = {n for n in graph if n[0] == "agency"}
-        if len(graph) * graph.number_of_edges() <= EXACT_BETWEENNESS_WORK:
-            betweenness = bipartite.betweenness_centrality(graph, side) if side else {}
+        network = _network(plan, groups)
+        n, edges, agency_ids = len(network.nodes), network.edges, network.agency_ids
+        if n * len(edges) <= EXACT_BETWEENNESS_WORK:
+            betweenness = _exact_bipartite_betweenness(n, edges, agency_ids) if agency_ids else {}
             sampled = None
         else:  # national scale: exact betweenness would take minutes to hours; estimate it
-            betweenness, sampled = _sampled_bipartite_betweenness(graph, side), BETWEENNESS_SAMPLES
+            betweenness, sampled = _sampled_bipartite_betweenness(n, edges, agency_ids), BETWEENNESS_SAMPLES
+        agencies = _base()["agencies"]
         rows = []
-        for node in side:
-            a = agencies[node[1]]
+        for node in agency_ids:
+            a = agencies[network.nodes[node]]
             rows.append(
                 {
                     **_entry(a),
                     "jurisdictionLabel": a["jurisdictionLabel"],
                     "group": a["group"],
-                    "degree": graph.degree(node),
-                    "leads": leads[node[1]],
+                    "degree": network.degree[node],
+                    "leads": network.leads[a["agency"]],
                     "betweenness": round(betweenness.get(node, 0.0), 4),
                     "heldNowBy": [_entry(a["successor"])] if a["successor"] else [],
                 }
             )
-        rows.sort(key=lambda r: (-r["degree"], -r["betweenness"], r["label"]))
+        # ties (two agencies of one name and degree, in two counties) by IRI: the same order in every process
+        rows.sort(key=lambda r: (-r["degree"], -r["betweenness"], r["label"], r["agency"]))
         for rank, row in enumerate(rows, 1):
             row["degreeRank"] = rank
-        by_betweenness = sorted(rows, key=lambda r: (-r["betweenness"], -r["degree"], r["label"]))
+        by_betweenness = sorted(
+            rows, key=lambda r: (-r["betweenness"], -r["degree"], r["label"], r["agency"])
+        )
         for rank, row in enumerate(by_betweenness, 1):
             row["betweennessRank"] = rank
         return {
@@ -406,12 +428,62 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
             "groups": groups,
             "agencies": rows,
             "broker": by_betweenness[0] if by_betweenness and by_betweenness[0]["betweenness"] > 0 else None,
-            "tasks": sum(1 for n in graph if n[0] == "task"),
-            "edges": graph.number_of_edges(),
+            "tasks": n - len(agency_ids),
+            "edges": len(edges),
             "betweennessSampledSources": sampled,
         }
 
     return repository().cached(("audit", "brokers", plan, groups), compute)
+
+
+class _Network:
+    """The agency–task network as integers: `nodes[i]` is node i's IRI (agencies and tasks numbered in the
+    order they are first met, as networkx numbers a graph built edge by edge), `edges` its distinct
+    agency–task pairs, `degree[i]` its neighbours, `leads` the tasks each agency leads."""
+
+    def __init__(self):
+        self.nodes: list[str] = []
+        self.agency_ids: list[int] = []
+        self.edges: list[tuple[int, int]] = []
+        self.degree: list[int] = []
+        self.leads: Counter = Counter()
+        self._agencies: dict[str, int] = {}
+        self._tasks: dict[str, int] = {}
+        self._edges: set[tuple[int, int]] = set()
+
+    def _id(self, ids: dict[str, int], iri: str, agency: bool) -> int:
+        node = ids.get(iri)
+        if node is None:
+            node = ids[iri] = len(self.nodes)
+            self.nodes.append(iri)
+            self.degree.append(0)
+            if agency:
+                self.agency_ids.append(node)
+        return node
+
+    def link(self, agency: str, task: str) -> None:
+        edge = (self._id(self._agencies, agency, True), self._id(self._tasks, task, False))
+        if edge not in self._edges:
+            self._edges.add(edge)
+            self.edges.append(edge)
+            self.degree[edge[0]] += 1
+            self.degree[edge[1]] += 1
+
+
+def _network(plan: str | None, groups: bool) -> _Network:
+    """The bipartite agency–task network of one plan or the corpus (collectives only with `groups`)."""
+    network = _Network()
+    for task in _base()["tasks"]:
+        if not _in_plan(task, plan):
+            continue
+        for role, held in task["roles"].items():
+            for a in held:
+                if a["group"] and not groups:
+                    continue
+                network.link(a["agency"], task["task"])
+                if role == "leads":
+                    network.leads[a["agency"]] += 1
+    return network
 
 
 # exact betweenness costs nodes × edges steps (Brandes): above this it is estimated from sampled sources
@@ -420,18 +492,33 @@ EXACT_BETWEENNESS_WORK = 20_000_000
 BETWEENNESS_SAMPLES = 100
 
 
-def _sampled_bipartite_betweenness(graph, top: set) -> dict:
-    """Betweenness estimated from `BETWEENNESS_SAMPLES` source nodes drawn with a fixed seed (Brandes'
-    sampling, as networkx's k=), normalised for a bipartite graph as networkx's bipartite version does."""
+def _exact_bipartite_betweenness(n: int, edges: list[tuple[int, int]], top: list[int]) -> dict[int, float]:
+    """networkx's bipartite betweenness centrality of the network, exactly (every node a source)."""
     import networkx as nx
+    from networkx.algorithms import bipartite
 
-    n, m = len(top), len(graph) - len(top)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(edges)
+    return bipartite.betweenness_centrality(graph, top)
+
+
+def _sampled_bipartite_betweenness(size: int, edges: list[tuple[int, int]], top: list[int]) -> dict:
+    """Betweenness estimated from `BETWEENNESS_SAMPLES` source nodes drawn with a fixed seed (Brandes'
+    sampling, as networkx's k=; `web.betweenness`), normalised for a bipartite graph as networkx's bipartite
+    version does."""
+    from web.betweenness import sampled_betweenness
+
+    raw = sampled_betweenness(size, edges, BETWEENNESS_SAMPLES, seed=0)
+    n, m = len(top), size - len(top)
     s, t = divmod(n - 1, m)
     top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
     p, r = divmod(m - 1, n)
     bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
-    raw = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLES, normalized=False, seed=0)
-    return {node: value / (top_max if node in top else bottom_max) for node, value in raw.items()}
+    top_set = set(top)
+    return {
+        node: float(value) / (top_max if node in top_set else bottom_max) for node, value in enumerate(raw)
+    }
 
 
 def timeline(plan: str | None = None, agency: str | None = None) -> dict:
@@ -692,7 +779,7 @@ def _download(name: str, fmt: str, columns, rows) -> Response:
 
 
 def _plans() -> list[dict]:
-    return _base()["plans"]
+    return _leads_base()["plans"]
 
 
 def _plan_title(plan: str | None) -> str | None:

@@ -5,6 +5,8 @@ A source answers SPARQL text (the project's prefixes are known to it) in the sam
 
 - ``select(sparql)``: the solutions as dicts of plain values (IRIs as strings, blank nodes as "_:x", numbers
   as int/float, booleans as bool, other literals as their text, unbound variables as None);
+- ``select_tuples(sparql)``: the same solutions as tuples in the order of the SELECT's variables (no dict a
+  row: the audit reads some 300,000 rows at national scale);
 - ``ask(sparql)``: a bool;
 - ``construct(sparql)``: the triples (pyoxigraph ``Triple`` values, duplicates removed), for CONSTRUCT and
   DESCRIBE;
@@ -215,6 +217,9 @@ class LocalStore:
         names = [v.value for v in solutions.variables]
         return [{name: term_value(row[name]) for name in names} for row in solutions]
 
+    def select_tuples(self, sparql: str) -> list[tuple]:
+        return [tuple(map(term_value, row)) for row in self._query(sparql)]
+
     def ask(self, sparql: str) -> bool:
         return bool(self._query(sparql))
 
@@ -382,6 +387,13 @@ class RemoteEndpoint:
         names = found.get("head", {}).get("vars", [])
         return [
             {name: json_term_value(row.get(name)) for name in names} for row in found["results"]["bindings"]
+        ]
+
+    def select_tuples(self, sparql: str) -> list[tuple]:
+        found = self._results(sparql)
+        names = found.get("head", {}).get("vars", [])
+        return [
+            tuple(json_term_value(row.get(name)) for name in names) for row in found["results"]["bindings"]
         ]
 
     def ask(self, sparql: str) -> bool:

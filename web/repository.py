@@ -123,6 +123,11 @@ class Repository:
         starting with "http" become IRIs, other values literals (serialised by pyoxigraph, so escaped)."""
         return self.source.select(_bind(sparql, bindings))
 
+    def table(self, sparql: str, **bindings) -> list[tuple]:
+        """A SELECT query's solutions as tuples of plain values in the order of its variables (as `rows`,
+        without a dict a row: for reads of a whole kind, hundreds of thousands of rows at national scale)."""
+        return self.source.select_tuples(_bind(sparql, bindings))
+
     def ask(self, sparql: str, **bindings) -> bool:
         """An ASK query's answer (bindings as for `rows`)."""
         return self.source.ask(_bind(sparql, bindings))
