@@ -151,8 +151,8 @@ def test_a_national_doc_number_names_its_issuer_and_a_local_one_does_not():
     assert issuer_of("打赢蓝天保卫战三年行动方案", "甲政发〔2019〕5号") == ("", "")
 
 
-def test_places_of_one_name_in_two_prefectures_stay_two_with_their_agencies_and_plans(tmp_path):
-    # 东城区 of 甲山州 and 东城区 of 甲水市, with the same 文号: each plan says whose plan it carries out
+def write_two_dongcheng_plans(folder: Path) -> None:
+    """东城区 of 甲山州 and 东城区 of 甲水市, with the same 文号: each plan says whose plan it carries out."""
     for upper, name in (("甲山州", "a.txt"), ("甲水市", "b.txt")):
         text = plan_text(
             "东政通〔2019〕3号",
@@ -160,7 +160,11 @@ def test_places_of_one_name_in_two_prefectures_stay_two_with_their_agencies_and_
             f"为贯彻落实《{upper}打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
             "加强施工扬尘治理，2019年底前完成。（区人民政府牵头）",
         )
-        (tmp_path / name).write_text(text, encoding="utf-8")
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_places_of_one_name_in_two_prefectures_stay_two_with_their_agencies_and_plans(tmp_path):
+    write_two_dongcheng_plans(tmp_path)
     # 甲山州's own plan names its 东城区's government
     (tmp_path / "c.txt").write_text(
         plan_text(
@@ -209,15 +213,8 @@ def test_a_cited_title_that_names_the_county_and_its_prefecture_gives_the_issuer
 
 
 def test_a_county_cited_with_its_prefecture_reaches_its_plan_among_namesakes(tmp_path):
-    # two 东城区 plans share a 文号; a township plan cites the one of 甲水市 by a title that says so
-    for upper, name in (("甲山州", "a.txt"), ("甲水市", "b.txt")):
-        text = plan_text(
-            "东政通〔2019〕3号",
-            "东城区打赢蓝天保卫战三年行动方案",
-            f"为贯彻落实《{upper}打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
-            "加强施工扬尘治理，2019年底前完成。（区人民政府牵头）",
-        )
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    # a township plan cites the 东城区 plan of 甲水市 by a title that says so
+    write_two_dongcheng_plans(tmp_path)
     (tmp_path / "c.txt").write_text(
         plan_text(
             "新政通〔2019〕1号",
