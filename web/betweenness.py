@@ -1,7 +1,7 @@
 """Betweenness centrality of a large sparse undirected graph over numpy arrays (Brandes' accumulation level
 by level): exactly, connected component by connected component, with the breadth-first searches from every
 source of a batch of components run side by side (the national agency–task network, 2,579 components of at
-most 223 nodes, in about a second); estimated from sampled sources as networkx's
+most 223 nodes, in half a second); estimated from sampled sources as networkx's
 `betweenness_centrality(G, k=…, normalized=False, seed=…)` does, with the same sources and scaling, where one
 component is too large for exact work (100 sources: 0.1 s on 79,000 nodes, against 25 s in networkx's
 per-node Python loop)."""
