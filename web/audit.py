@@ -19,6 +19,7 @@ import threading
 import warnings
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote, urlencode
 
@@ -394,11 +395,7 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
     def compute():
         network = _network(plan, groups)
         n, edges, agency_ids = len(network.nodes), network.edges, network.agency_ids
-        if n * len(edges) <= EXACT_BETWEENNESS_WORK:
-            betweenness = _exact_bipartite_betweenness(n, edges, agency_ids) if agency_ids else {}
-            sampled = None
-        else:  # national scale: exact betweenness would take minutes to hours; estimate it
-            betweenness, sampled = _sampled_bipartite_betweenness(n, edges, agency_ids), BETWEENNESS_SAMPLES
+        betweenness, sampled = _bipartite_betweenness(n, edges, agency_ids) if agency_ids else ({}, [])
         agencies = _base()["agencies"]
         rows = []
         for node in agency_ids:
@@ -410,7 +407,7 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
                     "group": a["group"],
                     "degree": network.degree[node],
                     "leads": network.leads[a["agency"]],
-                    "betweenness": round(betweenness.get(node, 0.0), 4),
+                    "betweenness": significant(betweenness.get(node, 0.0)),
                     "heldNowBy": [_entry(a["successor"])] if a["successor"] else [],
                 }
             )
@@ -430,7 +427,8 @@ def brokers(plan: str | None = None, groups: bool = False) -> dict:
             "broker": by_betweenness[0] if by_betweenness and by_betweenness[0]["betweenness"] > 0 else None,
             "tasks": n - len(agency_ids),
             "edges": len(edges),
-            "betweennessSampledSources": sampled,
+            "betweennessSampledSources": BETWEENNESS_SAMPLES if sampled else None,
+            "betweennessSampledComponents": sampled,
         }
 
     return repository().cached(("audit", "brokers", plan, groups), compute)
@@ -486,39 +484,44 @@ def _network(plan: str | None, groups: bool) -> _Network:
     return network
 
 
-# exact betweenness costs nodes × edges steps (Brandes): above this it is estimated from sampled sources
-# (the bundled corpus: about 1,000 nodes × 1,500 edges; 1M triples: 13,000 × 37,000, many minutes exact)
+# Exact betweenness costs nodes × edges steps (Brandes) in each connected component (paths never leave one):
+# a component above this is estimated from sampled sources. The national network (79,000 nodes in 2,579
+# components of at most 223) is 13·10⁶ steps in all and its largest component 1.5·10⁵: exact, in about 0.5 s.
 EXACT_BETWEENNESS_WORK = 20_000_000
 BETWEENNESS_SAMPLES = 100
+# significant digits kept: a national value is about 10⁻⁶, which rounding to four places made 0
+BETWEENNESS_DIGITS = 4
 
 
-def _exact_bipartite_betweenness(n: int, edges: list[tuple[int, int]], top: list[int]) -> dict[int, float]:
-    """networkx's bipartite betweenness centrality of the network, exactly (every node a source)."""
-    import networkx as nx
-    from networkx.algorithms import bipartite
-
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
-    graph.add_edges_from(edges)
-    return bipartite.betweenness_centrality(graph, top)
+def significant(value: float) -> float:
+    """`value` to `BETWEENNESS_DIGITS` significant digits (0.027431… → 0.02743, 2.0231…e-06 → 2.023e-06)."""
+    return float(f"{value:.{BETWEENNESS_DIGITS}g}")
 
 
-def _sampled_bipartite_betweenness(size: int, edges: list[tuple[int, int]], top: list[int]) -> dict:
-    """Betweenness estimated from `BETWEENNESS_SAMPLES` source nodes drawn with a fixed seed (Brandes'
-    sampling, as networkx's k=; `web.betweenness`), normalised for a bipartite graph as networkx's bipartite
-    version does."""
-    from web.betweenness import sampled_betweenness
+def positional(value: float) -> str:
+    """A betweenness as the page shows it: digits after the point, no exponent (2.023e-06 → 0.000002023)."""
+    return format(Decimal(repr(value)), "f")
 
-    raw = sampled_betweenness(size, edges, BETWEENNESS_SAMPLES, seed=0)
+
+def _bipartite_betweenness(size: int, edges: list[tuple[int, int]], top: list[int]) -> tuple[dict, list[int]]:
+    """networkx's bipartite betweenness centrality of the network (`bipartite.betweenness_centrality`: a
+    node's share of the shortest paths, over the most a node of its side could have in a network of this
+    many agencies and tasks), exact in every component of at most `EXACT_BETWEENNESS_WORK` steps and
+    estimated from `BETWEENNESS_SAMPLES` sources inside a larger one (`web.betweenness`); and the sizes of
+    the components estimated."""
+    from web.betweenness import betweenness
+
+    raw, sampled = betweenness(size, edges, EXACT_BETWEENNESS_WORK, BETWEENNESS_SAMPLES, seed=0)
     n, m = len(top), size - len(top)
     s, t = divmod(n - 1, m)
     top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
     p, r = divmod(m - 1, n)
     bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
     top_set = set(top)
-    return {
+    values = {
         node: float(value) / (top_max if node in top_set else bottom_max) for node, value in enumerate(raw)
     }
+    return values, sampled
 
 
 def timeline(plan: str | None = None, agency: str | None = None) -> dict:
@@ -1035,16 +1038,21 @@ def brokers_page(suffix: str | None = None):
         return _download("brokers", fmt, BROKER_COLUMNS, data["agencies"])
     broker = data["broker"]
     note = (
-        t("au_broker_is", name=broker["label"], value=broker["betweenness"]) if broker else t("au_no_broker")
+        t("au_broker_is", name=broker["label"], value=positional(broker["betweenness"]))
+        if broker
+        else t("au_no_broker")
     )
     if data.get("betweennessSampledSources"):
+        sampled = data["betweennessSampledComponents"]
         note += " " + t("au_betweenness_sampled", k=data["betweennessSampledSources"])
+        note += " " + t("au_betweenness_sampled_where", components=len(sampled), nodes=sum(sampled))
+    rows = [dict(row, betweenness=positional(row["betweenness"])) for row in data["agencies"]]
     sections = [
         {
             "id": "agencies",
             "title": t("au_brokers_table", n=len(data["agencies"]), tasks=data["tasks"]),
             "columns": BROKER_COLUMNS,
-            "rows": data["agencies"],
+            "rows": rows,
             "table": "agencies",
             "note": note,
         }

@@ -341,12 +341,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "degree and betweenness on the agency–task network: who carries the load, who brokers the plan",
     },
     "au_brokers_intro": {
-        "zh": "把单位与任务连成二分网络（牵头、配合、负责落实、按职责负责都算一条边）。度数 = 单位承担的任务数；中介中心性（networkx，二分网络归一化）衡量单位处在多少条单位—任务最短路径上：值最高者把本方案的各项任务连在一起。各县市人民政府之类集体默认不计（它们出现在几乎每项任务上）。",
-        "en": "Agencies and tasks as a bipartite network (every role — leads, supports, implements, responsible for — is an edge). Degree = the tasks an agency holds; betweenness (networkx, bipartite normalisation) measures how many shortest agency–task paths pass through it: the highest ties the plan's tasks together. Collectives such as 各县市人民政府 are left out unless asked for (they sit on nearly every task).",
+        "zh": "把单位与任务连成二分网络（牵头、配合、负责落实、按职责负责都算一条边）。度数 = 单位承担的任务数；中介中心性（networkx，二分网络归一化）衡量单位处在多少条单位—任务最短路径上：值最高者把本方案的各项任务连在一起。最短路径只在一个连通分量内，各分量逐一精确计算（抽样估算时下方注明）；归一化按整个网络的单位数与任务数，全国网络的值因而很小（约百万分之一），保留 4 位有效数字。各县市人民政府之类集体默认不计（它们出现在几乎每项任务上）。",
+        "en": "Agencies and tasks as a bipartite network (every role — leads, supports, implements, responsible for — is an edge). Degree = the tasks an agency holds; betweenness (networkx, bipartite normalisation) measures how many shortest agency–task paths pass through it: the highest ties the plan's tasks together. Paths stay inside one connected component, each computed exactly (the note below says when one was estimated from samples); the normalisation is by the whole network's agencies and tasks, so national values are small (about one in a million) and are given to 4 significant digits. Collectives such as 各县市人民政府 are left out unless asked for (they sit on nearly every task).",
     },
     "au_betweenness_sampled": {
         "zh": "（网络过大，中介中心性由 {k} 个抽样起点估算。）",
         "en": "(The network is large: betweenness is estimated from {k} sampled source nodes.)",
+    },
+    "au_betweenness_sampled_where": {
+        "zh": "（只在 {components} 个过大的连通分量（共 {nodes} 个节点）内抽样估算，其余连通分量精确计算。）",
+        "en": "(Only inside the {components} connected component(s) too large for exact computation, {nodes} nodes in all; every other component is exact.)",
     },
     "au_brokers_table": {"zh": "{n} 个单位、{tasks} 项任务", "en": "{n} agencies, {tasks} tasks"},
     "au_brokers_title": {"zh": "负荷与中间人：全部方案", "en": "Load and brokers: all plans"},
