@@ -2,7 +2,8 @@
 
 The title is the last plan-like line ("…方案/计划/细则…") before the first top-level heading, so site chrome and
 a covering notice ("关于印发…的通知") in front of it are passed over. The plan's jurisdiction is the place name
-that opens the title; its parents come from the issuers of the plans it says it implements (为贯彻落实《…》（…号）).
+that opens the title, else the government heading the file (郊区人民政府文件); its parents come from that heading
+when it names them (阳泉市郊区人民政府) and from the issuers of the plans it says it implements (为贯彻落实《…》（…号）).
 Cited plans are identified by their normalised 文号 (brackets 〔〕 [] ﹝﹞ () → 〔〕), else their title; cited plans
 of the same family (蓝天/大气/空气) are chained by level so that derivesFrom+ walks county → nation.
 """
@@ -28,11 +29,19 @@ _DATE_CN = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月(\d{1,2})日")
 _DATE_ISO = re.compile(r"(?:发布日期|发布时间|成文日期|时间|日期)\s*[：:]\s*((?:19|20)\d\d)-(\d\d)-(\d\d)")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
 _PLACE_SUFFIX = "自治区|自治州|自治县|地区|省|州|市|县|区|旗|盟"
-# a county may have a one-character name (沛县, 歙县): 县 then ends it unless another suffix follows (县城区…)
-_PLACE = re.compile(rf"^((?![全本该各我])[\u4e00-\u9fff]县(?![县市区州旗盟])|[\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))")
+# a county may have a one-character name (沛县, 歙县): 县 then ends it unless another suffix follows (县城区…);
+# so may a district (城区, 郊区, 矿区 of 阳泉市), taken as one only before a government or a plan-family word, or
+# at the end of an issuer's name (阳泉市郊区), and never a word for an area (全区, 市区, 园区, 辖区 …)
+_PLACE = re.compile(
+    rf"^((?![全本该各我])[\u4e00-\u9fff]县(?![县市区州旗盟])"
+    rf"|(?![全本该各我市县辖景园社片学])[\u4e00-\u9fff]区(?=人民政府|政府|委|打赢|大气|蓝天|空气|$)"
+    rf"|[\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))"
+)
 _ISSUER = re.compile(
     rf"(?:中共)?([\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))(?:委|人民政府|政府|人民政府办公厅|政府办公室)"
 )
+# the issuing government in the front matter: 郊区人民政府文件, 阳泉市郊区人民政府 www…
+_FRONT_ISSUER = re.compile(r"([\u4e00-\u9fff]{2,24}?)(?:人民政府|政府)(?:办公室|办公厅)?(?:文件)?(?![\u4e00-\u9fff])")
 _NATIONAL_DOCNO = re.compile(r"(?:国办?[发函]|中办?发|环办?大气)〔")
 _FAMILY = re.compile(r"蓝天|大气|空气")
 _CITATION_CUE = re.compile(r"贯彻|落实|根据|按照|依据|结合")
@@ -220,7 +229,9 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
     )
     chain_cited(meta.cites)
 
-    places = leading_places(meta.title)
+    places, issuer = leading_places(meta.title), _front_issuer(front)
+    if not places or issuer[-1:] == places[-1:] and len(issuer) > len(places):
+        places = issuer  # the title names no place, or the heading names the place's parents too
     if places:
         name = places[-1]
         level = place_level(name)
@@ -238,6 +249,17 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
         meta.level = Level.NATION
         meta.jurisdiction = Jurisdiction(NATION, Level.NATION)
     return meta
+
+
+def _front_issuer(front: str) -> list[str]:
+    """The places of the government the front matter names as issuer ("阳泉市郊区人民政府" → [阳泉市, 郊区]), the
+    fullest if it names several; [] when it names none (a name must be places throughout: 长者模式 is not)."""
+    found = []
+    for m in _FRONT_ISSUER.finditer(front):
+        places = leading_places(m.group(1))
+        if places and "".join(places) == m.group(1):
+            found.append(places)
+    return max(found, key=len, default=[])
 
 
 def _with_parents(name: str, level: str, parents: list[tuple[str, str]]) -> Jurisdiction:

@@ -106,7 +106,8 @@ def load_plan(path: Path) -> Plan:
     )
     if meta.title and plan.title.replace(" ", "") != meta.title.replace(" ", ""):
         plan.title = meta.title
-    resolver = AgencyResolver(meta.jurisdiction or Jurisdiction(plan.title[:3] or "未知", ""))
+    # a plan whose place is not known scopes its agencies to a place of its own, not to another plan's
+    resolver = AgencyResolver(meta.jurisdiction or Jurisdiction(f"未知辖区（{plan.key}）", ""))
     body_start = max(meta.title_end, 0)
     cites_span = meta.cites_span or (-1, -1)
     front = [p for p in paragraphs if p.end <= body_start]

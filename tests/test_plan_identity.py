@@ -13,6 +13,7 @@ from kg.build import plan_iri
 from kg.corpus import build_store
 from kg.store import open_store, run_query
 from loaders.metadata import cited_plan, issuer_of, same_place
+from loaders.plan import load_plan
 from loaders.records import Jurisdiction
 
 
@@ -284,3 +285,52 @@ def test_a_loaded_plan_cited_by_its_notice_title_keeps_its_one_title(tmp_path):
     # so its one task comes once with its plan's title
     tasks = rows(store, f"SELECT ?task ?t WHERE {{ ?task lt:inPlan <{jiashan}> . <{jiashan}> rdfs:label ?t }}")
     assert len(tasks) == 1
+
+
+def test_a_one_character_district_is_a_place_and_the_front_matter_names_its_prefecture(tmp_path):
+    # 郊区 of 甲水市: its title names only 郊区, the government heading the file names 甲水市 too
+    path = tmp_path / "jiaoqu.txt"
+    path.write_text(
+        "甲水市郊区人民政府文件\n\n"
+        + plan_text(
+            "郊政通〔2019〕4号",
+            "郊区打赢蓝天保卫战三年行动方案",
+            "为改善空气质量，制定本方案。",
+            "加强施工扬尘治理，2019年底前完成。（区住房城乡建设局牵头）",
+        ),
+        encoding="utf-8",
+    )
+    plan = load_plan(path)
+    assert (plan.jurisdiction.name, plan.jurisdiction.key) == ("郊区", "甲水市郊区")
+    (lead,) = [a.agency for a in plan.tasks[0].attributions]
+    assert (lead.name, lead.place) == ("郊区住房和城乡建设局", "甲水市郊区")
+    # 城区 named by a title alone takes its prefecture from the plan it carries out
+    path.write_text(
+        plan_text(
+            "城政通〔2019〕2号",
+            "城区打赢蓝天保卫战三年行动方案",
+            "为贯彻落实《甲山州打赢蓝天保卫战三年行动方案》（甲政发〔2019〕5号），制定本方案。",
+            "加强施工扬尘治理，2019年底前完成。（区住房城乡建设局牵头）",
+        ),
+        encoding="utf-8",
+    )
+    assert load_plan(path).jurisdiction.key == "甲山州城区"
+
+
+def test_plans_that_name_no_place_keep_their_agencies_apart(tmp_path):
+    places = set()
+    for number in ("甲政通〔2019〕1号", "乙政通〔2019〕2号"):
+        path = tmp_path / "plan.txt"
+        path.write_text(
+            plan_text(
+                number,
+                "打赢蓝天保卫战三年行动方案",
+                "为改善空气质量，制定本方案。",
+                "加强施工扬尘治理，2019年底前完成。（县住房城乡建设局牵头）",
+            ),
+            encoding="utf-8",
+        )
+        plan = load_plan(path)
+        assert plan.jurisdiction is None
+        places |= {a.agency.place for task in plan.tasks for a in task.attributions}
+    assert len(places) == 2 and all(p.startswith("未知辖区") for p in places)
