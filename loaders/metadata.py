@@ -30,11 +30,13 @@ _DATE_ISO = re.compile(r"(?:发布日期|发布时间|成文日期|时间|日期
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
 _PLACE_SUFFIX = "自治区|自治州|自治县|地区|省|州|市|县|区|旗|盟"
 # a county may have a one-character name (沛县, 歙县): 县 then ends it unless another suffix follows (县城区…);
-# so may a district (城区, 郊区, 矿区 of 阳泉市), taken as one only before a government or a plan-family word, or
-# at the end of an issuer's name (阳泉市郊区), and never a word for an area (全区, 市区, 园区, 辖区 …)
+# so may a district or a city (城区, 郊区, 矿区 of 阳泉市; 芒市), taken as one only before a government or a
+# plan-family word, or at the end of an issuer's name (阳泉市郊区), and never a word for an area (全区, 市区, 园区,
+# 辖区, 城市 …)
 _PLACE = re.compile(
     rf"^((?![全本该各我])[\u4e00-\u9fff]县(?![县市区州旗盟])"
     rf"|(?![全本该各我市县辖景园社片学])[\u4e00-\u9fff]区(?=人民政府|政府|委|打赢|大气|蓝天|空气|$)"
+    rf"|(?![全本该各我市县城都])[\u4e00-\u9fff]市(?=人民政府|政府|委|打赢|大气|蓝天|空气|$)"
     rf"|[\u4e00-\u9fff]{{2,12}}?(?:{_PLACE_SUFFIX}))"
 )
 _ISSUER = re.compile(

@@ -12,7 +12,7 @@ import pytest
 from kg.build import plan_iri
 from kg.corpus import build_store
 from kg.store import open_store, run_query
-from loaders.metadata import cited_plan, issuer_of, same_place
+from loaders.metadata import cited_plan, issuer_of, leading_places, same_place
 from loaders.plan import load_plan
 from loaders.records import Jurisdiction
 
@@ -315,6 +315,9 @@ def test_a_one_character_district_is_a_place_and_the_front_matter_names_its_pref
         encoding="utf-8",
     )
     assert load_plan(path).jurisdiction.key == "甲山州城区"
+    # a one-character city too (芒市), but not a word for an area
+    assert leading_places("丙市打赢蓝天保卫战三年行动方案") == ["丙市"]
+    assert leading_places("城市大气污染防治方案") == leading_places("市区打赢蓝天保卫战方案") == []
 
 
 def test_plans_that_name_no_place_keep_their_agencies_apart(tmp_path):
