@@ -94,7 +94,7 @@ def _read_base(repo) -> dict:
              OPTIONAL { SELECT ?task ?start WHERE { ?task lt:sourceStart ?start } }
              OPTIONAL { SELECT ?plan ?jurisdiction ?jurisdictionLabel WHERE {
                ?plan lt:jurisdiction ?jurisdiction . ?jurisdiction rdfs:label ?jurisdictionLabel } } }"""
-    ):  # a plan with two titles (its own and the one it is cited by) gives two rows: the last one is kept
+    ):  # one row a task: a plan has one title (stores built before the fourth session: the last one is kept)
         tasks[task] = {
             "task": task,
             "section": section,
