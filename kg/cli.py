@@ -436,6 +436,7 @@ def serve(
     `kg push`). Stop with Ctrl-C."""
     import waitress
 
+    from kg.corpus import extracted_by_other_code
     from kg.store import store_exists
     from web import create_app
 
@@ -466,6 +467,13 @@ def serve(
         if not store_exists(store_dir):
             click.echo(f"no store at {store_dir} yet: building the bundled plans first", err=True)
             click.get_current_context().invoke(build, paths=(), out=None, verbose=False, store_dir=store_dir)
+        elif extracted_by_other_code(store_dir):
+            click.echo(
+                f"warning: the store at {store_dir} was built by another version of Lantian's extraction: its "
+                "IRIs, labels and counts may differ from this version's; run `kg build` on its plans (the "
+                "bundled ones: `kg build`) to rebuild it",
+                err=True,
+            )
         config["STORE"] = store_dir
         reading = f"store {store_dir}"
     if host not in LOOPBACK_HOSTS:

@@ -347,6 +347,17 @@ def read_digests(store_dir: Path | str) -> dict[str, PlanDigest]:
     return digests
 
 
+def extracted_by_other_code(store_dir: Path | str) -> bool:
+    """Whether the store's plans were extracted by another version of the extraction code than this one (its
+    IRIs, labels and counts may differ from what a build would write now). Reads one plan's digest: a full
+    build extracts every plan with one version (`kg build --update` warns when it keeps older ones)."""
+    folder = Path(store_dir) / LEDGER
+    first = next(iter(sorted(folder.glob("*.json"))), None) if folder.is_dir() else None
+    if first is None:
+        return False
+    return json.loads(first.read_text(encoding="utf-8")).get("extraction", "") != extraction_version()
+
+
 def _write_digests(folder: Path, digests: Iterable[PlanDigest]) -> None:
     for digest in digests:
         name = hashlib.sha1(digest.source.encode("utf-8")).hexdigest()[:20]

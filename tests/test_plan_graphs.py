@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.corpus import CROSS_PLAN_GRAPH, read_digests
+from kg.corpus import CROSS_PLAN_GRAPH, extracted_by_other_code, read_digests
 from kg.texts import task_texts
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
@@ -175,6 +175,19 @@ def test_update_warns_of_kept_plans_extracted_by_other_code(corpus, tmp_path):
     full = kg("build", str(plans), "--store", str(store))  # a full build extracts it again
     assert "5 plan(s), 1 extracted, 4 unchanged" in full.output
     assert "another version of the extraction code" not in full.output
+
+
+def test_a_store_built_by_other_extraction_code_is_told_apart(corpus):
+    # what `kg serve` warns of: a store an earlier version of Lantian built
+    plans, store = corpus
+    assert not extracted_by_other_code(store)
+    for ledger in (store / "lantian-plans").glob("*.json"):
+        digest = json.loads(ledger.read_text(encoding="utf-8"))
+        digest["extraction"], digest["fingerprint"] = "an-earlier-version", "of the file and the earlier code"
+        ledger.write_text(json.dumps(digest, ensure_ascii=False), encoding="utf-8")
+    assert extracted_by_other_code(store)
+    assert kg("build", str(plans), "--store", str(store)).exit_code == 0
+    assert not extracted_by_other_code(store)
 
 
 def test_a_build_of_fewer_plans_removes_the_others_and_what_only_they_named(corpus):
