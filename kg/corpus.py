@@ -58,11 +58,11 @@ ROLE_COUNT_PROPERTY = {
 }
 # each role property and the property that states an agency's count of tasks in that role in one plan
 PLAN_COUNT_PROPERTY = {
-    str(LT.leads): ox.NamedNode(str(LT.tasksLedInPlan)),
-    str(LT.supports): ox.NamedNode(str(LT.tasksSupportedInPlan)),
-    str(LT.implements): ox.NamedNode(str(LT.tasksImplementedInPlan)),
-    str(LT.responsibleFor): ox.NamedNode(str(LT.tasksResponsibleForInPlan)),
-    str(LT.accountableFor): ox.NamedNode(str(LT.tasksAccountableForInPlan)),
+    str(LT.leads): build.OX_LT.tasksLedInPlan,
+    str(LT.supports): build.OX_LT.tasksSupportedInPlan,
+    str(LT.implements): build.OX_LT.tasksImplementedInPlan,
+    str(LT.responsibleFor): build.OX_LT.tasksResponsibleForInPlan,
+    str(LT.accountableFor): build.OX_LT.tasksAccountableForInPlan,
 }
 _AGENCY_PREFIX = f"{ID}agency/"
 _DERIVES_FROM = str(LT.derivesFrom)
@@ -300,11 +300,11 @@ def _citation_triples(plans: list[PlanDigest]) -> Iterator[tuple]:
         for cited in d.cites:
             if not cited.key:
                 continue
-            cited_node = build.plan_iri(cited.key)
-            if str(cited_node) not in loaded:
+            cited_iri = str(build.plan_iri(cited.key))
+            if cited_iri not in loaded:
                 yield from build.cited_plan_triples(node, cited)
-            elif str(cited_node) != d.plan:
-                yield node, build.OX_LT.derivesFrom, ox.NamedNode(str(cited_node))
+            elif cited_iri != d.plan:
+                yield node, build.OX_LT.derivesFrom, ox.NamedNode(cited_iri)
 
 
 def role_count_triples(digests: Iterable[PlanDigest]) -> Iterator[ox.Triple]:

@@ -138,8 +138,7 @@ def cited_plan(title: str, doc_number: str) -> CitedPlan:
     cited = CitedPlan(title, doc_number, name, level)
     places = leading_places(title)
     if len(places) >= 2 and places[-1] == name:
-        key = Jurisdiction(name, level, Jurisdiction(places[-2], place_level(places[-2]))).key
-        cited.jurisdiction_key = key if key != name else ""
+        cited.jurisdiction_key = Jurisdiction(name, level, Jurisdiction(places[-2], place_level(places[-2]))).key
     return cited
 
 

@@ -249,10 +249,9 @@ def unify_citations(plans: list[Plan]) -> None:
             if not cited.doc_number and _plan_title_key(cited.title) in numbers:
                 cited.doc_number = numbers[_plan_title_key(cited.title)]
             if cited.doc_number:
-                cited.jurisdiction, key = _issuer(
+                cited.jurisdiction, cited.jurisdiction_key = _issuer(
                     cited, loaded.get(cited.doc_number, []), named.get(cited.doc_number, [])
                 )
-                cited.jurisdiction_key = key if key != cited.jurisdiction else ""
             renamed[before] = cited.key
         for cited in plan.cites:
             cited.derives_from = [renamed.get(k, k) for k in cited.derives_from]

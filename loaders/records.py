@@ -138,7 +138,7 @@ class CitedPlan:
     jurisdiction: str = ""  # issuer's jurisdiction when the title names it: 云南省; 国务院 -> 中国
     level: str = ""  # a Level value when known
     derives_from: list[str] = field(default_factory=list)  # keys of the cited plans it in turn implements
-    jurisdiction_key: str = ""  # the issuer's Jurisdiction.key where it differs from the name: 四平市铁东区
+    jurisdiction_key: str = ""  # the issuer's Jurisdiction.key when known: 四平市铁东区
 
     @property
     def place(self) -> str:
