@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -319,8 +320,20 @@ def _editor_html(lang: str, sparql: str, mtimes: tuple, app_id: int) -> str:
     return render_template("sparql.html", canned=canned, config=config, vendor=vendor, sparql=sparql)
 
 
+_QUERIES_STATE_TTL = 2.0  # seconds an edit to queries/ may take to show in the editor
+_queries_state: list = [float("-inf"), ()]  # [when read, state]
+
+
 def _queries_folder_state() -> tuple:
-    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(canned_queries_dir().glob("*.rq")))
+    """The canned queries' names and modification times, read at most once per _QUERIES_STATE_TTL.
+
+    Reading them costs some twenty system calls, and each hands the interpreter lock to the busy request
+    threads and waits to get it back: under load that made the editor page twice as slow as any other."""
+    now = time.monotonic()
+    if now - _queries_state[0] > _QUERIES_STATE_TTL:
+        folder = canned_queries_dir()
+        _queries_state[:] = [now, tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.rq")))]
+    return _queries_state[1]
 
 
 @bp.get("/sparql/canned.json")
