@@ -24,6 +24,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup, escape
 
 from web.i18n import t
 from web.pages import (
@@ -36,7 +37,7 @@ from web.pages import (
     table_response,
     wanted_format,
 )
-from web.repository import ROLES
+from web.repository import ROLES, page_url
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -808,17 +809,56 @@ def _report(template_sections: list[dict], **context) -> str:
     return render_template("audit_report.html", sections=template_sections, plans=_plans(), **context)
 
 
+def _link(iri, label) -> str:
+    return f'<a href="{escape(page_url(iri))}">{escape(label or iri)}</a>'
+
+
+def report_cell(row: dict, key: str, kind: str) -> Markup:
+    """One cell of a report table, as HTML: a report page shows up to 150 rows of six cells, and a Jinja
+    macro a cell cost more than the rest of the page together."""
+    value = row.get(key)
+    if kind == "task":
+        html = f'<span class="nowrap">{_link(row["task"], value)}</span>'
+        return Markup(html + (f"<br><strong>{escape(row['heading'])}</strong>" if row.get("heading") else ""))
+    if kind in ("plan", "agency"):
+        return Markup(_link(row[kind], value))
+    if kind == "agencies":
+        if value:
+            return Markup("、".join(_link(a["agency"], a["label"]) for a in value))
+        return Markup(f'<span class="gap">{escape(t("pg_no_lead"))}</span>' if key == "leads" else "")
+    if kind == "jurisdiction":
+        return Markup(_link(row["jurisdiction"], value)) if row.get("jurisdiction") else escape(value or "")
+    if kind == "date":
+        return Markup(f'<time datetime="{escape(value)}">{escape(value)}</time>') if value else Markup("")
+    if kind == "excerpt":
+        return Markup(f'<span class="excerpt">{escape(value)}</span>')
+    return escape("" if value is None else value)
+
+
+def report_rows(section: dict) -> Markup:
+    """The <tr> rows of a report table's page on screen (its columns of kind "iri" are not shown)."""
+    columns = [(key, kind) for key, _label, kind in section["columns"] if kind != "iri"]
+    return Markup(
+        "\n".join(
+            "<tr>"
+            + "".join(f'<td class="k-{kind}">{report_cell(row, key, kind)}</td>' for key, kind in columns)
+            + "</tr>"
+            for row in section["paging"]["rows"]
+        )
+    )
+
+
 def query_url(name: str | None, **params) -> str | None:
     """The SPARQL editor with the canned query `name`, its parameters bound to this page's (the plan by
     its title, which the canned queries match as words); None when there is no such query."""
     if not name:
         return None
-    from kg.store import bind_parameters, canned_queries_dir, read_canned_query
+    from kg.store import bind_parameters
+    from web.sparql import canned_query
 
-    path = canned_queries_dir() / f"{name}.rq"
-    if not path.is_file():
+    saved = canned_query(name)
+    if saved is None:
         return None
-    saved = read_canned_query(path)
     given = {k: str(v) for k, v in params.items() if v is not None and k in {p.name for p in saved.params}}
     return "/sparql?query=" + quote(bind_parameters(saved.sparql, saved.values(given)))
 
@@ -841,7 +881,9 @@ def _warm_up() -> None:
 
 @bp.record_once
 def _register_globals(state) -> None:
-    state.app.jinja_env.globals.update(audit_query_url=query_url, audit_download_url=section_download_url)
+    state.app.jinja_env.globals.update(
+        audit_query_url=query_url, audit_download_url=section_download_url, report_rows=report_rows
+    )
     if not state.app.testing:
         threading.Thread(target=_warm_up, name="warm-matplotlib", daemon=True).start()
 

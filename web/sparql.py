@@ -336,6 +336,17 @@ def _queries_folder_state() -> tuple:
     return _queries_state[1]
 
 
+@functools.lru_cache(maxsize=4)
+def _canned_by_name(_mtimes: tuple) -> dict:
+    return {saved.name: saved for saved in canned_queries()}
+
+
+def canned_query(name: str):
+    """The canned query `name` (kg.store.CannedQuery), None when queries/ has no such file; read once per
+    change of the queries folder."""
+    return _canned_by_name(_queries_folder_state()).get(name)
+
+
 @bp.get("/sparql/canned.json")
 def canned():
     """The canned queries with their default parameters bound, for the editor's one-click loading."""
