@@ -337,3 +337,15 @@ def test_plans_that_name_no_place_keep_their_agencies_apart(tmp_path):
         assert plan.jurisdiction is None
         places |= {a.agency.place for task in plan.tasks for a in task.attributions}
     assert len(places) == 2 and all(p.startswith("未知辖区") for p in places)
+
+
+def test_the_explorers_plan_lists_tell_two_plans_of_one_title_apart_by_place(tmp_path):
+    write_two_dongcheng_plans(tmp_path)  # both titled 东城区打赢蓝天保卫战三年行动方案
+    build_store(tmp_path / "store", sorted(tmp_path.glob("*.txt")))
+    from web import create_app
+
+    client = create_app({"STORE": tmp_path / "store", "TESTING": True}).test_client()
+    for url in ("/due?before=2030-01-01", "/audit/overdue?as_of=2030-01-01", "/compare"):
+        page = client.get(url).get_data(as_text=True)
+        assert "东城区打赢蓝天保卫战三年行动方案（甲山州东城区）" in page.replace(" 东政通〔2019〕3号", ""), url
+        assert "东城区打赢蓝天保卫战三年行动方案（甲水市东城区）" in page.replace(" 东政通〔2019〕3号", ""), url

@@ -12,8 +12,9 @@ import csv
 import io
 import json
 import threading
+from collections import Counter
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -84,6 +85,7 @@ def download_url(suffix: str) -> str:
     return request.path.rstrip("/") + "?" + urlencode(args)
 
 
+PLAN_BASE = ID_BASE + "plan/"
 PAGE_SIZE = 100  # rows a page in the HTML lists; downloads and JSON carry every row
 
 
@@ -114,13 +116,18 @@ def plan_options(plans: list[dict], selected: str | None, by_page: bool = False)
     """The <option> tags of a plan <select>: rendered once per store generation and list (a national store
     has over a thousand loaded plans: a Jinja loop over them on every request costs more than the page),
     then the selected plan marked. Values are plan IRIs, or explorer paths when `by_page`; labels are titles
-    (with the 文号 when `by_page`, as the compare form shows them)."""
+    (with the 文号 when `by_page`, as the compare form shows them). Two plans of one title (two counties of
+    one name, e.g. 鼓楼区, each with its 工作方案) are told apart by their places after the title (南京市鼓楼区, 福州市鼓楼区)."""
 
     def render() -> tuple[str, dict[str, str]]:
         tags, values = [], {}
+        shared = {title for title, n in Counter(plan["title"] for plan in plans).items() if n > 1}
         for plan in plans:
             value = page_url(plan["plan"]) if by_page else plan["plan"]
             label = plan["title"] + (f" {plan['docNumber']}" if by_page and plan.get("docNumber") else "")
+            place, _, doc = plan["plan"].removeprefix(PLAN_BASE).partition("/")  # key: place/文号, or title
+            if plan["title"] in shared and doc:
+                label += f"（{unquote(place)}）"
             values[plan["plan"]] = f'<option value="{escape(value)}">'
             tags.append(f"{values[plan['plan']]}{escape(label)}</option>")
         return "".join(tags), values
