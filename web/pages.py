@@ -116,8 +116,8 @@ def plan_options(plans: list[dict], selected: str | None, by_page: bool = False)
     """The <option> tags of a plan <select>: rendered once per store generation and list (a national store
     has over a thousand loaded plans: a Jinja loop over them on every request costs more than the page),
     then the selected plan marked. Values are plan IRIs, or explorer paths when `by_page`; labels are titles
-    (with the 文号 when `by_page`, as the compare form shows them). Two plans of one title (two counties of
-    one name, e.g. 鼓楼区, each with its 工作方案) are told apart by their places after the title (南京市鼓楼区, 福州市鼓楼区)."""
+    (with the 文号 when `by_page`, as the compare form shows them). Two plans of one title (the 工作方案 of
+    two counties of one name) are told apart by their places after the title: …方案（南京市鼓楼区）."""
 
     def render() -> tuple[str, dict[str, str]]:
         tags, values = [], {}

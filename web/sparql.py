@@ -279,11 +279,17 @@ EDITOR_CSP = (
 
 
 @functools.lru_cache(maxsize=4)
+def _canned_by_name(_mtimes: tuple) -> dict:
+    """The canned queries by name, in file order (read once per change of the queries folder)."""
+    return {saved.name: saved for saved in canned_queries()}
+
+
+@functools.lru_cache(maxsize=4)
 def _canned_for_editor(_mtimes: tuple) -> list[dict]:
     """The canned queries as the editor lists them, with their default parameters bound (read once per change
     of the queries folder: `_mtimes` is the cache key)."""
     canned = []
-    for saved in canned_queries():
+    for saved in _canned_by_name(_mtimes).values():
         try:
             text = bind_parameters(saved.sparql, saved.values({}))
         except ValueError:
@@ -334,11 +340,6 @@ def _queries_folder_state() -> tuple:
         folder = canned_queries_dir()
         _queries_state[:] = [now, tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.rq")))]
     return _queries_state[1]
-
-
-@functools.lru_cache(maxsize=4)
-def _canned_by_name(_mtimes: tuple) -> dict:
-    return {saved.name: saved for saved in canned_queries()}
 
 
 def canned_query(name: str):
