@@ -393,6 +393,41 @@ def test_repository_reopens_the_store_after_a_rebuild(tmp_path):
     assert _json(c, "/")["stats"]["tasks"] == 1
 
 
+def test_an_answer_asked_for_by_many_at_once_is_computed_once(built_store):
+    import threading
+    import time
+
+    from web.repository import Repository
+
+    repo = Repository(built_store)
+    calls = []
+
+    def slow_stats():  # as a first answer at national scale: seconds, asked for by several users at once
+        calls.append(threading.current_thread().name)
+        time.sleep(0.3)
+        if len(calls) == 1:
+            raise RuntimeError("the first computation fails")
+        return repo.stats()
+
+    answers, errors = [], []
+
+    def ask():
+        try:
+            answers.append(repo.cached("slow stats", slow_stats))
+        except RuntimeError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # the first computation failed for the one that ran it; one of the others computed it for the other five
+    assert len(calls) == 2 and len(errors) == 1
+    assert len(answers) == 5 and all(a is answers[0] for a in answers)
+    assert answers[0]["loaded_plans"] == 5  # the five bundled plans
+
+
 def test_missing_store_gives_a_clear_message(tmp_path):
     c = create_app({"STORE": tmp_path / "none"}).test_client()
     response = c.get("/")
