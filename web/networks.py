@@ -57,7 +57,8 @@ PREFIXES = (
     "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 )
-ROLE_VALUES = "VALUES ?role { lt:leads lt:supports lt:implements lt:responsibleFor }"
+ROLE_LIST = "lt:leads, lt:supports, lt:implements, lt:responsibleFor"
+ROLE_VALUES = f"VALUES ?role {{ {ROLE_LIST.replace(',', '')} }}"
 
 
 # --- reading the graph -----------------------------------------------------------------------------
@@ -247,9 +248,11 @@ def agency_view(agency: str) -> View | None:
         view.edge(agency, row["task"], _role(row["role"]))
         if "plan" in row:
             view.edge(row["task"], row["plan"], "inPlan")
+    # the roles as a FILTER, not VALUES: joined with VALUES, every role statement of the graph was read
+    # (840 against 1.2 ms at 6M triples)
     others = select(
-        f"SELECT ?other ?role ?task WHERE {{ {ROLE_VALUES} <{agency}> lt:accountableFor ?task ."
-        f" ?other ?role ?task . FILTER(?other != <{agency}>) }}"
+        f"SELECT ?other ?role ?task WHERE {{ <{agency}> lt:accountableFor ?task . ?other ?role ?task ."
+        f" FILTER(?role IN ({ROLE_LIST}) && ?other != <{agency}>) }}"
     )
     shared: dict[str, int] = {}
     for row in others:

@@ -322,18 +322,24 @@ class Repository:
         date.fromisoformat(before)  # ValueError on a bad date
 
         def compute():
+            # a plan's deadlines from its tasks (2 ms at 6M triples, where a filter on the plan read every
+            # deadline first: 1.3 s); every plan's as a sub-SELECT that Oxigraph reads through once and joins
+            # by hashing (1.6 s against 2.2 s as one pattern). `before` is a checked date: written in as is.
+            due = f'?d lt:dueDate ?due . FILTER(?due < "{before}"^^<http://www.w3.org/2001/XMLSchema#date>)'
+            if plan:
+                deadlines = f"?task lt:inPlan ?plan ; lt:hasDeadline ?d . {due}"
+            else:
+                deadlines = f"{{ SELECT ?task ?d ?due ?plan WHERE {{ {due} ?task lt:hasDeadline ?d ; lt:inPlan ?plan }} }}"
             rows = self.rows(
-                """SELECT ?task ?due ?phrase ?section ?heading ?plan ?planTitle ?text ?lead ?leadLabel
-                   WHERE { ?task lt:hasDeadline ?d ; lt:section ?section ; lt:inPlan ?plan ; lt:text ?text .
-                     ?d lt:dueDate ?due . FILTER(?due < ?before)
-                     OPTIONAL { ?d lt:phrase ?phrase }
+                f"""SELECT ?task ?due ?phrase ?section ?heading ?plan ?planTitle ?text ?lead ?leadLabel
+                   WHERE {{ {deadlines}
+                     ?task lt:section ?section ; lt:text ?text .
                      ?plan rdfs:label ?planTitle .
-                     FILTER(!BOUND(?onlyPlan) || ?plan = ?onlyPlan)
-                     OPTIONAL { ?task lt:heading ?heading }
-                     OPTIONAL { ?lead lt:leads ?task ; rdfs:label ?leadLabel } }
-                   ORDER BY ?due ?planTitle ?section""",
-                before=ox.Literal(before, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
-                **({"onlyPlan": plan} if plan else {}),
+                     OPTIONAL {{ ?d lt:phrase ?phrase }}
+                     OPTIONAL {{ ?task lt:heading ?heading }}
+                     OPTIONAL {{ ?lead lt:leads ?task OPTIONAL {{ ?lead rdfs:label ?leadLabel }} FILTER(BOUND(?leadLabel)) }} }}
+                   ORDER BY ?due ?planTitle ?section ?task""",
+                **({"plan": plan} if plan else {}),
             )
             out: dict[tuple, dict] = {}
             for row in rows:
@@ -346,8 +352,13 @@ class Repository:
                     }
                     item["excerpt"] = _excerpt(row["text"], "", 50)
                     item["leads"] = []
+                elif row["phrase"] and row["phrase"] not in (item["phrase"] or "").split("；"):
+                    # two deadlines of one date (于2020年底前, 2020年底前): both phrases, in one order
+                    item["phrase"] = "；".join(sorted(filter(None, [*(item["phrase"] or "").split("；"), row["phrase"]])))
                 if row["lead"] and all(x["agency"] != row["lead"] for x in item["leads"]):
                     item["leads"].append({"agency": row["lead"], "label": row["leadLabel"]})
+            for item in out.values():
+                item["leads"].sort(key=lambda x: (x["label"], x["agency"]))
             return list(out.values())
 
         return self.cached(("due", before, plan), compute)
@@ -868,9 +879,10 @@ class Repository:
 
         def compute():
             # links from the task, then to it (not a UNION: the task bound outside a UNION does not reach
-            # into its branches, which would then read every link of the graph)
-            facts = """?st a lt:TaskLink ; rdf:predicate ?relation ; lt:score ?score .
-                       OPTIONAL { ?st lt:method ?method } ?other lt:inPlan ?plan"""
+            # into its branches, which would then read every link of the graph); the OPTIONAL last: a pattern
+            # after it was joined with every task's plan (1.8 s against 0.3 ms a direction at 6M triples)
+            facts = """?st a lt:TaskLink ; rdf:predicate ?relation ; lt:score ?score . ?other lt:inPlan ?plan
+                       OPTIONAL { ?st lt:method ?method }"""
             columns = "?other ?plan ?relation ?score ?method"
             rows = [
                 r | {"direction": "out"}
