@@ -19,8 +19,9 @@ Resolution (`AgencyResolver`) scopes a mention to a jurisdiction of the plan's c
   a chain place inside the name ("人民银行红河州中心支行") scopes to it and the name stays as written;
 - a scope word that names no jurisdiction of the chain gets a stable placeholder jurisdiction named
   "{plan}上级{word}", "{plan}下辖{word}" or "{plan}同级{word}", {plan} being the key of the plan's jurisdiction
-  (e.g. 武定县上级州, 楚雄州武定县下辖乡); with no plan jurisdiction at all the plan is "未知辖区". Placeholders and child places are listed in `AgencyResolver.jurisdictions`;
-  the caller's Jurisdiction records are never changed;
+  (e.g. 武定县上级州, 楚雄州武定县下辖乡); a plan of unknown place is given one of its own by its caller
+  (loaders.plan: "未知辖区（{plan key}）"), "未知辖区" when none is given. Placeholders and child places are listed
+  in `AgencyResolver.jurisdictions`; the caller's Jurisdiction records are never changed;
 - collectives (各…, 有关…/相关…, 州直有关部门, …成员单位, 县〔市、区〕政府) are groups; place-class collectives
   are scoped to the plan's jurisdiction and normalised (县〔市、区〕政府 → 各县〔市、区〕人民政府);
 - the canonical name is the jurisdiction's full name + the canonical stem, the stem being mapped through
@@ -238,7 +239,9 @@ class AgencyResolver:
         known = self._cache[
             full
         ]  # a copy with this surface (dataclasses.replace, without its slow generic path)
-        return Agency(known.name, known.jurisdiction, known.is_group, surface, known.key, known.jurisdiction_key)
+        return Agency(
+            known.name, known.jurisdiction, known.is_group, surface, known.key, known.jurisdiction_key
+        )
 
     def resolve_list(self, text: str, offset: int = 0) -> list[tuple[AgencyMention, Agency]]:
         """Split an agency list and resolve every mention."""

@@ -37,7 +37,7 @@ from web.pages import (
     table_response,
     wanted_format,
 )
-from web.repository import ROLES, page_url
+from web.repository import ROLES, page_url, with_phrase
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -82,7 +82,6 @@ def _leads_base() -> dict:
 def _read_base(repo) -> dict:
     # rows as tuples, not dicts: at 6M triples these reads return some 300,000 rows
     tasks: dict[str, dict] = {}
-    texts: dict[str, str] = {}
     for task, section, heading, text, start, plan, plan_title, jurisdiction, jurisdiction_label in repo.table(
         # each part a sub-SELECT: Oxigraph reads each through once and joins them by hashing, where as
         # one pattern it looked every task's facts up one by one (3.5 s against 13.5 s at 6M triples)
@@ -106,11 +105,8 @@ def _read_base(repo) -> dict:
             "jurisdiction": jurisdiction,
             "jurisdictionLabel": jurisdiction_label,
             "deadlines": [],
+            "excerpt": _shorten(text, 80),
         }
-        texts[task] = text
-    for task in tasks.values():
-        task["excerpt"] = _shorten(texts[task["task"]], 80)
-    del texts
     for task_iri, due, phrase in repo.table(
         """SELECT ?task ?due ?phrase WHERE { { SELECT ?task ?d WHERE { ?task lt:hasDeadline ?d } }
              { SELECT ?d ?due WHERE { ?d lt:dueDate ?due } }
@@ -122,8 +118,8 @@ def _read_base(repo) -> dict:
         same = next((d for d in task["deadlines"] if d["due"] == due), None)
         if same is None:
             task["deadlines"].append({"due": due, "phrase": phrase})
-        elif phrase and phrase not in (same["phrase"] or "").split("；"):
-            same["phrase"] = "；".join(sorted(filter(None, [*(same["phrase"] or "").split("；"), phrase])))
+        else:
+            same["phrase"] = with_phrase(same["phrase"], phrase)
     successors = {
         r["agency"]: {"agency": r["now"], "label": r["nowLabel"], "year": _year(r["changed"])}
         for r in repo.rows(

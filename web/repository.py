@@ -63,6 +63,15 @@ def iri_from_request_path(path: str) -> str:
     return ID_BASE + _PERCENT_RUN.sub(decode, path)
 
 
+def with_phrase(phrases: str | None, phrase: str | None) -> str | None:
+    """A deadline's wordings (joined by "；", in sorted order) with `phrase` added when it is new: one task may
+    have two deadlines of one date, written 于2020年底前 and 2020年底前."""
+    known = [p for p in (phrases or "").split("；") if p]
+    if not phrase or phrase in known:
+        return phrases
+    return "；".join(sorted([*known, phrase]))
+
+
 def _excerpt(text: str, words: str, width: int = 60) -> str:
     """A window of `text` around the first occurrence of `words`."""
     at = text.lower().find(words.lower()) if words else -1
@@ -352,9 +361,8 @@ class Repository:
                     }
                     item["excerpt"] = _excerpt(row["text"], "", 50)
                     item["leads"] = []
-                elif row["phrase"] and row["phrase"] not in (item["phrase"] or "").split("；"):
-                    # two deadlines of one date (于2020年底前, 2020年底前): both phrases, in one order
-                    item["phrase"] = "；".join(sorted(filter(None, [*(item["phrase"] or "").split("；"), row["phrase"]])))
+                else:  # two deadlines of one date (于2020年底前, 2020年底前): both phrases
+                    item["phrase"] = with_phrase(item["phrase"], row["phrase"])
                 if row["lead"] and all(x["agency"] != row["lead"] for x in item["leads"]):
                     item["leads"].append({"agency": row["lead"], "label": row["leadLabel"]})
             for item in out.values():
