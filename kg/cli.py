@@ -198,6 +198,60 @@ def build(paths: tuple[Path, ...], out: Path | None, update: bool, verbose: bool
         click.echo(f"{failed} path(s) could not be loaded (see the errors above)", err=True)
 
 
+# --- eval ------------------------------------------------------------------------------------------
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+@main.command("eval")
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--plans",
+    "plans_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of the plan files the gold names [default: the `plans` folder beside GOLD_DIR].",
+)
+@click.option("--verbose", "-v", is_flag=True, help="List each miss and each false positive with its text.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@store_option
+def evaluate_command(gold_dir: Path, plans_dir: Path | None, verbose: bool, as_json: bool, store_dir: Path | None):
+    """Score extraction against gold annotations (GOLD_DIR/*.json): task recall, role P/R/F1, deadline F1,
+    upper-plan recall, per file and in total. The plans are built into a temporary store (or --store)."""
+    import json
+
+    from kg.evaluate import evaluate
+
+    result = evaluate(gold_dir, plans_dir, store_dir)
+    for problem in result.problems:
+        click.echo(f"error: {problem}", err=True)
+    if as_json:
+        figures = {name: score.figures() for name, score in result.files.items()}
+        figures["total"] = result.total.figures()
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=1))
+        return
+    table = Table("file", "tasks", "task recall", "role P", "role R", "role F1", "deadline F1", "upper recall")
+    rows = [*result.files.items(), ("total", result.total)]
+    for name, score in rows:
+        f = score.figures()
+        table.add_row(
+            name,
+            f"{score.found_tasks}/{score.gold_tasks}",
+            *(_figure(f[k]) for k in ("task_recall", "role_precision", "role_recall", "role_f1")),
+            _figure(f["deadline_f1"]),
+            _figure(f["upper_recall"]),
+        )
+    console = _console()
+    console.print(table)
+    if verbose:
+        for name, score in result.files.items():
+            if score.details:
+                console.print(name, markup=False, highlight=False)
+                for line in score.details:
+                    console.print(line, markup=False, highlight=False)
+
+
 # --- query -----------------------------------------------------------------------------------------
 
 
