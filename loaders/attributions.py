@@ -11,46 +11,32 @@ Works on the matching copy (full-width punctuation). Offsets are relative to the
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 
 from loaders.records import Role
 
+
+def _role_words() -> dict[str, list[tuple[str, Role]]]:
+    """Role words by form (label: "牵头单位：", suffix: "…牵头"), from loaders/data/role_words.csv."""
+    words: dict[str, list[tuple[str, Role]]] = {"label": [], "suffix": []}
+    with files("loaders").joinpath("data/role_words.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            words[row["form"]].append((row["word"], Role(row["role"])))
+    return words
+
+
+_WORDS = _role_words()
 # label words (before a colon) and their roles
-LABEL_ROLES = {
-    "牵头": Role.LEADS,
-    "牵头督导": Role.LEADS,
-    "配合": Role.SUPPORTS,
-    "参与": Role.SUPPORTS,
-    "协办": Role.SUPPORTS,
-    "协助": Role.SUPPORTS,
-    "责任": Role.IMPLEMENTS,
-    "实施": Role.IMPLEMENTS,
-    "落实": Role.IMPLEMENTS,
-}
-LABEL = re.compile(r"(?P<w>牵头督导|牵头|配合|参与|协办|协助|责任|实施|落实)(?:单位|部门)\s*[：:]\s*")
+LABEL_ROLES = dict(_WORDS["label"])
+LABEL = re.compile(
+    r"(?P<w>" + "|".join(sorted(LABEL_ROLES, key=len, reverse=True)) + r")(?:单位|部门)\s*[：:]\s*"
+)
 # role words that close a list (longest first)
-_SUFFIXES = [
-    ("按照职责分别负责", Role.RESPONSIBLE),
-    ("按职责分别负责", Role.RESPONSIBLE),
-    ("按照职责负责", Role.RESPONSIBLE),
-    ("按职责负责", Role.RESPONSIBLE),
-    ("根据职责分工负责", Role.RESPONSIBLE),
-    ("按职能分工负责", Role.RESPONSIBLE),
-    ("分别负责", Role.RESPONSIBLE),
-    ("负责落实", Role.IMPLEMENTS),
-    ("具体负责", Role.IMPLEMENTS),
-    ("组织实施", Role.IMPLEMENTS),
-    ("牵头督导", Role.LEADS),
-    ("牵头负责", Role.LEADS),
-    ("牵头", Role.LEADS),
-    ("参与", Role.SUPPORTS),
-    ("配合", Role.SUPPORTS),
-    ("协助", Role.SUPPORTS),
-    ("协办", Role.SUPPORTS),
-    ("负责", Role.RESPONSIBLE),
-]
+_SUFFIXES = sorted(_WORDS["suffix"], key=lambda item: -len(item[0]))
 _SUFFIX = re.compile(
     r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:" + "|".join(re.escape(s) for s, _ in _SUFFIXES) + r")[。.]?\s*$"
 )
@@ -152,9 +138,15 @@ def _parse_major(part: str, base: int) -> list[Clause] | None:
         role = LABEL_ROLES[m.group("w")]
         s, e = lead + m.end(), len(part.rstrip())
         items = part[s:e]
-        if not items or not looks_like_agency_list(items):
-            return None
-        return [Clause(role, items, base + s, base + e)]
+        if items and looks_like_agency_list(items):
+            return [Clause(role, items, base + s, base + e)]
+        # "责任单位：A负责，B配合": the verbs decide, not the label
+        return _parse_suffixes(items, base + s) if items else None
+    return _parse_suffixes(part, base)
+
+
+def _parse_suffixes(part: str, base: int) -> list[Clause] | None:
+    """A run of suffix forms separated by ，/、: "A、B牵头，C参与，D负责落实"."""
     clauses: list[Clause] = []
     pending_start = None
     for a, b in split_top(part, "，,、"):  # 、 too: "X牵头、Y配合"

@@ -46,6 +46,8 @@ _ISSUER = re.compile(
 _FRONT_ISSUER = re.compile(r"([\u4e00-\u9fff]{2,24}?)(?:人民政府|政府)(?:办公室|办公厅)?(?:文件)?(?![\u4e00-\u9fff])")
 _NATIONAL_DOCNO = re.compile(r"(?:国办?[发函]|中办?发|环办?大气)〔")
 _FAMILY = re.compile(r"蓝天|大气|空气")
+_PROSE = re.compile(r"[。；]|^.{0,40}，.{10,}")  # a sentence, or a clause going on: not a title
+_NOT_A_PLAN = re.compile(r"(?:条例|法)$")
 _CITATION_CUE = re.compile(r"贯彻|落实|根据|按照|依据|结合")
 _CITED = re.compile(r"《(?P<title>[^《》]{4,120})》\s*(?:[（(](?P<no>[^（）()]{3,30}号)[）)])?")
 
@@ -179,23 +181,33 @@ def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
     if best:
         return best
     p = next((p for p in paragraphs if p.text.strip()), None)
-    return (p.text.strip()[:60], p.start, p.end) if p else ("", -1, -1)
+    if p is None:
+        return "", -1, -1
+    if _PROSE.search(p.text):  # an excerpt that opens with its preamble: no title line, the body starts at once
+        return p.text.strip()[:60], -1, -1
+    return p.text.strip()[:60], p.start, p.end
 
 
 def _find_citations(
     paragraphs: list[Paragraph], after: int
 ) -> tuple[list[CitedPlan], tuple[int, int] | None]:
+    """The plans the preamble says it implements: the first sentence before any heading that cites 《…》 with a
+    cue (贯彻, 落实, 根据 …), among the first three of its paragraph; regulations and laws (条例, 法) are no plans."""
     for p in paragraphs:
-        if p.start < after or p.level == 1:
-            if p.level == 1 and p.start >= after:
-                break
+        if p.start < after:
             continue
-        head = p.text.split("。")[0]
-        if "《" in head and _CITATION_CUE.search(head):
-            cites = []
-            for m in _CITED.finditer(head):
-                cites.append(cited_plan(m.group("title"), normalise_doc_number(m.group("no") or "")))
-            return cites, (p.start, p.start + len(head))
+        if p.level:
+            break
+        offset = 0
+        for head in p.text.split("。")[:3]:
+            if "《" in head and _CITATION_CUE.search(head):
+                cites = [
+                    cited_plan(m.group("title"), normalise_doc_number(m.group("no") or ""))
+                    for m in _CITED.finditer(head)
+                    if not _NOT_A_PLAN.search(m.group("title"))
+                ]
+                return cites, (p.start + offset, p.start + offset + len(head))
+            offset += len(head) + 1
     return [], None
 
 
@@ -230,7 +242,8 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
     )
     chain_cited(meta.cites)
 
-    places, issuer = leading_places(meta.title), _front_issuer(front)
+    places = leading_places(meta.title) if meta.title_start >= 0 else []  # no title line: the text's own place unknown
+    issuer = _front_issuer(front)
     if not places or issuer[-1:] == places[-1:] and len(issuer) > len(places):
         places = issuer  # the title names no place, or the heading names the place's parents too
     if places:

@@ -8,9 +8,11 @@ display text, so an offset found in one is valid in the other.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -271,8 +273,22 @@ _MD_HEADING = re.compile(r"#{1,6} +")
 _SENTENCE_END = re.compile("[。；;]")
 
 
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_SYLLABLE = f"[a-zü{_TONED}]{{1,6}}"
+# a pinyin reading a web page put after a character: 国(guó), 一(yī / yì /yí), 的(de)
+_PINYIN = re.compile(
+    rf"(?<=[{_HAN}])[（(]\s*(?:{_SYLLABLE}(?:\s*/\s*{_SYLLABLE})*)\s*[)）]"
+)
+_NEUTRAL = re.compile(r"[（(](?:de|le|men|zi|me|ma|ne|ba)[)）]")
+
+
+def _drop_pinyin(line: str) -> str:
+    """Remove pinyin readings injected after characters (a tone mark, or a neutral-tone particle's reading)."""
+    return _PINYIN.sub(lambda m: "" if set(_TONED) & set(m[0]) or _NEUTRAL.fullmatch(m[0]) else m[0], line)
+
+
 def _clean_line(line: str) -> str:
-    line = _ANY_SPACE.sub(" ", line).strip(" \t")
+    line = _drop_pinyin(_ANY_SPACE.sub(" ", line)).strip(" \t")
     line = _TAB_RUN.sub("\t", line)
     line = _SPACE_RUN.sub(" ", line)
     heading = _MD_HEADING.match(line)
@@ -387,9 +403,32 @@ def _simplify(text: str) -> str:
     return "\n".join(out)
 
 
+@lru_cache(maxsize=1)
+def _variants() -> tuple[dict[int, str], frozenset[str]]:
+    """The look-alike characters of "Martian script" (火星文: 囷 for 和, 苼 for 生 …) with their standard forms,
+    and those that only ever stand for another (loaders/data/variant_chars.csv)."""
+    with files("loaders").joinpath("data/variant_chars.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return str.maketrans({r["variant"]: r["standard"] for r in rows}), frozenset(
+        r["variant"] for r in rows if r["marker"] == "yes"
+    )
+
+
+def _standard_characters(text: str) -> str:
+    """Lines written in Martian script (three or more of its marker characters) with their standard characters;
+    other lines as they are (汾 of 汾阳市 is no variant there)."""
+    table, markers = _variants()
+    if not markers.intersection(text):
+        return text
+    return "\n".join(
+        line.translate(table) if len(markers.intersection(line)) >= 3 else line for line in text.split("\n")
+    )
+
+
 def to_match(display: str) -> str:
-    """The matching copy: Simplified, ASCII letters/digits, Chinese punctuation; same length as `display`."""
-    chars = list(_simplify(display).translate(_MATCH_TABLE))
+    """The matching copy: Simplified, standard characters for Martian script, ASCII letters/digits, Chinese
+    punctuation; same length as `display`."""
+    chars = list(_standard_characters(_simplify(display)).translate(_MATCH_TABLE))
     for number in re.finditer(r"(?<=\d)[,:](?=\d)", display):  # 1,000 and 16:52 stay ASCII
         chars[number.start()] = number[0]
     assert len(chars) == len(display)

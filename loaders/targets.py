@@ -145,7 +145,7 @@ def _earlier_indicator(text: str, lo: int, hi: int, head: str = "") -> str:
 
 
 def _comparator(verb: str, bound: str, indicator: str) -> str:
-    kind = _VERB_KIND[verb]
+    kind = _VERB_KIND.get(verb, "goal")  # the bare 为 of "优良率为97%" is listed behind its look-behinds
     if kind in ("reach", "goal"):
         if bound.endswith("以上"):
             return "ge"

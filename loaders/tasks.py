@@ -32,6 +32,8 @@ _TRIVIAL = re.compile(r"^[\s；;，,。.、）)]*$")
 _TABLE_HEADER = re.compile(
     r"^(?:序号|主要任务|重点任务|工作任务|任务|具体措施|责任单位|牵头单位|完成时限|\s|\t)+$"
 )
+# a paragraph opening a measure of its own: "措施一：…", "目标任务：…" (a 责任分工方案's items)
+_MEASURE_LABEL = re.compile(r"^(?:(?:措施|任务|举措)[一二三四五六七八九十\d]+|目标任务|主要目标)[：:]")
 _NGRAM = 3
 _MATCH_THRESHOLD = 0.6
 _MIN_LEFTOVER = 10  # n-grams: less than this left of a paragraph is a heading, not a measure
@@ -118,7 +120,7 @@ def _cut(
             flush()
             last_closed_by_line = False
             continue
-        if p.level > 0:
+        if p.level > 0 or _MEASURE_LABEL.match(p.text):
             flush()
         line = p.text
         d = _DEFAULT_IMPLEMENTER.search(line)
