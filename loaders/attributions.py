@@ -35,6 +35,10 @@ LABEL_ROLES = dict(_WORDS["label"])
 LABEL = re.compile(
     r"(?P<w>" + "|".join(sorted(LABEL_ROLES, key=len, reverse=True)) + r")(?:单位|部门)\s*[：:]\s*"
 )
+# a plan's convention that the first unit of a responsibility list leads and the others support
+FIRST_LISTED_LEADS = re.compile(r"(?:排在|列在|列于|排|列)?(?:第一位|第一个|首位)(?:的|者)?(?:单位|部门)?为牵头(?:单位|部门)")
+FIRST_LISTED_LABELS = {"责任", "主责"}  # the lists it ranks: 责任单位, 主责单位
+_COMMA_LABEL = re.compile(r"[，,](?=\s*" + LABEL.pattern + ")")
 # role words that close a list (longest first)
 _SUFFIXES = sorted(_WORDS["suffix"], key=lambda item: -len(item[0]))
 _SUFFIX = re.compile(
@@ -44,7 +48,7 @@ _SUFFIX_ROLE = dict(_SUFFIXES)
 _OPEN, _CLOSE = "（(〔[【<《", "）)〕]】>》"
 # what a list item must end with to be taken for an agency or a collective of agencies
 _AGENCY_END = re.compile(
-    r"(?:局|委|委员会|办|办公室|室|科|厅|部|处|院|会|站|队|所|中心|政府|单位|部门|公司|行|支行|分局|管委|"
+    r"(?:局|委|委员会|办|办公室|室|科|厅|部|处|院|会|站|队|段|所|中心|政府|单位|部门|公司|行|支行|分局|管委|"
     r"领导小组|小组|集团|银行|街道|办事处|镇|乡|署|台|社|馆|团|监狱|分行|海关|总队|支队|大队|机关|企业|学校|"
     r"成员单位|各县[（〔(]市、区[）〕)]|各区|各县|各县区|县区|县市|各乡镇|各地)$"
 )
@@ -61,6 +65,12 @@ class Clause:
     list_text: str
     start: int  # offsets of the list text
     end: int
+    from_label: str = ""  # the label word it was listed under ("责任" of 责任单位：), for plan-wide conventions
+
+    def shifted(self, by: int) -> Clause:
+        self.start += by
+        self.end += by
+        return self
 
 
 _ANY_OPEN = re.compile(f"[{re.escape(_OPEN)}]")
@@ -134,12 +144,21 @@ def _parse_major(part: str, base: int) -> list[Clause] | None:
     """Parse one ；-separated clause group: a label form, or a run of suffix forms separated by ，."""
     m = LABEL.match(part.lstrip())
     if m:
+        inner = [c.start() for c in _COMMA_LABEL.finditer(part)]
+        if inner:  # "牵头单位：A，配合单位：B，责任单位：C": one label clause a comma
+            clauses = []
+            for a, b in zip([0] + [i + 1 for i in inner], inner + [len(part)], strict=True):
+                got = _parse_major(part[a:b], base + a)
+                if got is None:
+                    return None
+                clauses.extend(got)
+            return clauses
         lead = len(part) - len(part.lstrip())
         role = LABEL_ROLES[m.group("w")]
         s, e = lead + m.end(), len(part.rstrip())
         items = part[s:e]
         if items and looks_like_agency_list(items):
-            return [Clause(role, items, base + s, base + e)]
+            return [Clause(role, items, base + s, base + e, m.group("w"))]
         # "责任单位：A负责，B配合": the verbs decide, not the label
         return _parse_suffixes(items, base + s) if items else None
     return _parse_suffixes(part, base)
@@ -168,13 +187,26 @@ def _parse_suffixes(part: str, base: int) -> list[Clause] | None:
     return clauses
 
 
-_LABEL_ANYWHERE = re.compile(r"(?:牵头督导|牵头|责任)(?:单位|部门)\s*[：:]")
+_LABEL_ANYWHERE = re.compile(r"(?:牵头督导|牵头|责任|主责)(?:单位|部门)\s*[：:]")
+_SENTENCE = re.compile(r"[^。！？]+[。！？]?")
+# where an attribution sentence may begin inside a sentence: "…，由X负责" / "…，此项工作由X牵头负责"
+_BY = re.compile(r"(?:(?<=[，；,;])|^)\s*(?:此项工作|该项工作|此项任务|该项任务|上述工作)?(?:并)?由?")
+# page noise after a sentence: 【更多文档…】
+_TRAILING_NOISE = re.compile(r"\s*【[^】]*】\s*$")
+# "…方案由X负责制定并组织实施。": the last sentence of a measure naming who carries it out
+_BY_WHOM = re.compile(r"由(?P<list>[^，。；（）()由]{2,40}?)负责(?P<deed>[^，。；（）()]{2,12})[。]?$")
+
+
+def _shift(clauses: list[Clause], by: int) -> list[Clause]:
+    return [c.shifted(by) for c in clauses]
 
 
 def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
     """Every attribution in a paragraph: (start, end, clauses) with offsets in `line`.
 
-    Looks at bracketed groups （…）, at the whole line, and at a trailing "牵头单位：…" run.
+    Looks at the whole line, at bracketed groups （…） 〔…〕 [...], at a trailing "牵头单位：…" run, at sentences
+    that are wholly an attribution ("X牵头负责，Y配合。", "由X负责。", "…，由X负责。"), and at a bracket left open
+    at the end of a cut text ("（A、B牵头，各" keeps A and B).
     """
     # a whole line can only be an attribution if it has no sentence inside it
     whole = "。" not in line.rstrip("。 \t") and parse_attribution(line)
@@ -184,35 +216,87 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
     for s, e in _bracket_groups(line):
         clauses = parse_attribution(line[s + 1 : e - 1])
         if clauses:
-            for c in clauses:
-                c.start += s + 1
-                c.end += s + 1
-            found.append((s, e, clauses))
+            found.append((s, e, _shift(clauses, s + 1)))
     if not found:
         m = _LABEL_ANYWHERE.search(line)
         if m and m.start() > 0:
             clauses = parse_attribution(line[m.start() :])
             if clauses:
-                for c in clauses:
-                    c.start += m.start()
-                    c.end += m.start()
-                found.append((m.start(), len(line), clauses))
+                found.append((m.start(), len(line), _shift(clauses, m.start())))
+    found += [f for f in _sentence_attributions(line) if not any(f[0] < e and s < f[1] for s, e, _ in found)]
+    if not found:
+        found = _open_bracket(line)
+    return sorted(found, key=lambda f: f[0])
+
+
+def _sentence_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
+    """Sentences, or a sentence's last clauses after a comma ("…，由X负责。"), that are wholly an attribution,
+    outside brackets; the earliest start that parses wins."""
+    depths = _depths(line)
+    found = []
+    sentences = list(_SENTENCE.finditer(line))
+    for n, sentence in enumerate(sentences):
+        a = sentence.start()
+        text = _TRAILING_NOISE.sub("", sentence.group())
+        end = a + len(text)
+        for by in _BY.finditer(text):
+            start = a + by.end()
+            if start >= end or depths[start]:
+                continue
+            clauses = parse_attribution(line[start:end])
+            if clauses:
+                found.append((a + by.start(), end, _shift(clauses, start)))
+                break
+        else:
+            last = _BY_WHOM.search(text) if n == len(sentences) - 1 else None
+            if last and not depths[a + last.start()] and looks_like_agency_list(last.group("list")):
+                clause = Clause(Role.RESPONSIBLE, last.group("list"), a + last.start("list"), a + last.end("list"))
+                found.append((a + last.start(), end, [clause]))
     return found
 
 
-_ROUND_BRACKET = re.compile("[（()）]")
+def _depths(line: str) -> list[int]:
+    """The bracket depth at each offset of `line` and one past its end (a bracket itself is outside)."""
+    depths, depth = [], 0
+    for ch in line:
+        if ch in _CLOSE:
+            depth = max(0, depth - 1)
+        depths.append(depth)
+        if ch in _OPEN:
+            depth += 1
+    return depths + [depth]
+
+
+def _open_bracket(line: str) -> list[tuple[int, int, list[Clause]]]:
+    """A bracket left open at the end of a cut text: the clauses readable before the cut item."""
+    depths = _depths(line)
+    if depths[-1] == 0:
+        return []
+    s = max((i for i, ch in enumerate(line) if ch in "（(〔[" and depths[i] == 0), default=-1)
+    if s < 0:  # the open one is a 《 or 【
+        return []
+    body = line[s + 1 :]
+    cut = max(body.rfind(sep) for sep in "，、,；")
+    for text in (body, body[:cut] if cut > 0 else ""):
+        clauses = parse_attribution(text) if text else None
+        if clauses:
+            return [(s, len(line), _shift(clauses, s + 1))]
+    return []
+
+
+_ROUND_BRACKET = re.compile("[（()）〔〕\\[\\]]")
 
 
 def _bracket_groups(line: str) -> list[tuple[int, int]]:
-    """Spans (including the brackets) of top-level （…） groups."""
+    """Spans (including the brackets) of top-level （…） 〔…〕 [...] groups."""
     groups, depth, begin = [], 0, 0
     for mark in _ROUND_BRACKET.finditer(line):  # only the brackets matter
         i, ch = mark.start(), mark.group()
-        if ch in "（(":
+        if ch in "（(〔[":
             if depth == 0:
                 begin = i
             depth += 1
-        elif ch in "）)" and depth:
+        elif depth:
             depth -= 1
             if depth == 0:
                 groups.append((begin, i + 1))

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from loaders.agencies import AgencyResolver, split_agency_list
+from loaders.attributions import FIRST_LISTED_LABELS, FIRST_LISTED_LEADS, find_attributions
 from loaders.evidence import evidence
 from loaders.metadata import (
     PlanMetadata,
@@ -28,8 +29,8 @@ from loaders.metadata import (
 )
 from loaders.outline import parse_outline
 from loaders.reading import PlanInputError, read_plan
-from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Skipped, Task, plan_key_parts
-from loaders.tasks import Unit, segment
+from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Role, Skipped, Task, plan_key_parts
+from loaders.tasks import Unit, segment, top_section
 
 # lines of a scraped web page that are not the plan: site footers and bylines
 _CHROME = re.compile(
@@ -110,15 +111,15 @@ def load_plan(path: Path) -> Plan:
     resolver = AgencyResolver(meta.jurisdiction or Jurisdiction(f"未知辖区（{plan.key}）", ""))
     body_start = max(meta.title_end, 0)
     cites_span = meta.cites_span or (-1, -1)
-    front = [p for p in paragraphs if p.end <= body_start]
-    for p in front:
-        if p.start < meta.title_start:
+    body = []
+    for p in paragraphs:
+        # a measure quoted before the title (a news repost's lede) is kept when it carries its own attribution
+        quoted = p.start < meta.title_start and find_attributions(p.text)
+        if p.start < meta.title_start and not quoted:
             plan.skipped.append(
                 Skipped(p.start, p.end, text.display[p.start : p.end], "front matter before the title")
             )
-    body = []
-    for p in paragraphs:
-        if p.start < body_start or p.start <= cites_span[0] < p.end:
+        if not quoted and (p.start < body_start or p.start <= cites_span[0] < p.end):
             continue
         if _CHROME.search(p.text):
             plan.skipped.append(Skipped(p.start, p.end, text.display[p.start : p.end], "web page chrome"))
@@ -129,12 +130,12 @@ def load_plan(path: Path) -> Plan:
     plan.skipped.extend(seg.skipped)
 
     sections = {u.paragraph.section for u in seg.attributed}
-    attributed_tops = {_top(s) for s in sections}
+    attributed_tops = {top_section(s) for s in sections}
     units = list(seg.attributed)
     for u in seg.unattributed:
         sec = u.paragraph.section
         intro = sec not in sections and any(s.startswith(sec + ".") for s in sections)
-        if not intro and (_top(sec) in attributed_tops or seg.defaults and u.start > seg.defaults[0][0]):
+        if not intro and (top_section(sec) in attributed_tops or any(d.covers(u.start, sec) for d in seg.defaults)):
             units.append(u)  # a measure the plan left unattributed
         elif targets := _evidence(text.match, u, plan.year)["TARGET"]:
             plan.targets.extend(targets)  # the plan's own goals
@@ -142,8 +143,9 @@ def load_plan(path: Path) -> Plan:
             reason = "introduction of a section" if intro else "no responsibility attribution"
             plan.skipped.append(Skipped(u.start, u.end, text.display[u.start : u.end], reason))
     units.sort(key=lambda u: u.start)
+    first_leads = bool(FIRST_LISTED_LEADS.search(text.match))
     for unit in units:
-        plan.tasks.append(_task(text.match, text.display, unit, plan.year, resolver, seg.defaults))
+        plan.tasks.append(_task(text.match, text.display, unit, plan.year, resolver, seg.defaults, first_leads))
     own = set()
     j = plan.jurisdiction
     while j:
@@ -154,11 +156,6 @@ def load_plan(path: Path) -> Plan:
         plan.warnings.append("no responsibility attributions found: the plan names no agency for any measure")
     plan.skipped.sort(key=lambda s: s.start)
     return plan
-
-
-def _top(section: str) -> str:
-    parts = section.split(".")
-    return ".".join(parts[:2]) if parts and parts[0] == "附件" else parts[0]
 
 
 def _evidence(match: str, unit: Unit, year: int | None) -> dict[str, list]:
@@ -174,7 +171,7 @@ def _evidence(match: str, unit: Unit, year: int | None) -> dict[str, list]:
     return found
 
 
-def _task(match, display, unit: Unit, year, resolver, defaults) -> Task:
+def _task(match, display, unit: Unit, year, resolver, defaults, first_leads: bool) -> Task:
     para = unit.paragraph
     evidence = _evidence(match, unit, year)
     task = Task(
@@ -187,21 +184,30 @@ def _task(match, display, unit: Unit, year, resolver, defaults) -> Task:
         targets=evidence["TARGET"],
         docrefs=evidence["DOCREF"],
     )
+    # "排在第一位的为牵头单位，其他为配合单位", stated once: the first of each 责任单位 list leads, unless a lead is named
+    first_leads = first_leads and not any(c.role == Role.LEADS for c, _ in unit.clauses)
     for clause, base in unit.clauses:
-        task.attributions.extend(_attributions(match, clause, base, resolver))
+        task.attributions.extend(_attributions(display, clause, base, resolver, first_leads))
     if not any(a.role == "implements" for a in task.attributions):
-        for from_offset, clause, base in defaults:
-            if unit.start >= from_offset:
-                task.attributions.extend(_attributions(match, clause, base, resolver))
+        for default in defaults:
+            if default.covers(unit.start, para.section):
+                task.attributions.extend(_attributions(display, default.clause, default.base, resolver))
     task.names_none = not task.attributions
     return task
 
 
-def _attributions(match: str, clause, base: int, resolver) -> list[Attribution]:
+def _attributions(display: str, clause, base: int, resolver, first_leads: bool = False) -> list[Attribution]:
+    """The clause's agencies with their role; each keeps the form the plan writes (Traditional, variant characters)
+    as its surface form, while it is resolved by its matching form."""
     out = []
-    for mention in split_agency_list(clause.list_text, base + clause.start):
+    ranked = first_leads and clause.from_label in FIRST_LISTED_LABELS
+    for n, mention in enumerate(split_agency_list(clause.list_text, base + clause.start)):
         agency = resolver.resolve(mention)
-        out.append(Attribution(clause.role, agency, mention.start, mention.end))
+        written = display[mention.start : mention.end]
+        if agency.surface and agency.surface != written and len(agency.surface) == len(written):
+            agency = replace(agency, surface=written)
+        role = (Role.LEADS if n == 0 else Role.SUPPORTS) if ranked else clause.role
+        out.append(Attribution(role, agency, mention.start, mention.end))
     return out
 
 

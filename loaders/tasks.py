@@ -26,7 +26,9 @@ from loaders.outline import Paragraph
 from loaders.records import Skipped
 
 _DEFAULT_IMPLEMENTER = re.compile(
-    r"(?:以下|下列|本方案|上述)[^。]{0,20}?(?:均需|均由|由|需|均)(?P<list>[^。，；]{2,60}?)负责落实[^。]{0,10}?不再(?:一一)?列出[。]?"
+    r"(?:以下|下列|本方案|上述)(?:各项|所有)?(?:重点)?(?:任务|工作|措施)?(?:中)?[^。]{0,8}?(?:均需|均由|均须|需|由)?"
+    r"(?P<list>[^。，；]{2,60}?)(?:均|都)?(?:负责落实|负有落实责任|承担落实责任|负落实责任)[^。]{0,10}?"
+    r"不再(?:一一)?(?:列出|单独列出|重复列出)[。]?"
 )
 _TRIVIAL = re.compile(r"^[\s；;，,。.、）)]*$")
 _TABLE_HEADER = re.compile(
@@ -58,6 +60,26 @@ class Unit:
         return self.spans[-1][1]
 
 
+def top_section(section: str) -> str:
+    """The top-level section a section lies in: 三 of 三.(一).2, 附件.一 of an appendix's 附件.一.(二)."""
+    parts = section.split(".")
+    return ".".join(parts[:2]) if parts and parts[0] == "附件" else parts[0]
+
+
+@dataclass
+class Default:
+    """An implementer stated once for the measures after it ("以下任务各县区人民政府均负有落实责任，不再一一列出"), within
+    the top-level section it stands in (重点任务, not 保障措施), or everywhere after it when it stands before any."""
+
+    start: int  # where it applies from
+    section: str  # the top-level section it applies in ("" for all)
+    clause: Clause
+    base: int  # offset of its line (the clause's offsets are relative to it)
+
+    def covers(self, start: int, section: str) -> bool:
+        return start >= self.start and (not self.section or top_section(section) == self.section)
+
+
 @dataclass
 class Segmentation:
     """The plan body cut into attributed and unattributed units, plus what could not be used."""
@@ -66,9 +88,7 @@ class Segmentation:
     unattributed: list[Unit] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    defaults: list[tuple[int, Clause, int]] = field(
-        default_factory=list
-    )  # (from offset, clause, line offset)
+    defaults: list[Default] = field(default_factory=list)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -128,9 +148,8 @@ def _cut(
             clauses = parse_attribution(d.group("list") + "负责落实")
             if clauses:
                 for c in clauses:
-                    c.start += d.start("list")
-                    c.end += d.start("list")
-                    seg.defaults.append((p.start + d.end(), c, p.start))
+                    c.shifted(d.start("list"))
+                    seg.defaults.append(Default(p.start + d.end(), top_section(p.section), c, p.start))
                 line_rest = line[: d.start()] + line[d.end() :]
                 if _TRIVIAL.match(line_rest):
                     continue

@@ -137,9 +137,13 @@ def test_shuozhou_several_per_paragraph(plans):
     repair = the_task(plan, "加强重型柴油货车维修和使用监督管理")
     assert by_role(repair)["leads"] == ["朔州市交通运输局"]
     assert "严格规范机动车排放检验机构管理" not in repair.text
-    # 名单由市工信局牵头确定 is not an attribution
-    rail = [t for t in plan.tasks if "名单由市工信局牵头确定" in t.text]
-    assert all("朔州市工业和信息化局" not in by_role(t).get("leads", []) for t in rail)
+    # 名单由市工信局牵头确定 is not an attribution: the measure's one lead is the 市工信局牵头 of its closing
+    # "(市工信局牵头,市发改委、…、朔州车务段配合,县〔市、区〕政府负责落实)"
+    rail = the_task(plan, "名单由市工信局牵头确定")
+    leads = [a for a in rail.attributions if a.role == "leads"]
+    assert [a.agency.name for a in leads] == ["朔州市工业和信息化局"]
+    assert plan.text[leads[0].start : leads[0].end + 17] == "市工信局牵头,市发改委、市交通局、市能源局"
+    assert "朔州车务段" in [a.agency.surface for a in rail.attributions if a.role == "supports"]
     # 2020年10月1日前 … 禁煤区 (task 8) is due 2020-10-01
     coal = the_task(plan, "建成区要全部划定为")
     assert [d.due_date for d in coal.deadlines] == ["2020-10-01"]
