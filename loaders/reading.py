@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from unicodedata import east_asian_width
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from charset_normalizer import from_bytes
@@ -330,21 +332,73 @@ def _join(first: str, second: str) -> str:
     return first + second
 
 
+@dataclass
+class _Line:
+    text: str  # cleaned
+    table: bool  # a table row (cells separated by tabs)
+    indented: bool  # began with white space (a PDF paragraph's first line)
+    after_break: bool  # the first line after a page footer or a form feed
+    width: int  # columns it took as written, indentation included
+
+
+_INDENT = re.compile(f"[{_SPACES}\t]")
+
+
+def _width(text: str) -> int:
+    """Columns a line takes: two for a Chinese (wide) character, one for the others."""
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap_width(lines: list[_Line]) -> int:
+    """The width at which a PDF's text layer wrapped the lines (0 when they were not hard-wrapped): most long lines
+    end within a column or two of one width."""
+    widths = Counter(line.width for line in lines if not line.table and line.width >= 24)
+    long = sum(widths.values())
+    if long < 6:
+        return 0
+    best = max(widths, key=lambda w: sum(widths[w - k] for k in range(3)))
+    full = sum(widths[best - k] for k in range(3))
+    return best if full >= max(5, 0.4 * long) else 0
+
+
+def _running_titles(lines: list[_Line]) -> set[str]:
+    """Lines repeated at the head of two or more pages: a running title, not the text."""
+    heads = Counter(line.text for line in lines if line.after_break)
+    return {text for text, n in heads.items() if n >= 2}
+
+
 def clean_lines(raw: str) -> str:
-    """Decoded text → display text: one paragraph per line, spacing cleaned, broken lines re-joined."""
-    rows: list[tuple[str, bool]] = []  # (cleaned line, is a table row)
-    for raw_line in re.split(r"\r\n|[\r\n\f\v\x1c-\x1e\x85\u2028\u2029]", raw):
-        line = _clean_line(raw_line.replace("\u200b", "").replace("\ufeff", ""))
-        if line and not _PAGE_NUMBER_RE.match(line):
-            rows.append((line, "\t" in raw_line))
+    """Decoded text → display text: one paragraph per line, spacing cleaned, page footers and running titles
+    dropped, broken lines re-joined (hard-wrapped PDF lines, lines broken by a page break)."""
+    rows: list[_Line] = []
+    after_break = False
+    for raw_line in re.split(r"\r\n|(?<=\f)|[\r\n\v\x1c-\x1e\x85\u2028\u2029]", raw):
+        form_feed = raw_line.endswith("\f")
+        raw_line = raw_line.replace("\u200b", "").replace("\ufeff", "").rstrip("\f")
+        line = _clean_line(raw_line)
+        if line and _PAGE_NUMBER_RE.match(line):
+            after_break = True
+        elif line:
+            indented = bool(_INDENT.match(raw_line))
+            rows.append(_Line(line, "\t" in raw_line, indented, after_break, _width(raw_line.rstrip())))
+            after_break = False
+        after_break = after_break or form_feed
+    titles = _running_titles(rows)
+    rows = [row for row in rows if not (row.after_break and row.text in titles)]
+    wrap = _wrap_width(rows)
     lines: list[str] = []
-    previous_table = True
-    for line, table in rows:
-        if lines and not table and not previous_table and _is_broken(lines[-1]) and _continues(line):
+    previous: _Line | None = None
+    for row in rows:
+        line = row.text
+        if previous is None or row.table or previous.table:
+            lines.append(line)
+        elif wrap and previous.width >= wrap - 2 and not row.indented and previous.text[-1] not in "。！？":
+            lines[-1] += line  # a hard-wrapped line goes on in the next, wherever it was cut
+        elif _is_broken(lines[-1]) and _continues(line):
             lines[-1] = _join(lines[-1], line)
         else:
             lines.append(line)
-        previous_table = table
+        previous = row
     return "\n".join(lines)
 
 
