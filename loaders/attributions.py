@@ -61,6 +61,7 @@ class Clause:
     list_text: str
     start: int  # offsets of the list text
     end: int
+    from_label: str = ""  # the label word the list came under ("责任" for a 责任单位 label or column), if any
 
 
 _ANY_OPEN = re.compile(f"[{re.escape(_OPEN)}]")
@@ -139,7 +140,7 @@ def _parse_major(part: str, base: int) -> list[Clause] | None:
         s, e = lead + m.end(), len(part.rstrip())
         items = part[s:e]
         if items and looks_like_agency_list(items):
-            return [Clause(role, items, base + s, base + e)]
+            return [Clause(role, items, base + s, base + e, m.group("w"))]
         # "责任单位：A负责，B配合": the verbs decide, not the label
         return _parse_suffixes(items, base + s) if items else None
     return _parse_suffixes(part, base)

@@ -29,6 +29,7 @@ from loaders.metadata import (
 from loaders.outline import parse_outline
 from loaders.reading import PlanInputError, read_plan
 from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Skipped, Task, plan_key_parts
+from loaders.tables import cell_deadlines
 from loaders.tasks import Unit, segment
 
 # lines of a scraped web page that are not the plan: site footers and bylines
@@ -187,6 +188,8 @@ def _task(match, display, unit: Unit, year, resolver, defaults) -> Task:
         targets=evidence["TARGET"],
         docrefs=evidence["DOCREF"],
     )
+    for s, e in unit.time_cells:  # a table row's time column
+        task.deadlines.extend(cell_deadlines(match, s, e, year))
     for clause, base in unit.clauses:
         task.attributions.extend(_attributions(match, clause, base, resolver))
     if not any(a.role == "implements" for a in task.attributions):
