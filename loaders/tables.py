@@ -30,7 +30,7 @@ from importlib.resources import files
 
 from opencc import OpenCC
 
-from loaders.attributions import Clause, parse_attribution
+from loaders.attributions import Clause, looks_like_agency_list, parse_attribution
 from loaders.dates import find_date_mentions, find_deadlines
 from loaders.records import Deadline, Role
 
@@ -457,11 +457,13 @@ def _cut_between(items: list[_Entry], a: int, b: int, bounds: list[int], task: i
     gaps = [n for n in range(a + 1, b) if items[n].kind == "gap"]
     if gaps:
         return gaps[-1]
+    ended = False  # row a's task text has ended (with 。): the next line with task text begins row b
     for n in range(a, b):
         text = "".join(t for s, _, t in items[n].chunks if _column(bounds, s) == task)
-        if items[n].kind == "data" and text.endswith(("。", "；", ";")):
-            return n + 1
-    return (a + b + 1) // 2
+        if ended and text:
+            return n
+        ended = ended or text.endswith(("。", "；", ";"))
+    return b if ended else (a + b + 1) // 2
 
 
 # ---------------------------------------------------------------------------------------------- HTML
@@ -481,7 +483,7 @@ def flatten_html_tables(root) -> None:
             cells: list[str] = []
             for td in tr.find_all(["td", "th"], recursive=False):
                 _skip_covered(cells, covered)
-                text = re.sub(r"\s+", " ", td.get_text(" ")).strip()
+                text = _html_cell(td)
                 rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
                 for n in range(colspan):
                     if rowspan > 1:
@@ -490,6 +492,21 @@ def flatten_html_tables(root) -> None:
             _skip_covered(cells, covered)
             lines.append("\t".join(cells).rstrip("\t"))
         table.replace_with(NavigableString("\n" + "\n".join(lines) + "\n"))
+
+
+def _html_cell(td) -> str:
+    """A cell's text on one line; names on lines of their own (<br>, <p>) become a list (区工信局、各街道办事处)."""
+    out, last = "", ""
+    for part in td.get_text("\n").split("\n"):
+        part = re.sub(r"\s+", " ", part).strip()
+        if not part:
+            continue
+        if out and out[-1] not in "、，,；;" and looks_like_agency_list(last) and looks_like_agency_list(part):
+            out += "、"
+        elif out and out[-1].isascii() and part[0].isascii():
+            out += " "
+        out, last = out + part, part
+    return out
 
 
 def _skip_covered(cells: list[str], covered: dict[int, int]) -> None:
