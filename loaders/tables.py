@@ -501,7 +501,12 @@ def _html_cell(td) -> str:
         part = re.sub(r"\s+", " ", part).strip()
         if not part:
             continue
-        if out and out[-1] not in "、，,；;" and looks_like_agency_list(last) and looks_like_agency_list(part):
+        if (
+            out
+            and out[-1] not in "、，,；;"
+            and looks_like_agency_list(last)
+            and looks_like_agency_list(part)
+        ):
             out += "、"
         elif out and out[-1].isascii() and part[0].isascii():
             out += " "
@@ -563,10 +568,21 @@ class TableReader:
             return "header"
         if not self.columns:
             return None
+        if not self.rows and self._sub_header(cells):
+            return "header"
         row = self._row(start, line, cells)
         if row:
             self.rows += 1
         return row
+
+    def _sub_header(self, cells: list[str]) -> bool:
+        """A second header row under a merged cell (责任单位 over 牵头单位 | 配合单位): its words name their columns."""
+        found = [(k, _meaning(c)) for k, c in enumerate(cells) if c.strip()]
+        if not found or not all(m for _, m in found) or len(cells) > len(self.columns):
+            return False
+        for k, meaning in found:
+            self.columns[k] = meaning
+        return True
 
     def _row(self, start: int, line: str, cells: list[str]) -> TableRow | None:
         offsets, at = [], 0

@@ -345,6 +345,30 @@ def test_html_table_rows_and_cells(tmp_path):
     assert dates(task_with(plan, "集中供热管网")) == ["2020-12-31"]
 
 
+TWO_LEVEL_HEADER = """<html><body><article>
+<h1>某县2019年大气污染防治工作方案</h1>
+<p>为持续改善空气质量，制定本方案。</p>
+<table>
+<tr><td rowspan="2">序号</td><td rowspan="2">重点任务</td><td colspan="2">责任单位</td><td rowspan="2">完成时限</td></tr>
+<tr><td>牵头单位</td><td>配合单位</td></tr>
+<tr><td>1</td><td>加强秸秆综合利用和露天禁烧。</td><td>县农业农村局</td><td>县生态环境分局、各乡镇人民政府</td>
+    <td>2019年10月底前</td></tr>
+</table>
+</article></body></html>
+"""
+
+
+def test_html_table_with_a_two_level_header(tmp_path):
+    plan = load_plan(write(tmp_path, "plan.html", TWO_LEVEL_HEADER))
+    assert len(plan.tasks) == 1
+    straw = task_with(plan, "秸秆综合利用")
+    assert surfaces(plan, straw) == {
+        "leads": ["县农业农村局"],
+        "supports": ["县生态环境分局", "各乡镇人民政府"],
+    }
+    assert dates(straw) == ["2019-10-31"]
+
+
 # ------------------------------------------------------------------------------------ header words and time cells
 
 
