@@ -65,7 +65,7 @@ class Clause:
     list_text: str
     start: int  # offsets of the list text
     end: int
-    from_label: str = ""  # the label word it was listed under ("责任" of 责任单位：), for plan-wide conventions
+    from_label: str = ""  # the label word the list came under ("责任" for a 责任单位 label or column), if any
 
     def shifted(self, by: int) -> Clause:
         self.start += by

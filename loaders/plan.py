@@ -30,6 +30,7 @@ from loaders.metadata import (
 from loaders.outline import parse_outline
 from loaders.reading import PlanInputError, read_plan
 from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Role, Skipped, Task, plan_key_parts
+from loaders.tables import cell_deadlines
 from loaders.tasks import Unit, segment, top_section
 
 # lines of a scraped web page that are not the plan: site footers and bylines
@@ -184,6 +185,8 @@ def _task(match, display, unit: Unit, year, resolver, defaults, first_leads: boo
         targets=evidence["TARGET"],
         docrefs=evidence["DOCREF"],
     )
+    for s, e in unit.time_cells:  # a table row's time column
+        task.deadlines.extend(cell_deadlines(match, s, e, year))
     # "排在第一位的为牵头单位，其他为配合单位", stated once: the first of each 责任单位 list leads, unless a lead is named
     first_leads = first_leads and not any(c.role == Role.LEADS for c, _ in unit.clauses)
     for clause, base in unit.clauses:

@@ -22,6 +22,8 @@ from charset_normalizer import from_bytes
 from charset_normalizer.constant import FREQUENCIES
 from opencc import OpenCC
 
+from loaders.tables import flatten_html_tables, recover_rows
+
 PLAN_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 _FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 
@@ -211,6 +213,7 @@ def _html_to_text(html: str) -> str:
         and title not in main.descendants
     )
     prefix = title.get_text(" ", strip=True) + "\n" if outside else ""
+    flatten_html_tables(main)  # each <tr> on one line, cells tab-separated
     for element in main.find_all(True):
         if element.name == "br":
             element.replace_with(NavigableString("\n"))
@@ -270,6 +273,16 @@ def _drop_stray_spaces(line: str) -> str:
 _ANY_SPACE = re.compile(f"[{_SPACES}]")
 _INNER_SPACES = re.compile(r"(?<=\S) +(?=\S)")
 _TAB_RUN = re.compile(r"[ \t]*\t[ \t]*")
+_CELL_SEP = re.compile(r" *\t *")
+
+
+def _cells(line: str) -> str:
+    """Tabs: a row of cells keeps its empty cells (a tab each, a leading one too) but no trailing ones; a line with
+    tabs only around its text (indentation) loses them."""
+    inner = line.strip("\t ")
+    if "\t" not in inner:
+        return _TAB_RUN.sub("\t", inner)
+    return _CELL_SEP.sub("\t", line.rstrip("\t ")).lstrip(" ")
 _SPACE_RUN = re.compile(r" {2,}")
 _MD_HEADING = re.compile(r"#{1,6} +")
 _SENTENCE_END = re.compile("[。；;]")
@@ -290,8 +303,8 @@ def _drop_pinyin(line: str) -> str:
 
 
 def _clean_line(line: str) -> str:
-    line = _drop_pinyin(_ANY_SPACE.sub(" ", line)).strip(" \t")
-    line = _TAB_RUN.sub("\t", line)
+    line = _drop_pinyin(_ANY_SPACE.sub(" ", line)).strip(" ")
+    line = _cells(line)
     line = _SPACE_RUN.sub(" ", line)
     heading = _MD_HEADING.match(line)
     marker, rest = (f"{heading[0].strip()} ", line[heading.end() :]) if heading else ("", line)
@@ -524,7 +537,7 @@ def read_plan(path: Path, max_bytes: int = 20 * 1024 * 1024) -> PlanText:
         text = _markdown_to_text(text)
     else:
         text = _strip_text_markup(text)
-    display = clean_lines(text)
+    display = clean_lines(recover_rows(text))  # flattened tables: one tab-separated line per row
     if not _HAN_RE.search(display):
         raise PlanInputError(path, "no Chinese text found (not a plan?)")
     return PlanText(path.name, display, to_match(display), encoding, fmt)

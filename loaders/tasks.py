@@ -10,6 +10,9 @@ way; each row is then matched to the body paragraphs that state the same measure
 containment), so a measure is one task: its body text and section, with the appendix's attribution. A row
 whose task text was lost (an attribution directly after another) is reported, never attached to a neighbour.
 
+A table read by its header (loaders.tables: 序号/重点任务/牵头单位/… columns) gives one task per data row, its
+clauses from the role columns and its deadlines from the time column.
+
 A default implementer stated once ("以下各项工作均需各县区人民政府负责落实，不再列出") is added to every task
 after it. Text left without any attribution becomes a task marked as naming no agency when it sits in a
 top-level section whose other measures are attributed; otherwise it is reported as a skipped paragraph
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from loaders.attributions import LABEL, LABEL_ROLES, Clause, find_attributions, parse_attribution
 from loaders.outline import Paragraph
 from loaders.records import Skipped
+from loaders.tables import TableReader, TableRow
 
 _DEFAULT_IMPLEMENTER = re.compile(
     r"(?:以下|下列|本方案|上述)(?:各项|所有)?(?:重点)?(?:任务|工作|措施)?(?:中)?[^。]{0,8}?(?:均需|均由|均须|需|由)?"
@@ -36,6 +40,7 @@ _TABLE_HEADER = re.compile(
 )
 # a paragraph opening a measure of its own: "措施一：…", "目标任务：…" (a 责任分工方案's items)
 _MEASURE_LABEL = re.compile(r"^(?:(?:措施|任务|举措)[一二三四五六七八九十\d]+|目标任务|主要目标)[：:]")
+_TABLE_INTRO = re.compile(r"(?:见|如)下表|列表如下|如下[：:。]?$")  # "…完成时限和责任单位见下表。"
 _NGRAM = 3
 _MATCH_THRESHOLD = 0.6
 _MIN_LEFTOVER = 10  # n-grams: less than this left of a paragraph is a heading, not a measure
@@ -50,6 +55,8 @@ class Unit:
     paragraph: Paragraph  # where it begins (section, heading)
     clauses: list[tuple[Clause, int]] = field(default_factory=list)  # clause, offset of its line
     appendix_row: tuple[int, int] | None = None  # the appendix row that attributed it
+    # a table row's time cells, which give its deadlines
+    time_cells: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def start(self) -> int:
@@ -135,7 +142,20 @@ def _cut(
             open_.append(Unit(pending, pending_para))
         pending, pending_para = [], None
 
+    reader = TableReader()
     for p in paragraphs:
+        row = reader.feed(p.start, p.text, p.level)
+        if row is not None:  # a table's header, row or note (loaders.tables): each row closes a unit
+            if row == "header" and pending and _TABLE_INTRO.search(text[pending[-1][0] : pending[-1][1]]):
+                seg.skipped.append(_skip(text, Unit(pending, pending_para), "introduction of a table"))
+                pending, pending_para = [], None
+            flush()
+            last_closed_by_line = False
+            if isinstance(row, TableRow) and row.spans:
+                closed.append(Unit(row.spans, p, row.clauses, (p.start, p.end), row.time_cells))
+            elif row == "note":
+                seg.skipped.append(Skipped(p.start, p.end, text[p.start : p.end], "note under a table"))
+            continue
         if p.is_heading_only:
             flush()
             last_closed_by_line = False
@@ -272,5 +292,5 @@ def _attach_rows(text: str, rows: list[Unit], seg: Segmentation) -> None:
             else:
                 spans.append((a, b))
         row.appendix_row = row.appendix_row or (row.start, row.end)
-        seg.attributed.append(Unit(spans, min(sentences)[2], row.clauses, row.appendix_row))
+        seg.attributed.append(Unit(spans, min(sentences)[2], row.clauses, row.appendix_row, row.time_cells))
     seg.attributed.sort(key=lambda u: u.start)

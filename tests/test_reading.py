@@ -197,7 +197,7 @@ def test_stray_spaces_go_but_latin_word_spaces_stay():
     assert clean_lines("淘汰10 蒸吨及以下燃煤锅炉") == "淘汰10蒸吨及以下燃煤锅炉"
     assert clean_lines("\u3000\u3000名\u3000称：某某\u00a0方案  ") == "名称：某某方案"
     assert clean_lines("Clean Air Action 行动") == "Clean Air Action 行动"
-    assert clean_lines("主要任务\t \t责任单位") == "主要任务\t责任单位"
+    assert clean_lines("主要任务\t \t责任单位") == "主要任务\t\t责任单位"  # an empty cell stays a cell
 
 
 def test_pdf_style_paragraph_is_rejoined_and_page_break_duplicate_dropped():
