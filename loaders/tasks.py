@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from loaders.attributions import LABEL, LABEL_ROLES, Clause, find_attributions, parse_attribution
+from loaders.duties import read_duties
 from loaders.outline import Paragraph
 from loaders.records import Skipped
 
@@ -128,6 +129,7 @@ def _cut(
     pending: list[tuple[int, int]] = []
     pending_para: Paragraph | None = None
     last_closed_by_line = False
+    duties = {} if table else read_duties(paragraphs)  # agency-first layouts (loaders.duties)
 
     def flush() -> None:
         nonlocal pending, pending_para
@@ -136,6 +138,12 @@ def _cut(
         pending, pending_para = [], None
 
     for p in paragraphs:
+        if (reading := duties.get(p.start)) is not None:
+            flush()
+            last_closed_by_line = False
+            closed.extend(Unit(d.spans, d.paragraph, d.clauses) for d in reading.duties)
+            seg.skipped.extend([reading.skipped] if reading.skipped else [])
+            continue
         if p.is_heading_only:
             flush()
             last_closed_by_line = False
