@@ -216,8 +216,9 @@ def _predicate(s: str, i: int, off: int, verbs: re.Pattern, roles: dict[str, Rol
     return role, others, i
 
 
-def _clauses(subject: _Subject, role: Role) -> list[Clause]:
-    return [Clause(r or role, t, a, b) for t, a, b, r in subject.items]
+def _clauses(subject: _Subject, role: Role, tags: bool = True) -> list[Clause]:
+    """The subject's clauses in `role`, or in the role of an item's own tag ("X（牵头）") when `tags`."""
+    return [Clause((r if tags else None) or role, t, a, b) for t, a, b, r in subject.items]
 
 
 def _block_head(p: Paragraph) -> tuple[_Subject, Role | None, int] | None:
@@ -255,11 +256,11 @@ def _duty(p: Paragraph, a: int, b: int, block: _Block) -> Duty:
     """The duty p.text[a:b] of a block's unit."""
     s = p.text
     role, others, body = _predicate(s, a, 0, _DUTY_VERB, _DUTY_VERBS)
-    if role == Role.SUPPORTS:
-        head_role = role
-    else:
-        head_role = role or block.role or Role.RESPONSIBLE
-    clauses = [(c, block.head.start) for c in _clauses(block.subject, head_role)]
+    under = role == Role.SUPPORTS and bool(
+        others
+    )  # "配合Y…": the heading's units support Y, whatever their tag
+    head_role = role or block.role or Role.RESPONSIBLE
+    clauses = [(c, block.head.start) for c in _clauses(block.subject, head_role, tags=not under)]
     clauses += [(c, p.start) for c in others]
     for _s, _e, own in find_attributions(s[a:b]):
         for c in own:
