@@ -294,11 +294,14 @@ def _inline_items(p: Paragraph, a: int, block: _Block) -> list[Duty]:
     return [_duty(p, a + bounds[k], a + starts[k], block) for k in range(len(marks))]
 
 
-def agency_first(p: Paragraph) -> list[Duty]:
-    """The agency-first sentences of one paragraph, one duty each (with the sentences that follow it)."""
+def agency_first(p: Paragraph, current: Duty | None = None) -> list[Duty] | None:
+    """The agency-first sentences of one paragraph, one duty each (with the sentences that follow it), or None
+    when the paragraph does not open with one. Its first sentence continues `current`, the duty of a line
+    broken before its full stop, when there is one."""
     off = p.text_start - p.start
     s = p.text
     duties: list[Duty] = []
+    last = current
     for m in _SENTENCE.finditer(s, off):
         a, b = m.span()
         if a == b or not s[a:b].strip():
@@ -316,12 +319,14 @@ def agency_first(p: Paragraph) -> list[Duty]:
                 duty = Duty([(p.start + start, p.start + end)], p, clauses)
         if duty:
             duties.append(duty)
-        elif duties:
-            s0 = duties[-1].spans[-1][0]
-            duties[-1].spans[-1] = (s0, p.start + _trim(s, a, b)[1])
+            last = duty
+        elif last is None:
+            return None  # the paragraph does not open with a unit
+        elif last.spans[-1][1] > p.start:
+            last.spans[-1] = (last.spans[-1][0], p.start + _trim(s, a, b)[1])
         else:
-            return []  # the paragraph does not open with a unit
-    return duties
+            last.spans.append((p.start + a + lead, p.start + _trim(s, a, b)[1]))
+    return duties if duties or current else None
 
 
 def read_duties(paragraphs: list[Paragraph]) -> dict[int, Reading]:
@@ -330,7 +335,9 @@ def read_duties(paragraphs: list[Paragraph]) -> dict[int, Reading]:
     depth = 0  # level of the section we are in
     block: _Block | None = None
     after_block = False  # plain lines after a finished duty list, until the next heading
+    broken: Duty | None = None  # an agency-first duty whose line ended before its full stop
     for p in paragraphs:
+        cont, broken = (broken if p.level == 0 else None), None
         if p.level:
             after_block = False
             if block and p.level <= block.level:
@@ -363,9 +370,10 @@ def read_duties(paragraphs: list[Paragraph]) -> dict[int, Reading]:
         if find_attributions(p.text):
             block = None
             continue  # the other attribution forms keep priority
-        if inline := agency_first(p):
+        if (inline := agency_first(p, cont)) is not None:
             block, after_block = None, False
             out[p.start] = Reading(inline)
+            broken = None if _ends(p, "。！？") else (inline or [cont])[-1]
             depth = p.level or depth
             continue
         if block and p.level == 0:
@@ -417,6 +425,7 @@ def _label(p: Paragraph) -> Clause | None:
     return Clause(LABEL_ROLES[m.group("w")], s[m.end() :], m.end(), len(s))
 
 
-def _ends(p: Paragraph | None) -> bool:
+def _ends(p: Paragraph | None, stops: str = _SENTENCE_END) -> bool:
+    """Whether a line ends with a stop (of a sentence, or of a list item)."""
     text = p.text.rstrip() if p else ""
-    return bool(text) and text[-1] in _SENTENCE_END
+    return bool(text) and text[-1] in stops

@@ -149,3 +149,22 @@ def test_a_normal_plan_gains_no_duty_from_sentences_starting_with_a_unit(tmp_pat
     # "X要加强…" / "X等部门要…" are sentences about a unit, not its duty: no agency taken from them
     assert [rs for text, (rs, _) in got.items() if text.startswith("市城管局要加强")] == [set()]
     assert not any("执法检查" in text for text in got)
+
+
+WRAPPED = """某某县打赢蓝天保卫战工作方案
+
+一、重点任务
+县发改局负责：实施煤炭消费总量控制，新建耗煤项目实行减量替代；
+加快天然气管网向乡镇延伸。县环保局会同县公安局开展
+机动车排放路检。
+县财政局负责：落实清洁取暖补贴政策。
+"""
+
+
+def test_a_line_broken_before_its_full_stop_continues_its_duty(tmp_path):
+    got = tasks(tmp_path, "wrapped.txt", WRAPPED)
+    fagai = [text for text, (rs, _) in got.items() if rs == {(RESPONSIBLE, "县发改局")}]
+    assert len(fagai) == 1 and "加快天然气管网向乡镇延伸" in fagai[0]
+    huanbao = [text for text, (rs, _) in got.items() if (LEADS, "县环保局") in rs]
+    assert len(huanbao) == 1 and "机动车排放路检" in huanbao[0]
+    assert len(got) == 3
