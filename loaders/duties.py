@@ -67,6 +67,7 @@ _TAG_RE = re.compile(rf"[（(]({_alternation(_TAG)})[）)]$")
 # where a unit (the subject) may end: before a role word, a 会同/配合, a heading word or a colon
 _SUBJECT_END = re.compile(rf"{_alternation(_SUBJECT_VERBS | _WITH | _UNDER | _HEAD)}|[：:]")
 _COLON = re.compile(r"\s*[：:]?\s*")
+_LEADING = re.compile(r"[\s：:，,]*")
 _COMMA = re.compile(r"\s*[，,]?\s*")
 _SENTENCE = re.compile(r"[^。！？]*(?:[。！？]+|$)")
 _SENTENCE_END = "。；;！？"
@@ -272,11 +273,9 @@ def _duty(p: Paragraph, a: int, b: int, block: _Block) -> Duty:
 
 
 def _trim(s: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and s[a] in " \t　：:，,":
-        a += 1
-    while b > a and s[b - 1] in " \t　":
-        b -= 1
-    return a, b
+    """s[a:b] without leading spaces, colons and commas, or trailing spaces (its full stop is kept)."""
+    a = _LEADING.match(s, a, b).end()
+    return a, max(a, len(s[:b].rstrip()))
 
 
 def _inline_items(p: Paragraph, a: int, block: _Block) -> list[Duty]:
@@ -342,7 +341,8 @@ def read_duties(paragraphs: list[Paragraph]) -> dict[int, Reading]:
             after_block = False
             if block and p.level <= block.level:
                 block = None
-        head = _block_head(p)
+        opens = _opens_with_unit(p)
+        head = _block_head(p) if opens or p.level else None
         if head:
             sub, role, rest = head
             block = _Block(sub, role, p, p.level or depth, last=p)
@@ -367,10 +367,10 @@ def read_duties(paragraphs: list[Paragraph]) -> dict[int, Reading]:
             block.labelled = True
             out[p.start] = Reading()
             continue
-        if find_attributions(p.text):
+        if (block or cont or after_block or opens) and find_attributions(p.text):
             block = None
             continue  # the other attribution forms keep priority
-        if (inline := agency_first(p, cont)) is not None:
+        if (opens or cont) and (inline := agency_first(p, cont)) is not None:
             block, after_block = None, False
             out[p.start] = Reading(inline)
             broken = None if _ends(p, "。！？") else (inline or [cont])[-1]
@@ -398,6 +398,12 @@ def read_duties(paragraphs: list[Paragraph]) -> dict[int, Reading]:
                 skipped=Skipped(p.start, p.end, p.text, "after a duty list, not a duty of a unit")
             )
     return out
+
+
+def _opens_with_unit(p: Paragraph) -> bool:
+    """Whether a line opens with a unit list ended by a role word or a colon (a cheap test before the full one)."""
+    off = p.text_start - p.start
+    return _subject(p.text[off : off + _MAX_SUBJECT + 8], off) is not None
 
 
 def _opens_duty(p: Paragraph, block: _Block) -> bool:
