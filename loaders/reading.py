@@ -349,12 +349,12 @@ def _join(first: str, second: str) -> str:
 class _Line:
     text: str  # cleaned
     table: bool  # a table row (cells separated by tabs)
-    indented: bool  # began with white space (a PDF paragraph's first line)
+    indent: int  # columns of white space it began with (a PDF paragraph's first line is indented more)
     after_break: bool  # the first line after a page footer or a form feed
     width: int  # columns it took as written, indentation included
 
 
-_INDENT = re.compile(f"[{_SPACES}\t]")
+_INDENT = re.compile(f"[{_SPACES}\t]*")
 
 
 def _width(text: str) -> int:
@@ -392,20 +392,21 @@ def clean_lines(raw: str) -> str:
         if line and _PAGE_NUMBER_RE.match(line):
             after_break = True
         elif line:
-            indented = bool(_INDENT.match(raw_line))
-            rows.append(_Line(line, "\t" in raw_line, indented, after_break, _width(raw_line.rstrip())))
+            indent = _width(_INDENT.match(raw_line).group())
+            rows.append(_Line(line, "\t" in raw_line, indent, after_break, _width(raw_line.rstrip())))
             after_break = False
         after_break = after_break or form_feed
     titles = _running_titles(rows)
     rows = [row for row in rows if not (row.after_break and row.text in titles)]
     wrap = _wrap_width(rows)
+    margin = Counter(row.indent for row in rows if row.width >= wrap - 2).most_common(1)[0][0] if wrap else 0
     lines: list[str] = []
     previous: _Line | None = None
     for row in rows:
         line = row.text
         if previous is None or row.table or previous.table:
             lines.append(line)
-        elif wrap and previous.width >= wrap - 2 and not row.indented and previous.text[-1] not in "。！？":
+        elif wrap and previous.width >= wrap - 2 and row.indent <= margin and previous.text[-1] not in "。！？":
             lines[-1] += line  # a hard-wrapped line goes on in the next, wherever it was cut
         elif _is_broken(lines[-1]) and _continues(line):
             lines[-1] = _join(lines[-1], line)

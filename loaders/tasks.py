@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from loaders.attributions import LABEL, LABEL_ROLES, Clause, find_attributions, parse_attribution
+from loaders.duties import read_duties
 from loaders.outline import Paragraph
 from loaders.records import Skipped
 from loaders.tables import TableReader, TableRow
@@ -135,6 +136,7 @@ def _cut(
     pending: list[tuple[int, int]] = []
     pending_para: Paragraph | None = None
     last_closed_by_line = False
+    duties = {} if table else read_duties(paragraphs)  # agency-first layouts (loaders.duties)
 
     def flush() -> None:
         nonlocal pending, pending_para
@@ -144,6 +146,12 @@ def _cut(
 
     reader = TableReader()
     for p in paragraphs:
+        if (reading := duties.get(p.start)) is not None:
+            flush()
+            last_closed_by_line = False
+            closed.extend(Unit(d.spans, d.paragraph, d.clauses) for d in reading.duties)
+            seg.skipped.extend([reading.skipped] if reading.skipped else [])
+            continue
         row = reader.feed(p.start, p.text, p.level)
         if row is not None:  # a table's header, row or note (loaders.tables): each row closes a unit
             if row == "header" and pending and _TABLE_INTRO.search(text[pending[-1][0] : pending[-1][1]]):
