@@ -17,7 +17,7 @@ from loaders.outline import Paragraph
 from loaders.places import MUNICIPALITIES
 from loaders.records import CitedPlan, Jurisdiction, Level
 
-_PLAN_WORD = r"(?:实施方案|工作方案|作战方案|行动方案|方案|行动计划|决战计划|计划|实施细则|细则|实施意见|意见|办法|要点)"
+_PLAN_WORD = r"(?:职责分工|任务分工|责任分工|实施方案|工作方案|作战方案|行动方案|方案|行动计划|决战计划|计划|实施细则|细则|实施意见|意见|办法|要点)"
 _TITLE = re.compile(
     rf"^(?!《|关于)(?!.*(?:关于印发|的通知|印发给你们)).{{4,60}}{_PLAN_WORD}(?:[（(][^）)]*[）)])?$"
 )

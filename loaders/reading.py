@@ -399,7 +399,9 @@ def clean_lines(raw: str) -> str:
     titles = _running_titles(rows)
     rows = [row for row in rows if not (row.after_break and row.text in titles)]
     wrap = _wrap_width(rows)
-    margin = Counter(row.indent for row in rows if row.width >= wrap - 2).most_common(1)[0][0] if wrap else 0
+    # the left margin of the wrapped lines (a paragraph's first line is indented past it)
+    full = [row.indent for row in rows if not row.table and wrap - 2 <= row.width <= wrap]
+    margin = Counter(full).most_common(1)[0][0] if full else 0
     lines: list[str] = []
     previous: _Line | None = None
     for row in rows:
