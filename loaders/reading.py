@@ -375,9 +375,11 @@ def _wrap_width(lines: list[_Line]) -> int:
 
 
 def _running_titles(lines: list[_Line]) -> set[str]:
-    """Lines repeated at the head of two or more pages: a running title, not the text."""
+    """Lines at the head of a page that stand there again, or elsewhere in the text (the title on the first page):
+    a running title, not the text."""
     heads = Counter(line.text for line in lines if line.after_break)
-    return {text for text, n in heads.items() if n >= 2}
+    everywhere = Counter(line.text for line in lines if line.text in heads)
+    return {text for text, n in heads.items() if not _HEADING_RE.match(text) and (n >= 2 or everywhere[text] > n)}
 
 
 def clean_lines(raw: str) -> str:
