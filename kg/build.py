@@ -311,6 +311,9 @@ def plan_triples(plan: Plan) -> Iterator[Triple]:
             yield from cited_plan_triples(node, cited)
     for n, target in enumerate(plan.targets, 1):
         yield from target_triples(node, n, target)
+    covered, measures = plan.coverage()
+    yield node, OX_LT.measureCount, _int(measures)
+    yield node, OX_LT.coveredMeasureCount, _int(covered)
     stated: set = set()  # agencies (with a surface form) this plan has described already
     for task_iri, task in zip(task_iris(plan), plan.tasks, strict=True):
         yield from task_triples(node, ox.NamedNode(str(task_iri)), task, stated)

@@ -78,6 +78,7 @@ def _summary_table(summaries: list[dict]) -> Table:
         "roles": "role assignments",
         "deadlines": "deadlines",
         "targets": "targets",
+        "coverage": "coverage",
         "skipped": "skipped ¶",
         "warnings": "warnings",
     }
@@ -88,7 +89,11 @@ def _summary_table(summaries: list[dict]) -> Table:
     for row in summaries:
         table.add_row(*(str(row[key]) for key in headers))
     if len(summaries) > 1:
-        totals = {key: sum(row[key] for row in summaries) for key in headers if key not in ("file", "title")}
+        totals = {
+            key: sum(row[key] for row in summaries) if key != "coverage" else ""
+            for key in headers
+            if key not in ("file", "title")
+        }
         table.add_section()
         table.add_row("total", f"{len(summaries)} plans", *(str(totals[key]) for key in totals))
     return table

@@ -42,7 +42,7 @@ from kg.texts import write_task_texts
 from loaders.corpus import load_file
 from loaders.plan import unify_citations
 from loaders.reading import PlanInputError
-from loaders.records import Agency, CitedPlan, Plan
+from loaders.records import COVERAGE_WARNING, Agency, CitedPlan, Plan
 
 CROSS_PLAN_GRAPH = f"{ID}graph/cross-plan"
 LEDGER = "lantian-plans"  # the digests, a folder inside the store folder
@@ -140,6 +140,13 @@ class PlanDigest:
 def plan_summary(plan: Plan) -> dict:
     """The counts `kg build` reports for one plan, with its warnings and skipped paragraphs (for --verbose)."""
     attributions = [a for task in plan.tasks for a in task.attributions]
+    covered, measures = plan.coverage()
+    warnings = list(plan.warnings)
+    if measures and covered < COVERAGE_WARNING * measures:
+        warnings.append(
+            f"coverage {covered / measures:.0%}: {measures - covered} of {measures} measures name no accountable "
+            "unit (kg build --verbose and the plan page list them)"
+        )
     return {
         "file": Path(plan.source_file).name,
         "title": plan.title,
@@ -148,9 +155,10 @@ def plan_summary(plan: Plan) -> dict:
         "roles": len(attributions),
         "deadlines": sum(len(task.deadlines) for task in plan.tasks),
         "targets": len(plan.targets) + sum(len(task.targets) for task in plan.tasks),
+        "coverage": f"{covered / measures:.0%}" if measures else "—",
         "skipped": len(plan.skipped),
-        "warnings": len(plan.warnings),
-        "warning_texts": list(plan.warnings),
+        "warnings": len(warnings),
+        "warning_texts": warnings,
         "skipped_paragraphs": [
             [s.start, s.end, s.reason, " ".join(s.text.split())[:80]] for s in plan.skipped
         ],

@@ -71,6 +71,9 @@ class LT(DefinedNamespace):
     tasksResponsibleForInPlan: URIRef
     tasksAccountableForInPlan: URIRef
     tasksCollectiveOnlyInPlan: URIRef
+    # a plan's coverage: its measures, and those naming an accountable unit
+    measureCount: URIRef
+    coveredMeasureCount: URIRef
     # places and plans
     jurisdiction: URIRef
     within: URIRef

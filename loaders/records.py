@@ -206,5 +206,16 @@ class Plan:
         and of 福州市鼓楼区 stay two even when their 文号 are alike."""
         return plan_key(self.jurisdiction.key if self.jurisdiction else "", self.doc_number, self.title)
 
+    def coverage(self) -> tuple[int, int]:
+        """(measures with at least one accountable unit, measures): the plan's tasks, and the table rows under its
+        task sections that name no unit (reported as skipped), count as measures."""
+        measures = len(self.tasks) + sum(s.reason in UNATTRIBUTED_MEASURES for s in self.skipped)
+        return sum(1 for t in self.tasks if t.attributions), measures
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# the skip reasons of a measure the plan states but attributes to no unit (loaders.tasks)
+UNATTRIBUTED_MEASURES = {"appendix row without an attribution"}
+COVERAGE_WARNING = 0.8  # `kg build` warns of a plan whose measures are covered less than this

@@ -235,6 +235,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_filter": {"zh": "筛选", "en": "Filter"},
     "pg_gap_no_deadline": {"zh": "无完成时限的任务", "en": "Tasks with no deadline"},
     "pg_gap_no_lead": {"zh": "无牵头单位的任务", "en": "Tasks with no lead agency"},
+    "pg_gap_no_unit": {"zh": "未明确责任单位的措施", "en": "Measures with no accountable unit"},
+    "pg_coverage": {"zh": "责任覆盖率", "en": "Coverage"},
+    "pg_coverage_counts": {
+        "zh": "{measures} 项措施中 {covered} 项明确了责任单位",
+        "en": "{covered} of {measures} measures name an accountable unit",
+    },
     "pg_gap_skipped": {"zh": "未解析的段落", "en": "Paragraphs the loader skipped"},
     "pg_gaps": {"zh": "缺口", "en": "Gaps"},
     "pg_group": {"zh": "单位集合", "en": "group of agencies"},

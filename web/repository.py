@@ -379,7 +379,9 @@ class Repository:
     def _plan(self, iri: str) -> dict | None:
         meta = self.rows(
             """SELECT ?title ?fullTitle ?docNumber ?level ?jurisdiction ?jurisdictionLabel ?issued ?sourceFile
+                      ?measures ?covered
                WHERE { ?p a lt:Plan ; rdfs:label ?title .
+                 OPTIONAL { ?p lt:measureCount ?measures ; lt:coveredMeasureCount ?covered }
                  OPTIONAL { ?p dcterms:title ?fullTitle } OPTIONAL { ?p lt:docNumber ?docNumber }
                  OPTIONAL { ?p lt:level ?level } OPTIONAL { ?p dcterms:issued ?issued }
                  OPTIONAL { ?p lt:sourceFile ?sourceFile }
@@ -439,7 +441,8 @@ class Repository:
                 by_task[row["task"]]["deadlines"].append({"due": row["due"], "phrase": row["phrase"]})
         for task in tasks:
             task["others"] = dict(task["others"])
-            del task["text"]
+            if task["leads"] or task["others"]:
+                del task["text"]  # kept whole for the measures with no accountable unit
             self.with_now(task["leads"])  # who holds each duty today, beside the original attribution
             for entries in task["others"].values():
                 self.with_now(entries)
@@ -465,7 +468,15 @@ class Repository:
         for target in targets:
             del target["start"]
         plan["targets"] = targets
+        # coverage: the share of the plan's measures with an accountable unit, and the measures without one
+        measures, covered = plan.pop("measures"), plan.pop("covered")
+        plan["measure_coverage"] = {
+            "measures": measures,
+            "covered": covered,
+            "share": round(covered / measures, 3) if measures else None,
+        }
         plan["gaps"] = {
+            "no_unit": [t for t in tasks if not t["leads"] and not t["others"]],
             "no_lead": [t for t in tasks if not t["leads"]],
             "no_deadline": [t for t in tasks if not t["deadlines"]],
             "skipped": self.rows(
