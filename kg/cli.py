@@ -546,7 +546,11 @@ def serve(
 )
 @endpoint_auth_options
 @click.option(
-    "--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request."
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds per request, from connecting to the last byte of the answer.",
 )
 @click.option(
     "--retries",

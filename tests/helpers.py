@@ -106,12 +106,16 @@ def oxigraph_server(data: Path, *extra: str) -> Iterator[str]:
 
 
 @contextmanager
-def scripted_server(handler: type[http.server.BaseHTTPRequestHandler], path: str) -> Iterator[str]:
-    """A loopback HTTP server answering with `handler` in a thread; yields its URL with `path`."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def scripted_server(
+    handler: type[http.server.BaseHTTPRequestHandler], path: str, host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """A loopback HTTP server answering with `handler` in a thread on `host` (any 127.x.y.z); yields its URL
+    with `path`."""
+    server = http.server.ThreadingHTTPServer((host, 0), handler)
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
+        yield f"http://{host}:{server.server_address[1]}{path}"
     finally:
         server.shutdown()
         server.server_close()
