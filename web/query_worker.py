@@ -9,9 +9,11 @@ is slow on big queries, so that too happens under the time limit), runs it under
 stops reading results at the row limit or the answer-size limit and returns the answer already serialised in
 the format the client negotiated. The web process never parses or evaluates user SPARQL itself.
 
-When every worker is busy, a query waiting for one may stop another client's query that has already run
-longer than the pool's fair share (1 s by default): that query is answered "stopped to let other queries
-run" and its worker replaced, so clients looping runaway queries cannot hold every worker while others wait.
+Workers go first to the queries of clients that spent least query time in the last minute; a heavy client
+never holds the last worker free of heavy queries; and when every worker is busy, a waiting query may stop
+the query of a client that spent more once it has run the pool's fair share (1 s): that query is answered
+"stopped to let other queries run" and its worker replaced by a warm one, so clients looping runaway queries
+cannot hold every worker while others wait.
 A worker without a store (``QueryPool(None)``) only checks queries, for a remote SPARQL server.
 """
 
@@ -41,7 +43,8 @@ JSON_LD = "application/ld+json"
 
 RESULT_TYPES = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 GRAPH_TYPES = (TURTLE, N_TRIPLES, JSON_LD)
-FAIR_SHARE = 1.0  # seconds a query runs before a query of another client waiting for a worker may stop it
+FAIR_SHARE = 1.0  # seconds a query runs before a waiting query of a client that spent less may stop it
+HEAVY = 2.0  # seconds spent in the last minute from which a client's queries leave one worker to the others
 
 
 class QueryTimeout(Exception):
@@ -78,6 +81,7 @@ class QueryRequest:
     row_limit: int
     answer_limit: int = 16 << 20
     client: str | None = None
+    spent: float = 0.0  # seconds of query time its client used in the last minute (web.client_budget)
     deadline: float = field(default=0.0)
 
     def __post_init__(self):
@@ -322,9 +326,13 @@ def worker_main(store_dir: str | None, conn, memory_mb: int | None = None) -> No
     check queries), its address space limited to `memory_mb` MB."""
     import pyoxigraph as ox
 
+    from web.query_check import inspect_query
+
     if memory_mb:
         limit = memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    inspect_query("ASK {}")  # the parser's grammar built before the first query, not during it
+    conn.send(("ready",))
     store, token = None, None
     while True:
         try:
@@ -359,9 +367,18 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.client: str | None = None  # while busy: whose query it runs, since when
-        self.started = 0.0
+        self.client: str | None = None  # while busy: whose query it runs, since when, that client's
+        self.started = 0.0  # spending before it, and whether that client was heavy
+        self.spent = 0.0
+        self.heavy = False
         self.preempted = False
+
+    def ready(self, timeout: float = 60.0) -> bool:
+        """Wait for the worker's "ready" (its modules loaded, the parser built)."""
+        try:
+            return self.conn.poll(timeout) and self.conn.recv() == ("ready",)
+        except (EOFError, OSError):
+            return False
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -372,8 +389,13 @@ class _Worker:
 
 class QueryPool:
     """`size` worker processes over one store (None: checking queries only); `run()` is safe to call from many
-    threads at once. `memory_mb` limits each worker's address space; `fair_share` is how long a query runs
-    before a waiting query of another client may stop it."""
+    threads at once. `memory_mb` limits each worker's address space.
+
+    Fairness between clients, by what each spent of its budget in the last minute (QueryRequest.spent): an
+    idle worker goes to the waiting query of the client that spent least; a heavy client's query (one that
+    spent `heavy` s or more) never takes the last worker free of heavy queries; and when every worker's query
+    has run `fair_share` s, a waiting query may stop the one of a client that spent more (its worker is
+    replaced by a warm one started in the background)."""
 
     def __init__(
         self,
@@ -382,54 +404,89 @@ class QueryPool:
         prefixes: dict[str, str] | None = None,
         memory_mb: int | None = None,
         fair_share: float = FAIR_SHARE,
+        heavy: float = HEAVY,
     ):
         self.store_dir = None if store_dir is None else str(store_dir)
         self.prefixes = dict(prefixes or {})
         self.memory_mb = memory_mb
+        self.size = size
         self.fair_share = fair_share
+        self.heavy = heavy
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._changed = threading.Condition()  # a worker became idle, or was replaced
         self._idle: list[_Worker] = []
         self._busy: list[_Worker] = []
+        self._waiting: list[QueryRequest] = []
         self._closed = False
         for _ in range(size):
             self._add()
         atexit.register(self.close)
 
     def _add(self) -> None:
+        """Start a worker; it joins the idle ones once ready (in the background: nobody waits on its start)."""
         worker = _Worker(self._context, self.store_dir, self.memory_mb)
-        with self._changed:
-            self._idle.append(worker)
-            self._changed.notify()
+
+        def when_ready():
+            if not worker.ready() or self._closed:
+                worker.stop()
+                return
+            with self._changed:
+                self._idle.append(worker)
+                self._changed.notify_all()
+
+        threading.Thread(target=when_ready, daemon=True, name="lantian-sparql-worker-start").start()
+
+    def _spending(self, worker: _Worker, now: float) -> float:
+        return worker.spent + (now - worker.started)
+
+    def _may_take(self, request: QueryRequest) -> bool:
+        """Whether `request` may take an idle worker now: the least spent of those waiting, and for a heavy
+        client, not the last worker free of heavy queries."""
+        if any(other.spent < request.spent for other in self._waiting):
+            return False
+        if request.spent < self.heavy or self.size < 2:
+            return True
+        return sum(w.heavy for w in self._busy) < self.size - 1
+
+    def _preempt(self, request: QueryRequest, now: float) -> None:
+        """When every worker's query has run past its fair share, stop the one of the client that spent most,
+        if that is more than `request`'s client."""
+        if any(w.preempted or now - w.started <= self.fair_share for w in self._busy):
+            return  # a worker is about to be free, or a replacement is on its way
+        running = [w for w in self._busy if w.client != request.client]
+        victim = max(running, key=lambda w: self._spending(w, now), default=None)
+        if victim is not None and self._spending(victim, now) > request.spent:
+            victim.preempted = True
+            victim.process.kill()
 
     def _take(self, request: QueryRequest) -> _Worker:
-        """An idle worker for `request`, waiting until its deadline; when none is idle, stop the longest
-        query of another client that has run past the fair share (one at a time) to free one."""
+        """An idle worker for `request`, waiting until its deadline (see the class's fairness rules)."""
         with self._changed:
-            while True:
-                if self._closed:
-                    raise QueryBusy("the query service is shutting down")
-                now = time.monotonic()
-                if self._idle:
-                    worker = self._idle.pop()
-                    worker.client, worker.started = request.client, now
-                    self._busy.append(worker)
-                    return worker
-                if not any(w.preempted for w in self._busy):
-                    running = [w for w in self._busy if w.client != request.client]
-                    longest = min(running, key=lambda w: w.started, default=None)
-                    if longest is not None and now - longest.started > self.fair_share:
-                        longest.preempted = True
-                        longest.process.kill()
-                if request.remaining() <= 0:
-                    raise QueryBusy(f"all query workers stayed busy for {request.timeout:g} s")
-                self._changed.wait(min(request.remaining(), 0.05))
+            self._waiting.append(request)
+            try:
+                while True:
+                    if self._closed:
+                        raise QueryBusy("the query service is shutting down")
+                    now = time.monotonic()
+                    if self._idle and self._may_take(request):
+                        worker = self._idle.pop()
+                        worker.client, worker.started, worker.spent = request.client, now, request.spent
+                        worker.heavy, worker.preempted = request.spent >= self.heavy, False
+                        self._busy.append(worker)
+                        return worker
+                    self._preempt(request, now)
+                    if request.remaining() <= 0:
+                        raise QueryBusy(f"all query workers stayed busy for {request.timeout:g} s")
+                    self._changed.wait(min(request.remaining(), 0.05))
+            finally:
+                self._waiting.remove(request)
+                self._changed.notify_all()
 
     def _release(self, worker: _Worker) -> None:
         with self._changed:
             self._busy.remove(worker)
             self._idle.append(worker)
-            self._changed.notify()
+            self._changed.notify_all()
 
     def _replace(self, worker: _Worker) -> None:
         """Kill `worker` (stuck in a query, or dead) and start a fresh one in its place."""

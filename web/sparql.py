@@ -190,6 +190,7 @@ def _run(sparql: str) -> Answer | Response:
         int(config["ROW_LIMIT"]),
         int(config["MAX_ANSWER_MB"] * (1 << 20)),
         client,
+        budget.spent(client),
     )
     started = time.monotonic()
     try:
