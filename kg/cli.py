@@ -447,10 +447,34 @@ def check_endpoint_auth(
     default=10.0,
     show_default=True,
     type=click.FloatRange(min=0.1),
-    help="Time limit of one SPARQL query, in seconds.",
+    help="Time limit of one SPARQL query, in seconds, parsing included.",
 )
 @click.option(
     "--row-limit", default=10000, show_default=True, type=click.IntRange(min=1), help="Rows per query."
+)
+@click.option(
+    "--max-answer-mb",
+    default=16.0,
+    show_default=True,
+    type=click.FloatRange(min=0.001),
+    help="Bytes of one SPARQL answer, in MB: a longer one is cut (header X-Result-Truncated), 413 when not one "
+    "row fits.",
+)
+@click.option(
+    "--query-memory-mb",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Memory (address space) of each SPARQL query worker, in MB; a query needing more is stopped (503). "
+    "0: no limit.",
+)
+@click.option(
+    "--client-budget",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds of SPARQL query time each client (network address) may use per minute; then 429 with "
+    "Retry-After.",
 )
 @click.option("--threads", default=24, show_default=True, type=click.IntRange(min=1), help="Request threads.")
 @click.option(
@@ -480,6 +504,9 @@ def serve(
     port: int,
     query_timeout: float,
     row_limit: int,
+    max_answer_mb: float,
+    query_memory_mb: int,
+    client_budget: float,
     threads: int,
     endpoint: str | None,
     user: str | None,
@@ -508,7 +535,13 @@ def serve(
         ]
         if named:
             raise click.UsageError(f"--{', --'.join(named)} need(s) --endpoint")
-    config = {"QUERY_TIMEOUT": query_timeout, "ROW_LIMIT": row_limit}
+    config = {
+        "QUERY_TIMEOUT": query_timeout,
+        "ROW_LIMIT": row_limit,
+        "MAX_ANSWER_MB": max_answer_mb,
+        "QUERY_MEMORY_MB": query_memory_mb or None,
+        "CLIENT_BUDGET": client_budget,
+    }
     if endpoint is not None:
         check_endpoint_auth(endpoint, user, password, token, digest)
         config |= {
@@ -572,7 +605,11 @@ def serve(
 )
 @endpoint_auth_options
 @click.option(
-    "--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request."
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds per request, from connecting to the last byte of the answer.",
 )
 @click.option(
     "--retries",

@@ -9,7 +9,10 @@ answers every query as the local store does.
 Each graph is sent as N-Triples with one HTTP ``PUT ?graph=IRI``, which the protocol defines as replacing
 that graph: a server applies it atomically, so a reader sees a plan's old graph or its new one, never a
 mix, and other plans' graphs are not touched. Connection errors, timeouts and 5xx/429 answers are retried
-with exponential backoff; any failure ends with a ``PushError`` naming the endpoint and the graph.
+with exponential backoff; any failure ends with a ``PushError`` naming the endpoint and the graph. The time
+limit bounds each request whole, from connecting to the last byte of the answer (a server trickling a byte a
+second cannot hold it), and a redirect to another host (or port, or scheme) is followed without the
+credentials, as curl and requests do.
 
 Graphs on the server for plans no longer in the store stay there unless the push is asked to prune
 (`prune`, ``kg push --prune``): after every graph was sent, the server's Lantian plan graphs are listed through
@@ -26,9 +29,12 @@ an empty one, and pruning would then delete every Lantian plan graph on the serv
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import json
 import re
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -76,6 +82,10 @@ class PushError(Exception):
     """The push failed; the message names the endpoint (and the graph, when one was being sent)."""
 
 
+class _NoAnswer(Exception):
+    """The server was reached but did not answer in full within the time limit."""
+
+
 class EmptyStoreError(PushError):
     """A push or prune of a store that holds no plan, refused before anything was sent or deleted."""
 
@@ -101,6 +111,78 @@ class EmptyStoreError(PushError):
 # --- HTTP ------------------------------------------------------------------------------------------
 
 
+class _BoundedConnection:
+    """Mixed into http.client's connections: the socket is shut down at `deadline` (time.monotonic()),
+    whatever the server sends meanwhile (a socket timeout bounds each read, not the request)."""
+
+    def __init__(self, *args, deadline: float, opened: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+        self.answering = False  # connected: a failure from now on is the server not answering
+        self.expired = False
+        self._timer: threading.Timer | None = None
+        opened.append(self)
+
+    def connect(self):
+        super().connect()
+        self.answering = True
+        self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._expire, (self.sock,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self, sock: socket.socket) -> None:
+        self.expired = True
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+class _BoundedHTTP(_BoundedConnection, http.client.HTTPConnection):
+    pass
+
+
+class _BoundedHTTPS(_BoundedConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _BoundedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: float, opened: list):
+        super().__init__()
+        self._connection = functools.partial(_BoundedHTTP, deadline=deadline, opened=opened)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _BoundedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: float, opened: list):
+        super().__init__()
+        self._connection = functools.partial(_BoundedHTTPS, deadline=deadline, opened=opened)
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._context)
+
+
+def _origin(url: str) -> tuple:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
+
+
+class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
+    """Follows redirects as urllib does, but never sends the Authorization header to another origin."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(newurl) != _origin(req.full_url):
+            new.remove_header("Authorization")
+        return new
+
+
 @dataclass
 class HttpEndpoint:
     """An HTTP endpoint of a SPARQL server, with its authentication, time limit and retries."""
@@ -116,12 +198,39 @@ class HttpEndpoint:
     sleep: Callable[[float], None] = time.sleep
 
     def __post_init__(self):
-        handlers = []
+        self._auth_handlers = []
         if self.digest and self.user is not None:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             manager.add_password(None, self.endpoint, self.user, self.password or "")
-            handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
-        self._opener = urllib.request.build_opener(*handlers)
+            self._auth_handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, bytes]:
+        """Send `request` (following redirects) and read the answer, all within `timeout` seconds."""
+        deadline, opened = time.monotonic() + self.timeout, []
+        opener = urllib.request.build_opener(
+            *self._auth_handlers,
+            _BoundedHTTPHandler(deadline, opened),
+            _BoundedHTTPSHandler(deadline, opened),
+            _CredentialsStayHome(),
+        )
+        try:
+            with opener.open(request, timeout=self.timeout) as answer:
+                status, body = answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            error.detail = _detail(error)  # read while the deadline holds
+            raise
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as error:
+            reason = getattr(error, "reason", error)
+            timed_out = isinstance(reason, TimeoutError) or any(c.expired for c in opened)
+            if timed_out and any(c.answering for c in opened):
+                raise _NoAnswer(f"no answer in {self.timeout:g} s") from error
+            raise
+        finally:
+            for connection in opened:
+                connection.cancel()
+        if any(c.expired for c in opened):  # an answer without a length, cut at the deadline
+            raise _NoAnswer(f"no answer in {self.timeout:g} s")
+        return status, body
 
     def _headers(self) -> dict[str, str]:
         headers = {"User-Agent": "lantian-kg-push"}
@@ -140,10 +249,11 @@ class HttpEndpoint:
         for attempt in range(1, attempts + 1):
             request = urllib.request.Request(url, data=body, method=method, headers=self._headers() | headers)
             try:
-                with self._opener.open(request, timeout=self.timeout) as answer:
-                    return answer.status, answer.read()
+                return self._open(request)
+            except _NoAnswer as error:
+                problem = str(error)
             except urllib.error.HTTPError as error:
-                detail = _detail(error)
+                detail = getattr(error, "detail", "")
                 if absent_ok and error.code == 404:
                     return 404, b""
                 if error.code in (401, 403):

@@ -106,12 +106,16 @@ def oxigraph_server(data: Path, *extra: str) -> Iterator[str]:
 
 
 @contextmanager
-def scripted_server(handler: type[http.server.BaseHTTPRequestHandler], path: str) -> Iterator[str]:
-    """A loopback HTTP server answering with `handler` in a thread; yields its URL with `path`."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def scripted_server(
+    handler: type[http.server.BaseHTTPRequestHandler], path: str, host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """A loopback HTTP server answering with `handler` in a thread on `host` (any 127.x.y.z); yields its URL
+    with `path`."""
+    server = http.server.ThreadingHTTPServer((host, 0), handler)
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
+        yield f"http://{host}:{server.server_address[1]}{path}"
     finally:
         server.shutdown()
         server.server_close()
@@ -138,3 +142,32 @@ def graph_sizes(base: str) -> dict[str, int]:
     """Each named graph on the server at `base` and its number of triples."""
     rows = server_rows(base, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     return {row["g"]: int(row["n"]) for row in rows}
+
+
+@contextmanager
+def serving(app, threads: int = 8) -> Iterator[int]:
+    """`app` served by waitress (as `kg serve` does) on a free loopback port in this process; yields the port."""
+    import waitress.server
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        server.close()
+        thread.join(timeout=10)
+
+
+def http_get(port: int, path: str, source: str = "127.0.0.1", timeout: float = 30, **headers: str):
+    """GET `path` from the server on `port`, from the loopback address `source` (each 127.x.y.z is a client
+    of its own); the status, headers and body (text)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()

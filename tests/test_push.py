@@ -8,7 +8,9 @@ client's retries and authentication headers are checked against a tiny local HTT
 from __future__ import annotations
 
 import http.server
+import json
 import shutil
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,18 +19,12 @@ from click.testing import CliRunner
 from helpers import free_port, graph_sizes, push_cli, scripted_server, server_rows
 
 from kg.cli import main
-from kg.push import CROSS_PLAN_GRAPH, GraphStoreClient, PushError
+from kg.push import CROSS_PLAN_GRAPH, GraphStoreClient, PushError, SparqlQueryClient
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 WUDING = "002_448f24fbce9855ca.txt"  # 武定县 plan: the one changed below
 WUDING_GRAPH = "https://w3id.org/lantian/id/plan/楚雄州武定县/武政通〔2019〕11号/graph"
 DROPPED_TASK = "2. 加大区域产业布局调整力度。"
-
-
-
-
-
-
 
 
 def _loaded_plans(store: Path) -> int:
@@ -197,3 +193,101 @@ def test_a_bearer_token_is_sent(scripted):
     endpoint, handler = scripted
     GraphStoreClient(endpoint, token="t0k3n").put("https://example.org/g", b"")
     assert handler.seen[0][2] == "Bearer t0k3n"
+
+
+# --- the whole request is bounded; credentials stay with their host ----------------------------------------
+
+
+class _Trickling(http.server.BaseHTTPRequestHandler):
+    """Answers a PUT with headers at once, then its 100-byte body a byte every half second (for 10 s at most)."""
+
+    def do_PUT(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        for _ in range(20):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.5)
+
+    def log_message(self, *args):
+        pass
+
+
+class _Silent(http.server.BaseHTTPRequestHandler):
+    """Reads a PUT and never answers (gives up after 10 s)."""
+
+    def do_PUT(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(10)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_timeout_bounds_the_whole_request_of_kg_push(built_store):
+    with scripted_server(_Trickling, "/store") as endpoint:
+        began = time.monotonic()
+        result = CliRunner().invoke(
+            main,
+            ["push", "--endpoint", endpoint, "--store", str(built_store), "--timeout", "2", "--retries", "0"],
+        )
+        seconds = time.monotonic() - began
+    assert result.exit_code == 1
+    assert "no answer in 2 s" in result.stderr
+    assert seconds < 4
+
+
+def test_a_server_that_never_answers_is_no_answer_not_unreachable():
+    with scripted_server(_Silent, "/store") as endpoint:
+        client = GraphStoreClient(endpoint, timeout=1, retries=0)
+        began = time.monotonic()
+        with pytest.raises(PushError, match=r"no answer in 1 s") as failure:
+            client.put("https://example.org/g", b"")
+        assert time.monotonic() - began < 3
+    assert "cannot reach" not in str(failure.value)
+
+
+class _Elsewhere(http.server.BaseHTTPRequestHandler):
+    """The other host: answers any query with one row, recording the Authorization header it got."""
+
+    seen: list[str | None] = []
+
+    def do_GET(self):  # noqa: N802
+        type(self).seen.append(self.headers.get("Authorization"))
+        body = json.dumps({"head": {"vars": ["g"]}, "results": {"bindings": []}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET  # noqa: N815
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_redirect_to_another_host_never_receives_the_credentials():
+    _Elsewhere.seen = []
+    with scripted_server(_Elsewhere, "/query", host="127.0.0.2") as elsewhere:
+
+        class Redirecting(http.server.BaseHTTPRequestHandler):
+            seen: list[str | None] = []
+
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                type(self).seen.append(self.headers.get("Authorization"))
+                self.send_response(302)
+                self.send_header("Location", elsewhere)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        with scripted_server(Redirecting, "/query") as endpoint:
+            SparqlQueryClient(endpoint, token="t0k3n", retries=0).select("SELECT ?g {}")
+    assert Redirecting.seen == ["Bearer t0k3n"]
+    assert _Elsewhere.seen == [None]

@@ -22,6 +22,10 @@ DEFAULTS = {
     "CACHE_TTL": 60.0,  # seconds a remote server's answers are cached (the local store's: until a rebuild)
     "QUERY_TIMEOUT": 10.0,  # seconds, for /sparql queries (remote: for every request to the server)
     "ROW_LIMIT": 10000,  # rows, for /sparql SELECT results
+    "MAX_ANSWER_MB": 16.0,  # bytes of a /sparql answer (cut at a row, or 413 when not one row fits)
+    "MAX_QUERY_KB": 256,  # a longer /sparql query is refused unread (413)
+    "QUERY_MEMORY_MB": 2048,  # address space of each /sparql query worker (None: no limit)
+    "CLIENT_BUDGET": 60.0,  # seconds of /sparql query time each client (address) may use per minute
     "DEFAULT_LANG": "zh",
 }
 

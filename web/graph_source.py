@@ -14,9 +14,9 @@ A source answers SPARQL text (the project's prefixes are known to it) in the sam
   (a *generation*). The local store's token is its folder's identity (a rebuild swaps a new folder in); a
   remote server's graph can change at any time without telling us, so its token is a time-to-live bucket:
   answers cached by the explorer are at most ``ttl`` seconds old;
-- ``query_runner(size)``: what the /sparql endpoint runs user queries with, under a time and row limit
-  (``run(sparql, media_type, timeout, row_limit) -> Answer``): the pool of killable worker processes
-  locally, the remote server itself (time limit = the HTTP request's timeout) remotely.
+- ``query_runner(size, memory_mb)``: what the /sparql endpoint runs user queries with, under their limits
+  (``run(QueryRequest) -> Answer``): the pool of killable worker processes locally, the remote server
+  itself (time limit = the HTTP request's timeout, the query checked first by a worker) remotely.
 
 Both read the *union of all graphs* as the default graph: the store holds one named graph per plan and a
 shared graph, and every query, local or remote, sees them as one. (An Oxigraph server must be started with
@@ -51,6 +51,7 @@ from web.query_worker import (
     Answer,
     QueryFailed,
     QueryPool,
+    QueryRequest,
     QueryTimeout,
     write_boolean,
     write_solutions,
@@ -226,8 +227,8 @@ class LocalStore:
     def construct(self, sparql: str) -> list[ox.Triple]:
         return _unique(self._query(sparql))
 
-    def query_runner(self, size: int) -> QueryPool:
-        return QueryPool(self.store_dir, size, self.prefixes)
+    def query_runner(self, size: int, memory_mb: int | None = None) -> QueryPool:
+        return QueryPool(self.store_dir, size, self.prefixes, memory_mb)
 
 
 # --- a remote SPARQL 1.1 endpoint ---------------------------------------------------------------------
@@ -411,8 +412,8 @@ class RemoteEndpoint:
         except (SyntaxError, ValueError) as error:
             raise GraphTimeout(_cut_short(self.name, body, error)) from None
 
-    def query_runner(self, size: int) -> RemoteQueryRunner:
-        return RemoteQueryRunner(self)
+    def query_runner(self, size: int, memory_mb: int | None = None) -> RemoteQueryRunner:
+        return RemoteQueryRunner(self, QueryPool(None, size, self.prefixes, memory_mb))
 
 
 def _message(error: Exception) -> str:
@@ -429,14 +430,19 @@ def _cut_short(where: str, body: bytes, error: Exception) -> str:
 
 
 class RemoteQueryRunner:
-    """/sparql user queries sent to the remote server: the answer read back, cut at the row limit and written
-    in the negotiated format (the writers of web.query_worker). The time limit is the HTTP request's timeout;
-    a failure is a QueryTimeout or a QueryFailed (kind syntax, evaluation, refused or unavailable)."""
+    """/sparql user queries sent to the remote server once a local worker (`checker`, a QueryPool without a
+    store) found them safe: the answer read back, cut at the row limit and written in the negotiated format
+    (the writers of web.query_worker). The time limit is what is left of the request's deadline; a failure
+    is a QueryTimeout or a QueryFailed (kind syntax, evaluation, refused or unavailable, or the checker's)."""
 
-    def __init__(self, source: RemoteEndpoint):
+    def __init__(self, source: RemoteEndpoint, checker: QueryPool):
         self.source = source
+        self.checker = checker
 
-    def run(self, sparql: str, media_type: str, timeout: float, row_limit: int) -> Answer:
+    def run(self, request: QueryRequest) -> Answer:
+        form, media_type = self.checker.check(request)
+        sparql, row_limit = request.sparql, request.row_limit
+        timeout = max(0.1, request.remaining())
         try:
             if media_type in GRAPH_TYPES:
                 triples = self.source.construct(sparql, timeout)
@@ -444,21 +450,27 @@ class RemoteQueryRunner:
                 triples = triples[:row_limit]
                 prefixes = self.source.prefixes if media_type == TURTLE else {}
                 body = write_triples(triples, media_type, prefixes)
-                return Answer(body, media_type, len(triples), truncated)
+                return Answer(body, media_type, len(triples), _cut(truncated, row_limit), form)
             found = self.source._results(sparql, timeout)
         except GraphTimeout as error:
             raise QueryTimeout(str(error)) from None
         except GraphUnavailable as error:
             raise QueryFailed(error.kind, str(error)) from None
         if "boolean" in found:
-            return Answer(write_boolean(bool(found["boolean"]), media_type), media_type, 1, False)
+            return Answer(write_boolean(bool(found["boolean"]), media_type), media_type, 1, None, form)
         variables = found.get("head", {}).get("vars", [])
         bindings = found["results"]["bindings"]
         truncated = len(bindings) > row_limit
         rows = [
             [_worker_term(row[v]) if v in row else None for v in variables] for row in bindings[:row_limit]
         ]
-        return Answer(write_solutions(variables, rows, media_type), media_type, len(rows), truncated)
+        body = write_solutions(variables, rows, media_type)
+        return Answer(body, media_type, len(rows), _cut(truncated, row_limit), form)
 
     def close(self) -> None:
-        """Nothing to stop: the remote server holds no process of ours."""
+        """Stop the checking workers (the remote server holds no process of ours)."""
+        self.checker.close()
+
+
+def _cut(truncated: bool, row_limit: int) -> str | None:
+    return f"row limit {row_limit}" if truncated else None

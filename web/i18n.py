@@ -182,6 +182,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_aliases": {"zh": "别称（计划中的写法）", "en": "Aliases (as written in the plans)"},
     "pg_all_plans": {"zh": "全部计划", "en": "all plans"},
     "pg_audit_views": {"zh": "审计入口", "en": "Audit views"},
+    "pg_bad_iri": {
+        "zh": "参数 {name} 不是有效的资源标识（IRI）：{value}",
+        "en": "The parameter {name} is not a valid resource identifier (IRI): {value}",
+    },
+    "pg_bad_request": {"zh": "请求有误", "en": "Bad request"},
     "pg_bad_date": {"zh": "日期格式应为 YYYY-MM-DD：{value}", "en": "The date must be YYYY-MM-DD: {value}"},
     "pg_baseline": {"zh": "基准年", "en": "baseline"},
     "pg_cited_only": {"zh": "仅被引用", "en": "cited only"},

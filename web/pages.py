@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
 
 from kg.namespaces import bind_prefixes
 from kg.store import StoreMissingError
@@ -165,6 +166,15 @@ def _register_globals(state) -> None:
 @bp.app_errorhandler(StoreMissingError)
 def _no_store(error: StoreMissingError):
     return render_template("message.html", title=t("pg_no_store"), message=str(error)), 503
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    """A refused request (bad parameter, unknown page …) as a page of the site, in the user's language."""
+    if error.code is None or error.code >= 500 or request.path.startswith("/sparql"):
+        return error
+    title = t("pg_bad_request") if error.code == 400 else f"{error.code} {error.name}"
+    return render_template("message.html", title=title, message=error.description), error.code
 
 
 @bp.app_errorhandler(GraphUnavailable)
@@ -377,15 +387,22 @@ def _date_arg(name: str) -> str | None:
 
 
 def iri_arg(name: str) -> str | None:
-    """A query parameter naming a resource, as its IRI: a full IRI, an /id/ path, or the part after id/."""
+    """A query parameter naming a resource, as its IRI: a full IRI, an /id/ path, or the part after id/.
+    One that makes no valid IRI (spaces, <>, {} …) is a 400 naming the parameter."""
     value = request.args.get(name, "").strip()
     if not value:
         return None
     if value.startswith("/id/"):
-        return iri_from_request_path(value[4:])
-    if value.startswith(("http://", "https://")):
-        return value
-    return iri_from_request_path(value)
+        iri = iri_from_request_path(value[4:])
+    elif value.startswith(("http://", "https://")):
+        iri = value
+    else:
+        iri = iri_from_request_path(value)
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        abort(400, description=t("pg_bad_iri", name=name, value=value))
+    return iri
 
 
 DUE_COLUMNS = [

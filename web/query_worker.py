@@ -1,12 +1,20 @@
 """Run user SPARQL queries where they can be stopped: a small pool of worker processes, each holding the
-store open read-only, killed and replaced when a query outlives its time limit. Queries see the union of
-all the store's graphs as their default graph (one named graph per plan and a shared graph).
+store open read-only, killed and replaced when a query outlives its time limit or its memory limit. Queries
+see the union of all the store's graphs as their default graph (one named graph per plan and a shared graph).
 
 pyoxigraph's ``Store.query()`` takes no timeout and cannot be interrupted (it only returns to Python when
 done), so the only way to bound a query is to run it in a process the server may kill. Each worker
-answers one request at a time over a pipe: it runs the query, stops reading results at the row limit and
-returns the answer already serialised in the format the client negotiated. The web process never
-evaluates user SPARQL itself.
+answers one request at a time over a pipe: it parses and checks the query (web.query_check: rdflib's parser
+is slow on big queries, so that too happens under the time limit), runs it under an address-space limit,
+stops reading results at the row limit or the answer-size limit and returns the answer already serialised in
+the format the client negotiated. The web process never parses or evaluates user SPARQL itself.
+
+Workers go first to the queries of clients that spent least query time in the last minute; a heavy client
+never holds the last worker free of heavy queries; and when every worker is busy, a waiting query may stop
+the query of a client that spent more once it has run the pool's fair share (1 s): that query is answered
+"stopped to let other queries run" and its worker replaced by a warm one, so clients looping runaway queries
+cannot hold every worker while others wait.
+A worker without a store (``QueryPool(None)``) only checks queries, for a remote SPARQL server.
 """
 
 from __future__ import annotations
@@ -15,10 +23,11 @@ import atexit
 import json
 import multiprocessing
 import os
-import queue
+import resource
+import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -34,6 +43,8 @@ JSON_LD = "application/ld+json"
 
 RESULT_TYPES = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 GRAPH_TYPES = (TURTLE, N_TRIPLES, JSON_LD)
+FAIR_SHARE = 1.0  # seconds a query runs before a waiting query of a client that spent less may stop it
+HEAVY = 2.0  # seconds spent in the last minute from which a client's queries leave one worker to the others
 
 
 class QueryTimeout(Exception):
@@ -44,8 +55,14 @@ class QueryBusy(Exception):
     """No worker became free in time to take the query."""
 
 
+class QueryPreempted(QueryBusy):
+    """The query was stopped after its fair share of a worker, for another client's query waiting."""
+
+
 class QueryFailed(Exception):
-    """Oxigraph rejected the query (``syntax``) or failed while evaluating it (``evaluation``)."""
+    """The query was not answered: ``syntax`` (it does not parse), ``not-accepted`` (update, SERVICE, FROM),
+    ``unacceptable`` (no format the client accepts), ``too-large`` (the answer exceeds its size limit),
+    ``memory`` (the worker reached its memory limit), ``missing`` (no store), ``evaluation`` (anything else)."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -53,13 +70,38 @@ class QueryFailed(Exception):
 
 
 @dataclass
+class QueryRequest:
+    """One /sparql query and its limits: the answer's media type for each query form (None: the client
+    accepts no format of that form), a deadline (time.monotonic()) that bounds it from arrival to answer,
+    rows and bytes of the answer, and the client it is charged to."""
+
+    sparql: str
+    media_types: dict[str, str | None]
+    timeout: float
+    row_limit: int
+    answer_limit: int = 16 << 20
+    client: str | None = None
+    spent: float = 0.0  # seconds of query time its client used in the last minute (web.client_budget)
+    deadline: float = field(default=0.0)
+
+    def __post_init__(self):
+        if not self.deadline:
+            self.deadline = time.monotonic() + self.timeout
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+@dataclass
 class Answer:
-    """A query's serialised answer: body, media type, how many rows (or triples) and whether cut short."""
+    """A query's serialised answer: body, media type, how many rows (or triples), and the limit that cut it
+    short (e.g. "row limit 1000"), None when whole."""
 
     body: bytes
     media_type: str
     rows: int
-    truncated: bool
+    truncated: str | None
+    form: str = "SELECT"
 
 
 # --- serialising solutions (in the worker) ------------------------------------------------------------
@@ -178,52 +220,119 @@ def write_triples(triples, media_type: str, prefixes: dict[str, str]) -> bytes:
 # --- the worker process -------------------------------------------------------------------------------
 
 
+class AnswerTooLarge(Exception):
+    """Not even one row (or triple) of the answer fits its size limit."""
+
+
 def _store_token(store_dir: str) -> tuple[int, int]:
     """Changes when a rebuild swaps a new store into place (a new CURRENT file)."""
     found = os.stat(Path(store_dir) / "CURRENT")
     return found.st_ino, found.st_mtime_ns
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1 << 20):.3g} MB"
+
+
+def _cut(items, row_limit: int, answer_limit: int, size_of) -> tuple[list, str | None]:
+    """The first items of `items` within `row_limit` items and about `answer_limit` bytes (each item's size
+    estimated by `size_of`), and the limit that cut them (None when all fit)."""
+    kept, size = [], 0
+    for item in items:
+        if len(kept) >= row_limit:
+            return kept, f"row limit {row_limit}"
+        size += size_of(item)
+        if size > answer_limit:
+            if not kept:
+                raise AnswerTooLarge(
+                    f"its first row alone exceeds the answer size limit of {_megabytes(answer_limit)}"
+                )
+            return kept, f"answer size limit {_megabytes(answer_limit)}"
+        kept.append(item)
+    return kept, None
+
+
+def _row_size(row: list[dict | None]) -> int:
+    """About the bytes of a row in the results formats: its values in UTF-8 and some markup each."""
+    return sum(len(t["value"].encode("utf-8")) + len(t.get("datatype", "")) + 32 for t in row if t) + 8
+
+
+def _triple_size(triple) -> int:
+    return len(str(triple).encode("utf-8")) + 4
+
+
+def _within(rows: list, cut: str | None, answer_limit: int, write) -> tuple[bytes, list, str | None]:
+    """`write(rows)`, with rows dropped from the end until it fits `answer_limit` bytes (the estimate that
+    chose them can be short of the written markup)."""
+    body = write(rows)
+    while len(body) > answer_limit:
+        if len(rows) <= 1:
+            raise AnswerTooLarge(f"it exceeds the answer size limit of {_megabytes(answer_limit)}")
+        rows = rows[: max(1, int(len(rows) * answer_limit / len(body) * 0.95))]
+        cut = f"answer size limit {_megabytes(answer_limit)}"
+        body = write(rows)
+    return body, rows, cut
+
+
 def run_query(store, request: dict) -> tuple:
-    """Evaluate one request on `store` (a pyoxigraph Store); the reply sent back to the pool."""
+    """Check and evaluate one request on `store` (a pyoxigraph Store; None: only check); the reply sent back
+    to the pool."""
     import pyoxigraph as ox
 
-    limit, media_type = request["row_limit"], request["media_type"]
+    from web.query_check import QueryRefused, QuerySyntaxError, inspect_query
+
+    try:
+        form = inspect_query(request["query"])
+    except QuerySyntaxError as error:
+        return ("error", "syntax", str(error))
+    except QueryRefused as error:
+        return ("error", "not-accepted", str(error))
+    media_type = request["media_types"].get(form)
+    if media_type is None:
+        return ("error", "unacceptable", form)
+    if store is None:
+        return ("checked", form, media_type)
+    limit, answer_limit = request["row_limit"], request["answer_limit"]
     try:
         result = store.query(request["query"], prefixes=request["prefixes"], use_default_graph_as_union=True)
         if isinstance(result, ox.QueryBoolean):
-            return ("ok", write_boolean(bool(result), media_type), 1, False)
+            return ("ok", write_boolean(bool(result), media_type), 1, None, form, media_type)
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows, truncated = [], False
-            for solution in result:
-                if len(rows) >= limit:
-                    truncated = True
-                    break
-                rows.append(
-                    [
-                        _term_json(solution[i]) if solution[i] is not None else None
-                        for i in range(len(variables))
-                    ]
-                )
-            return ("ok", write_solutions(variables, rows, media_type), len(rows), truncated)
-        triples, truncated = [], False
-        for triple in result:
-            if len(triples) >= limit:
-                truncated = True
-                break
-            triples.append(triple)
-        return ("ok", write_triples(triples, media_type, request["prefixes"]), len(triples), truncated)
+            width = range(len(variables))
+            terms = ([_term_json(s[i]) if s[i] is not None else None for i in width] for s in result)
+            rows, cut = _cut(terms, limit, answer_limit, _row_size)
+            body, rows, cut = _within(
+                rows, cut, answer_limit, lambda kept: write_solutions(variables, kept, media_type)
+            )
+        else:
+            rows, cut = _cut(result, limit, answer_limit, _triple_size)
+            body, rows, cut = _within(
+                rows, cut, answer_limit, lambda kept: write_triples(kept, media_type, request["prefixes"])
+            )
+        return ("ok", body, len(rows), cut, form, media_type)
     except SyntaxError as error:
         return ("error", "syntax", str(error))
+    except AnswerTooLarge as error:
+        return ("error", "too-large", str(error))
+    except MemoryError:
+        return ("error", "memory", "")
     except Exception as error:  # evaluation errors (OSError, ValueError, …): reported, the worker lives on
         return ("error", "evaluation", f"{type(error).__name__}: {error}")
 
 
-def worker_main(store_dir: str, conn) -> None:
-    """Serve requests from `conn` until it closes, with the store at `store_dir` open read-only."""
+def worker_main(store_dir: str | None, conn, memory_mb: int | None = None) -> None:
+    """Serve requests from `conn` until it closes, with the store at `store_dir` open read-only (None: only
+    check queries), its address space limited to `memory_mb` MB."""
     import pyoxigraph as ox
 
+    from web.query_check import inspect_query
+
+    if memory_mb:
+        limit = memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    inspect_query("ASK {}")  # the parser's grammar built before the first query, not during it
+    conn.send(("ready",))
     store, token = None, None
     while True:
         try:
@@ -231,10 +340,17 @@ def worker_main(store_dir: str, conn) -> None:
         except (EOFError, OSError):
             return
         try:
-            current = _store_token(store_dir)
-            if store is None or current != token:  # first request, or the store was rebuilt
-                store, token = ox.Store.read_only(store_dir), current
+            if store_dir is not None:
+                try:
+                    current = _store_token(store_dir)
+                except FileNotFoundError:
+                    conn.send(("error", "missing", store_dir))
+                    continue
+                if store is None or current != token:  # first request, or the store was rebuilt
+                    store, token = ox.Store.read_only(store_dir), current
             reply = run_query(store, request)
+        except MemoryError:
+            reply = ("error", "memory", "")
         except Exception as error:
             reply = ("error", "evaluation", f"{type(error).__name__}: {error}")
         conn.send(reply)
@@ -244,13 +360,25 @@ def worker_main(store_dir: str, conn) -> None:
 
 
 class _Worker:
-    def __init__(self, context, store_dir: str):
+    def __init__(self, context, store_dir: str | None, memory_mb: int | None):
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=worker_main, args=(store_dir, child), daemon=True, name="lantian-sparql-worker"
+            target=worker_main, args=(store_dir, child, memory_mb), daemon=True, name="lantian-sparql-worker"
         )
         self.process.start()
         child.close()
+        self.client: str | None = None  # while busy: whose query it runs, since when, that client's
+        self.started = 0.0  # spending before it, and whether that client was heavy
+        self.spent = 0.0
+        self.heavy = False
+        self.preempted = False
+
+    def ready(self, timeout: float = 60.0) -> bool:
+        """Wait for the worker's "ready" (its modules loaded, the parser built)."""
+        try:
+            return self.conn.poll(timeout) and self.conn.recv() == ("ready",)
+        except (EOFError, OSError):
+            return False
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -260,73 +388,175 @@ class _Worker:
 
 
 class QueryPool:
-    """`size` worker processes over one store; `run()` is safe to call from many threads at once."""
+    """`size` worker processes over one store (None: checking queries only); `run()` is safe to call from many
+    threads at once. `memory_mb` limits each worker's address space.
 
-    def __init__(self, store_dir: Path | str, size: int = 3, prefixes: dict[str, str] | None = None):
-        self.store_dir = str(store_dir)
+    Fairness between clients, by what each spent of its budget in the last minute (QueryRequest.spent): an
+    idle worker goes to the waiting query of the client that spent least; a heavy client's query (one that
+    spent `heavy` s or more) never takes the last worker free of heavy queries; and when every worker's query
+    has run `fair_share` s, a waiting query may stop the one of a client that spent more (its worker is
+    replaced by a warm one started in the background)."""
+
+    def __init__(
+        self,
+        store_dir: Path | str | None,
+        size: int = 3,
+        prefixes: dict[str, str] | None = None,
+        memory_mb: int | None = None,
+        fair_share: float = FAIR_SHARE,
+        heavy: float = HEAVY,
+    ):
+        self.store_dir = None if store_dir is None else str(store_dir)
         self.prefixes = dict(prefixes or {})
+        self.memory_mb = memory_mb
+        self.size = size
+        self.fair_share = fair_share
+        self.heavy = heavy
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._workers: list[_Worker] = []
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()  # a worker became idle, or was replaced
+        self._idle: list[_Worker] = []
+        self._busy: list[_Worker] = []
+        self._waiting: list[QueryRequest] = []
         self._closed = False
         for _ in range(size):
             self._add()
         atexit.register(self.close)
 
     def _add(self) -> None:
-        worker = _Worker(self._context, self.store_dir)
-        with self._lock:
-            self._workers.append(worker)
-        self._idle.put(worker)
+        """Start a worker; it joins the idle ones once ready (in the background: nobody waits on its start)."""
+        worker = _Worker(self._context, self.store_dir, self.memory_mb)
 
-    def _retire(self, worker: _Worker) -> None:
-        with self._lock:
-            if worker in self._workers:
-                self._workers.remove(worker)
+        def when_ready():
+            if not worker.ready() or self._closed:
+                worker.stop()
+                return
+            with self._changed:
+                self._idle.append(worker)
+                self._changed.notify_all()
+
+        threading.Thread(target=when_ready, daemon=True, name="lantian-sparql-worker-start").start()
+
+    def _spending(self, worker: _Worker, now: float) -> float:
+        return worker.spent + (now - worker.started)
+
+    def _may_take(self, request: QueryRequest) -> bool:
+        """Whether `request` may take an idle worker now: the least spent of those waiting, and for a heavy
+        client, not the last worker free of heavy queries."""
+        if any(other.spent < request.spent for other in self._waiting):
+            return False
+        if request.spent < self.heavy or self.size < 2:
+            return True
+        return sum(w.heavy for w in self._busy) < self.size - 1
+
+    def _preempt(self, request: QueryRequest, now: float) -> None:
+        """When every worker's query has run past its fair share, stop the one of the client that spent most,
+        if that is more than `request`'s client."""
+        if any(w.preempted or now - w.started <= self.fair_share for w in self._busy):
+            return  # a worker is about to be free, or a replacement is on its way
+        running = [w for w in self._busy if w.client != request.client]
+        victim = max(running, key=lambda w: self._spending(w, now), default=None)
+        if victim is not None and self._spending(victim, now) > request.spent:
+            victim.preempted = True
+            victim.process.kill()
+
+    def _take(self, request: QueryRequest) -> _Worker:
+        """An idle worker for `request`, waiting until its deadline (see the class's fairness rules)."""
+        with self._changed:
+            self._waiting.append(request)
+            try:
+                while True:
+                    if self._closed:
+                        raise QueryBusy("the query service is shutting down")
+                    now = time.monotonic()
+                    if self._idle and self._may_take(request):
+                        worker = self._idle.pop()
+                        worker.client, worker.started, worker.spent = request.client, now, request.spent
+                        worker.heavy, worker.preempted = request.spent >= self.heavy, False
+                        self._busy.append(worker)
+                        return worker
+                    self._preempt(request, now)
+                    if request.remaining() <= 0:
+                        raise QueryBusy(f"all query workers stayed busy for {request.timeout:g} s")
+                    self._changed.wait(min(request.remaining(), 0.05))
+            finally:
+                self._waiting.remove(request)
+                self._changed.notify_all()
+
+    def _release(self, worker: _Worker) -> None:
+        with self._changed:
+            self._busy.remove(worker)
+            self._idle.append(worker)
+            self._changed.notify_all()
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill `worker` (stuck in a query, or dead) and start a fresh one in its place."""
+        with self._changed:
+            if worker in self._busy:
+                self._busy.remove(worker)
         worker.stop()
+        if not self._closed:
+            self._add()
 
-    def run(self, sparql: str, media_type: str, timeout: float, row_limit: int) -> Answer:
-        """Evaluate `sparql`, answer in `media_type`; QueryTimeout after `timeout` s of evaluation."""
-        if self._closed:
-            raise QueryBusy("the query service is shutting down")
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryBusy(f"all query workers stayed busy for {timeout:g} s") from None
-        request = {
-            "query": sparql,
-            "media_type": media_type,
-            "row_limit": row_limit,
+    def check(self, request: QueryRequest) -> tuple[str, str]:
+        """The form of `request`'s query and its media type, once checked safe (for a remote server)."""
+        reply = self._exchange(request)
+        return reply[1], reply[2]
+
+    def run(self, request: QueryRequest) -> Answer:
+        """Check and evaluate `request` by its deadline; QueryTimeout past it, QueryPreempted when stopped for
+        another client, QueryFailed for anything the query was refused or failed for."""
+        _, body, rows, cut, form, media_type = self._exchange(request)
+        return Answer(body, media_type, rows, cut, form)
+
+    def _exchange(self, request: QueryRequest) -> tuple:
+        worker = self._take(request)
+        message = {
+            "query": request.sparql,
+            "media_types": request.media_types,
+            "row_limit": request.row_limit,
+            "answer_limit": request.answer_limit,
             "prefixes": self.prefixes,
         }
         started = time.monotonic()
         try:
-            worker.conn.send(request)
-            if not worker.conn.poll(timeout):
+            worker.conn.send(message)
+            if not worker.conn.poll(max(0.0, request.remaining())):
                 raise QueryTimeout(
-                    f"the query ran longer than the time limit of {timeout:g} s and was stopped"
+                    f"the query ran longer than the time limit of {request.timeout:g} s and was stopped"
                 )
             reply = worker.conn.recv()
-        except (QueryTimeout, EOFError, OSError, BrokenPipeError) as error:
-            # the worker is stuck in the query (or died): kill it and put a fresh one in its place
-            self._retire(worker)
-            if not self._closed:
-                self._add()
+        except (QueryTimeout, EOFError, OSError) as error:
+            # the worker is stuck in the query, was stopped for another client, or died: replace it
+            self._replace(worker)
+            seconds = time.monotonic() - started
             if isinstance(error, QueryTimeout):
                 raise
-            raise QueryFailed(
-                "evaluation", f"the query worker failed after {time.monotonic() - started:.1f} s"
-            ) from error
-        self._idle.put(worker)
+            if worker.preempted:
+                raise QueryPreempted(
+                    f"the query was stopped after {seconds:.1f} s to let other clients' queries run "
+                    "(every worker was busy)"
+                ) from None
+            if worker.process.exitcode == -signal.SIGABRT and self.memory_mb:
+                raise QueryFailed("memory", self._memory_message()) from None
+            raise QueryFailed("evaluation", f"the query worker failed after {seconds:.1f} s") from error
+        if worker.preempted:  # answered just as it was stopped: the answer stands, the worker is gone
+            self._replace(worker)
+        else:
+            self._release(worker)
         if reply[0] == "error":
-            raise QueryFailed(reply[1], reply[2])
-        _, body, rows, truncated = reply
-        return Answer(body, media_type, rows, truncated)
+            kind, detail = reply[1], reply[2]
+            if kind == "memory":
+                raise QueryFailed(kind, self._memory_message())
+            raise QueryFailed(kind, detail)
+        return reply
+
+    def _memory_message(self) -> str:
+        return f"the query needed more than the memory limit of {self.memory_mb} MB and was stopped"
 
     def close(self) -> None:
         self._closed = True
-        with self._lock:
-            workers, self._workers = self._workers, []
+        with self._changed:
+            workers, self._idle, self._busy = self._idle + self._busy, [], []
+            self._changed.notify_all()
         for worker in workers:
             worker.stop()

@@ -286,7 +286,8 @@ class Repository:
                 matched = sorted({name for name in names if wanted in name.lower()})
                 if matched:
                     agencies.append(
-                        {k: agency[k] for k in ("agency", "label", "jurisdictionLabel")} | {"matchedNames": matched}
+                        {k: agency[k] for k in ("agency", "label", "jurisdictionLabel")}
+                        | {"matchedNames": matched}
                     )
             agencies.sort(key=lambda a: (len(a["label"]), a["label"]))
             agencies = agencies[:limit]
@@ -1023,7 +1024,10 @@ def _term(value):
         return value
     text = str(value)
     if text.startswith(("http://", "https://")):
-        return ox.NamedNode(text)
+        try:
+            return ox.NamedNode(text)
+        except ValueError:  # no IRI (a search for "http://<>"): the text itself
+            pass
     return ox.Literal(text)
 
 

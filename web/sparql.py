@@ -1,10 +1,12 @@
 """The SPARQL 1.1 Protocol endpoint (/sparql), its editor page, and the whole-graph downloads.
 
-Every query is parsed and inspected here before it runs: updates, SERVICE and FROM / FROM NAMED are
-refused (the engines would write, or fetch arbitrary URLs); the rest runs under the app's QUERY_TIMEOUT and
-ROW_LIMIT, answered in the negotiated format: in a killable worker process (web.query_worker) over the local
-store, or sent to the remote SPARQL server the explorer reads (web.graph_source), whose request timeout is
-then the time limit. Nothing is sent anywhere before those checks have passed.
+Every query is parsed and inspected before it runs, in a killable worker process (web.query_check in
+web.query_worker): updates, SERVICE and FROM / FROM NAMED are refused (the engines would write, or fetch
+arbitrary URLs); the rest runs under the app's QUERY_TIMEOUT (from the request's arrival to its answer),
+ROW_LIMIT, MAX_ANSWER_MB and QUERY_MEMORY_MB, answered in the negotiated format: in the worker over the
+local store, or sent to the remote SPARQL server the explorer reads (web.graph_source), whose request timeout
+is then the time limit. Nothing is sent anywhere before those checks have passed. A query over MAX_QUERY_KB
+is refused unread (413), and each client's query time is bounded by its budget (web.client_budget: 429).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from kg.namespaces import ONTOLOGY_FILE, PREFIXES
 from kg.store import StoreMissingError, bind_parameters, canned_queries, canned_queries_dir
-from web.i18n import current_lang
+from web.client_budget import ClientBudget
+from web.i18n import current_lang, t
+from web.query_check import QUERY_FORMS
 from web.query_worker import (
     GRAPH_TYPES,
     JSON_LD,
@@ -31,9 +35,12 @@ from web.query_worker import (
     RESULTS_TSV,
     RESULTS_XML,
     TURTLE,
+    Answer,
     QueryBusy,
     QueryFailed,
     QueryPool,
+    QueryPreempted,
+    QueryRequest,
     QueryTimeout,
 )
 
@@ -64,80 +71,6 @@ DOWNLOAD_FORMATS = {"ttl": TURTLE, "nt": N_TRIPLES, "jsonld": JSON_LD}
 OX_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, N_TRIPLES: ox.RdfFormat.N_TRIPLES, JSON_LD: ox.RdfFormat.JSON_LD}
 
 
-class QueryRefused(Exception):
-    """A query this endpoint will not run (an update, SERVICE, FROM …): answered 403."""
-
-
-class QuerySyntaxError(Exception):
-    """A query that does not parse: answered 400 with the parser's message."""
-
-
-# --- inspecting a query before it runs ----------------------------------------------------------------
-
-QUERY_FORMS = {
-    "SelectQuery": "SELECT",
-    "AskQuery": "ASK",
-    "ConstructQuery": "CONSTRUCT",
-    "DescribeQuery": "DESCRIBE",
-}
-
-
-def _walk(node):
-    """Every CompValue in a parse tree (rdflib's parser output), depth first."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, CompValue):
-            yield item
-            stack.extend(dict.values(item))
-        elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
-            stack.extend(item)
-
-
-# pyparsing (rdflib's SPARQL parser) is not thread-safe: it learns each parse action's arity on first use by
-# trial calls, and concurrent first parses can fix a wrong arity for good (every later parse then fails with
-# "TypeError: <lambda>() missing 1 required positional argument"). Every parse in this process takes this lock.
-PARSER_LOCK = threading.Lock()
-
-
-@functools.lru_cache(maxsize=512)
-def inspect_query(sparql: str) -> str:
-    """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of `sparql`, once parsed and found safe to run.
-
-    Raises QueryRefused for an update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE …), a SERVICE pattern
-    anywhere (sub-queries, EXISTS, OPTIONAL included) and FROM / FROM NAMED; QuerySyntaxError when it does
-    not parse. The parser sees comments and strings for what they are, so neither hides nor fakes a keyword.
-    """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    try:
-        with PARSER_LOCK:
-            tree = parseQuery(sparql)
-    except ParseException as error:
-        try:
-            with PARSER_LOCK:
-                update = parseUpdate(sparql)
-        except ParseException:
-            raise QuerySyntaxError(str(error)) from None
-        if update.get("request"):  # an empty update parses too: that was no update at all
-            raise QueryRefused("SPARQL Update is not accepted: this endpoint is read-only") from None
-        raise QuerySyntaxError(str(error)) from None
-    except Exception as error:  # rdflib raises others for some malformed input (bad IRIs, escapes)
-        raise QuerySyntaxError(f"{type(error).__name__}: {error}") from None
-    query = tree[1]
-    for node in _walk(tree):
-        if node.name == "ServiceGraphPattern":
-            raise QueryRefused("SERVICE (federated query) is not accepted: this endpoint fetches nothing")
-        if "datasetClause" in node and dict.get(node, "datasetClause"):
-            raise QueryRefused(
-                "FROM and FROM NAMED are not accepted: the endpoint queries its own graph and loads nothing"
-            )
-    return QUERY_FORMS.get(query.name, "SELECT")
-
-
 # --- the pool of query workers (one per app, started on the first query) ------------------------------
 
 _pool_lock = threading.Lock()
@@ -154,8 +87,19 @@ def query_pool() -> QueryPool:
             if pool is None:
                 size = app.config.get("QUERY_WORKERS") or min(4, max(2, os.cpu_count() or 2))
                 source = app.extensions["repository"].source
-                pool = app.extensions["sparql_pool"] = source.query_runner(size)
+                memory = app.config.get("QUERY_MEMORY_MB")
+                pool = app.extensions["sparql_pool"] = source.query_runner(size, memory)
     return pool
+
+
+def client_budget() -> ClientBudget:
+    """The app's budgets of query time per client (made on first use)."""
+    app = current_app._get_current_object()
+    with _pool_lock:
+        budget = app.extensions.get("sparql_budget")
+        if budget is None:
+            budget = app.extensions["sparql_budget"] = ClientBudget(app.config["CLIENT_BUDGET"])
+    return budget
 
 
 # --- content negotiation ------------------------------------------------------------------------------
@@ -185,10 +129,17 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
-def _error(status: int, message: str) -> Response:
+def _error(status: int, message: str, retry_after: float | None = None) -> Response:
     response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
     response.headers["Cache-Control"] = "no-store"
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, round(retry_after)))
     return response
+
+
+def _too_large() -> Response:
+    limit = current_app.config["MAX_QUERY_KB"]
+    return _error(413, f"query too large: the endpoint takes queries of up to {limit} KB")
 
 
 def _query_text() -> tuple[str | None, Response | None]:
@@ -197,18 +148,87 @@ def _query_text() -> tuple[str | None, Response | None]:
         if "update" in request.args:
             return None, _error(403, "SPARQL Update is not accepted: this endpoint is read-only")
         return request.args.get("query"), None
+    if (request.content_length or 0) > current_app.config["MAX_QUERY_KB"] * 1024 + 64:  # unread
+        return None, _too_large()
+    if not request.content_length and not request.args.get("query"):
+        return None, _error(400, NO_QUERY)
     mimetype = request.mimetype
     if mimetype == "application/sparql-query":
         return request.get_data(as_text=True), None
     if mimetype == "application/sparql-update" or "update" in request.form:
         return None, _error(403, "SPARQL Update is not accepted: this endpoint is read-only")
     if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return request.form.get("query"), None
+        sparql = request.form.get("query")
+        return (None, _error(400, NO_QUERY)) if not (sparql or "").strip() else (sparql, None)
     return None, _error(
         415,
         f"unsupported request type {mimetype or '(none)'}: send a query as "
         "application/x-www-form-urlencoded or application/sparql-query",
     )
+
+
+NO_QUERY = "no query: send it as the `query` form field or as an application/sparql-query body"
+
+
+def _run(sparql: str) -> Answer | Response:
+    """Run `sparql` for this request under every limit; its answer, or the error response."""
+    config = current_app.config
+    client = request.remote_addr or "unknown"
+    budget = client_budget()
+    wait = budget.retry_after(client)
+    if wait:
+        return _error(
+            429,
+            f"query budget spent: this client used its {budget.seconds:g} s of query time of the last "
+            f"{budget.window:g} s; try again in {wait} s",
+            wait,
+        )
+    query = QueryRequest(
+        sparql,
+        {form: _negotiate(form) for form in QUERY_FORMS.values()},
+        float(config["QUERY_TIMEOUT"]),
+        int(config["ROW_LIMIT"]),
+        int(config["MAX_ANSWER_MB"] * (1 << 20)),
+        client,
+        budget.spent(client),
+    )
+    started = time.monotonic()
+    try:
+        return query_pool().run(query)
+    except QueryTimeout as error:
+        return _error(503, f"query stopped: {error}")
+    except QueryPreempted as error:
+        return _error(503, f"query stopped: {error}; try again", 2)
+    except QueryBusy as error:
+        return _error(503, f"server busy: {error}; try again", 2)
+    except StoreMissingError as error:
+        return _error(503, f"{t('pg_no_store')}: {error}")
+    except QueryFailed as error:
+        return _failure(error)
+    finally:
+        budget.charge(client, time.monotonic() - started)
+
+
+def _failure(error: QueryFailed) -> Response:
+    """The response to a query the workers (or the remote server) did not answer."""
+    if error.kind == "syntax":
+        return _error(400, f"malformed query: {error}")
+    if error.kind == "not-accepted":
+        return _error(403, f"query refused: {error}")
+    if error.kind == "unacceptable":
+        form = str(error)
+        offered = RESULT_TYPES if form in ("SELECT", "ASK") else GRAPH_TYPES
+        return _error(
+            406, f"cannot answer a {form} query in the format asked for; available: {', '.join(offered)}"
+        )
+    if error.kind == "too-large":
+        return _error(413, f"answer too large: {error}")
+    if error.kind == "memory":
+        return _error(503, f"query stopped: {error}")
+    if error.kind == "missing":
+        return _error(503, f"{t('pg_no_store')}: {StoreMissingError(Path(str(error)))}")
+    status = 502 if error.kind in ("unavailable", "refused") else 500  # 502: the remote server failed us
+    return _error(status, f"query failed: {error}")
 
 
 # --- routes -------------------------------------------------------------------------------------------
@@ -230,41 +250,23 @@ def endpoint():
         return _error(
             403, "default-graph-uri and named-graph-uri are not accepted: the endpoint has one graph"
         )
-    if sparql is None or (not sparql.strip() and request.method == "GET"):
+    if sparql is None or not sparql.strip():
         if _wants_html():
             return editor_page("")
         return service_description()
+    if len(sparql.encode("utf-8")) > current_app.config["MAX_QUERY_KB"] * 1024:
+        return _too_large()
     if _wants_html() and request.method == "GET":
         return editor_page(sparql)  # a shared link: the editor, with the query loaded
-    try:
-        form = inspect_query(sparql)
-    except QuerySyntaxError as error:
-        return _error(400, f"malformed query: {error}")
-    except QueryRefused as error:
-        return _error(403, f"query refused: {error}")
-    media_type = _negotiate(form)
-    if media_type is None:
-        offered = RESULT_TYPES if form in ("SELECT", "ASK") else GRAPH_TYPES
-        return _error(
-            406, f"cannot answer a {form} query in the format asked for; available: {', '.join(offered)}"
-        )
-    timeout = float(current_app.config["QUERY_TIMEOUT"])
-    try:
-        answer = query_pool().run(sparql, media_type, timeout, int(current_app.config["ROW_LIMIT"]))
-    except QueryTimeout as error:
-        return _error(503, f"query stopped: {error}")
-    except QueryBusy as error:
-        return _error(503, f"server busy: {error}; try again")
-    except QueryFailed as error:
-        if error.kind == "syntax":
-            return _error(400, f"malformed query: {error}")
-        status = 502 if error.kind in ("unavailable", "refused") else 500  # 502: the remote server failed us
-        return _error(status, f"query failed: {error}")
+    answer = _run(sparql)
+    if isinstance(answer, Response):
+        return answer
+    media_type = answer.media_type
     charset = "" if media_type == JSON_LD else "; charset=utf-8"
     response = Response(answer.body, status=200, content_type=media_type + charset)
     response.headers["X-Result-Rows"] = str(answer.rows)
     if answer.truncated:
-        response.headers["X-Result-Truncated"] = f"row limit {current_app.config['ROW_LIMIT']} reached"
+        response.headers["X-Result-Truncated"] = f"{answer.truncated} reached"
     if request.values.get("download"):
         response.headers["Content-Disposition"] = f'attachment; filename="results.{EXTENSIONS[media_type]}"'
     response.headers["Vary"] = "Accept"
