@@ -34,6 +34,7 @@ from kg.store import (
 from kg.texts import TaskTexts, task_texts
 
 EXIT_FAILED, EXIT_USAGE, EXIT_NO_STORE = 1, 2, 3
+DEFAULT_TIME_LIMIT = 120.0  # seconds to read one plan file (a 20 MB plan, the largest read, takes about 10)
 OUT_FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
@@ -121,7 +122,8 @@ def write_graph_file(store_dir: Path, out: Path) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: an unreadable path is one `error: PATH: …` line of the build, not a usage error
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the graph to FILE.")
 @click.option(
     "--update",
@@ -129,15 +131,37 @@ def write_graph_file(store_dir: Path, out: Path) -> None:
     help="Add these plans to the store, replacing the plans of the same files; keep every other plan.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Also list skipped paragraphs and warnings.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIME_LIMIT,
+    show_default=True,
+    help="Seconds reading one file may take; a file taking longer is an error and the others load (0: none).",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="When another build holds the store, fail at once instead of waiting for it to finish.",
+)
 @store_option
-def build(paths: tuple[Path, ...], out: Path | None, update: bool, verbose: bool, store_dir: Path | None):
+def build(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    update: bool,
+    verbose: bool,
+    time_limit: float,
+    no_wait: bool,
+    store_dir: Path | None,
+):
     """Load plan files (or folders; no PATH: the bundled corpus) and fill the store.
 
     The store then holds exactly these plans (with --update: these and the ones it held). Plans whose file
     and extraction code have not changed since the last build keep their graph without being read again.
+    One build at a time holds a store: another waits for it (or with --no-wait fails).
     Formats for --out by extension: .ttl .nt .jsonld .trig.
     """
     from kg.corpus import NoPlanLoaded, build_store
+    from kg.store import StoreBusy
     from loaders.corpus import discover
 
     if out is not None and out.suffix.lower() not in OUT_FORMATS:
@@ -169,10 +193,14 @@ def build(paths: tuple[Path, ...], out: Path | None, update: bool, verbose: bool
             store_dir,
             files,
             update=update,
+            time_limit=time_limit or None,
+            wait=not no_wait,
             on_plan=on_plan,
             progress=progress,
             log=lambda m: click.echo(m, err=True),
         )
+    except StoreBusy as error:
+        _fail(str(error))
     except NoPlanLoaded as error:
         _fail(
             f"no plan could be loaded ({len(problems) + len(error.problems)} problem(s)); the store was left unchanged"
@@ -437,7 +465,7 @@ def serve(
     import waitress
 
     from kg.corpus import extracted_by_other_code
-    from kg.store import store_exists
+    from kg.store import build_lock, recover_store, store_exists
     from web import create_app
 
     if endpoint is None:
@@ -464,7 +492,11 @@ def serve(
         reading = f"SPARQL endpoint {endpoint}"
     else:
         store_dir = store_dir or default_store_dir()
-        if not store_exists(store_dir):
+        with build_lock(store_dir, on_wait=lambda message: click.echo(message, err=True)):
+            for message in recover_store(store_dir):  # a store a dead build left aside is no missing store
+                click.echo(message, err=True)
+            missing = not store_exists(store_dir)
+        if missing:
             click.echo(f"no store at {store_dir} yet: building the bundled plans first", err=True)
             click.get_current_context().invoke(build, paths=(), out=None, verbose=False, store_dir=store_dir)
         elif extracted_by_other_code(store_dir):

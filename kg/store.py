@@ -16,6 +16,7 @@ Location: ``--store DIR`` on the command line, else ``$LANTIAN_STORE``, else
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -162,18 +163,78 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _clear_abandoned(store_dir: Path) -> None:
+def _clear_abandoned(store_dir: Path) -> list[str]:
     """Delete the half-written folders of builds whose process is gone; a store retired by a swap that was
-    cut short (the old store renamed away, the new one not yet in place) is put back."""
+    cut short (the old store renamed away, the new one not yet in place) is put back. Returns what was put
+    back."""
+    restored = []
     for kind in ("old", "building"):
-        for folder in store_dir.parent.glob(f".{store_dir.name}.{kind}-*"):
+        for folder in sorted(store_dir.parent.glob(f".{store_dir.name}.{kind}-*")):
             pid = folder.name.rsplit(f".{kind}-", 1)[1].split("-", 1)[0]
             if not pid.isdigit() or _alive(int(pid)):
                 continue
             if kind == "old" and not store_dir.exists():
                 folder.rename(store_dir)
+                restored.append(
+                    f"put back the store at {store_dir}: the build of process {pid} stopped during its swap, "
+                    "after moving it aside"
+                )
             else:
                 shutil.rmtree(folder, ignore_errors=True)
+    return restored
+
+
+def recover_store(store_dir: Path | str) -> list[str]:
+    """Clear what builds that died left beside the store at `store_dir`, putting back a store a build moved
+    aside and died before replacing (see `_swap_in`); returns what was put back. Call it before looking for
+    the store, so that no command takes a store left aside for a missing one."""
+    store_dir = Path(store_dir).expanduser().absolute()
+    if not store_dir.parent.is_dir():
+        return []
+    return _clear_abandoned(store_dir)
+
+
+class StoreBusy(Exception):
+    """Another process is building the store."""
+
+
+def _lock_holder(lock: Path) -> str:
+    with suppress(OSError):
+        return lock.read_text().strip() or "?"
+    return "?"
+
+
+@contextmanager
+def build_lock(store_dir: Path | str, *, wait: bool = True, on_wait=None) -> Iterator[Path]:
+    """Hold the store's build lock for the block: one build at a time per store, so that two builds (two
+    `kg build --update` of other files) cannot each start from the same store and the later swap drop what the
+    earlier added. The lock is the file ``.<store>.lock`` beside the store folder, locked with `flock` and
+    holding the holder's process id; the system releases it when that process ends, however it ends, so a lock
+    file left by a dead build is simply taken. A second build waits for the lock (`on_wait(message)` says so
+    once), or with ``wait=False`` raises `StoreBusy` naming the holder."""
+    store_dir = Path(store_dir).expanduser().absolute()
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = store_dir.with_name(f".{store_dir.name}.lock")
+    with lock.open("a+") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            busy = f"the store {store_dir} is being built by process {_lock_holder(lock)} (lock file {lock})"
+            if not wait:
+                raise StoreBusy(f"{busy}; try again when it is done") from None
+            if on_wait:
+                on_wait(f"{busy}: waiting for it to finish")
+            fcntl.flock(file, fcntl.LOCK_EX)
+        file.seek(0)
+        file.truncate()
+        file.write(f"{os.getpid()}\n")
+        file.flush()
+        try:
+            yield lock
+        finally:
+            file.seek(0)
+            file.truncate()
+            fcntl.flock(file, fcntl.LOCK_UN)
 
 
 def _swap_in(fresh: Path, store_dir: Path, retired: Path) -> None:
