@@ -41,7 +41,7 @@ from kg.succession import agency_successions, succession_triples
 from kg.texts import write_task_texts
 from loaders.corpus import load_file
 from loaders.plan import unify_citations
-from loaders.reading import PlanInputError
+from loaders.reading import MAX_PLAN_BYTES, PlanInputError
 from loaders.records import Agency, CitedPlan, Plan
 
 CROSS_PLAN_GRAPH = f"{ID}graph/cross-plan"
@@ -89,14 +89,17 @@ def extraction_version() -> str:
 
 
 def fingerprint(path: Path) -> str:
-    """The plan file's bytes, its sidecar's (if any) and the extraction code, hashed (read a block at a time:
-    a huge file is refused by the reading, not held in memory here). PlanInputError naming the file that
-    cannot be read."""
+    """The plan file's bytes, its sidecar's (if any) and the extraction code, hashed a block at a time; of a
+    file larger than the reading accepts (refused unread), its size stands for its bytes. PlanInputError
+    naming the file that cannot be read."""
     digest = hashlib.sha256(extraction_version().encode())
     for part in (path, path.with_name(path.name + ".yaml"), path.with_suffix(".yaml")):
         try:
             if part.is_file():
                 digest.update(part.name.encode() + b"\0")
+                if (size := part.stat().st_size) > MAX_PLAN_BYTES:
+                    digest.update(f"{size} bytes, not read".encode())
+                    continue
                 with part.open("rb") as file:
                     while block := file.read(1 << 20):
                         digest.update(block)

@@ -500,7 +500,10 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB ({n} bytes)" if n >= 1024 * 1024 else f"{n} bytes"
 
 
-def read_plan(path: Path, max_bytes: int = 20 * 1024 * 1024) -> PlanText:
+MAX_PLAN_BYTES = 20 * 1024 * 1024  # a larger file is refused before it is read
+
+
+def read_plan(path: Path, max_bytes: int = MAX_PLAN_BYTES) -> PlanText:
     """Read one plan file into its display text and matching copy; PlanInputError if it cannot be read."""
     path = Path(path)
     try:
