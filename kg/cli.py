@@ -402,6 +402,25 @@ def check_endpoint_auth(
         raise click.BadParameter(f"{endpoint!r} is not an http(s) URL", param_hint="--endpoint")
 
 
+def _recover_store(store_dir: Path) -> None:
+    """Before `kg serve` looks for the store: put back a store a dead build left aside (so it is not taken for
+    missing and replaced by the bundled plans). With no store there, a build running now is waited for (it
+    makes one); with one, a build running now is left alone and the store served as it is."""
+    from kg.store import StoreBusy, build_lock, recover_store, store_exists
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        with build_lock(store_dir, wait=not store_exists(store_dir), on_wait=say):
+            for message in recover_store(store_dir):
+                say(message)
+    except StoreBusy:
+        pass
+    except OSError as error:  # a store in a folder we may only read: a build cannot have left anything of ours
+        say(f"warning: the store's lock file cannot be written ({error}): not checked for a build left undone")
+
+
 @main.command()
 @click.option(
     "--host",
@@ -465,7 +484,7 @@ def serve(
     import waitress
 
     from kg.corpus import extracted_by_other_code
-    from kg.store import build_lock, recover_store, store_exists
+    from kg.store import store_exists
     from web import create_app
 
     if endpoint is None:
@@ -492,11 +511,8 @@ def serve(
         reading = f"SPARQL endpoint {endpoint}"
     else:
         store_dir = store_dir or default_store_dir()
-        with build_lock(store_dir, on_wait=lambda message: click.echo(message, err=True)):
-            for message in recover_store(store_dir):  # a store a dead build left aside is no missing store
-                click.echo(message, err=True)
-            missing = not store_exists(store_dir)
-        if missing:
+        _recover_store(store_dir)
+        if not store_exists(store_dir):
             click.echo(f"no store at {store_dir} yet: building the bundled plans first", err=True)
             click.get_current_context().invoke(build, paths=(), out=None, verbose=False, store_dir=store_dir)
         elif extracted_by_other_code(store_dir):

@@ -345,3 +345,16 @@ def test_serve_after_a_crash_in_the_swap_serves_the_store_left_aside(store_left_
     assert "红河" not in plans  # the bundled plans were built over it
     assert "put back the store" in (tmp_path / "serve.log").read_text()
     assert stored_files(store_left_aside) == {"a.txt"}
+
+
+def test_serve_does_not_wait_for_a_build_running_on_its_store(tmp_path):
+    store = tmp_path / "store"
+    assert build(write_plan(tmp_path / "a.txt"), store=store).exit_code == 0
+    port = free_port()
+    args = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--store", str(store)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with (
+        build_lock(store),
+        server_process(args, f"http://127.0.0.1:{port}/plans.json", tmp_path / "log", env=env),
+    ):
+        pass  # it answered while the lock was held
