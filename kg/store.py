@@ -403,7 +403,8 @@ def _line_hash(line: bytes) -> int:
 def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
     """Replace the store at `store_dir` with `triples` (an rdflib Graph or any iterable of triples).
 
-    The triples go into a new sibling folder that is renamed into place only once all are written;
+    It waits for a build running on the store (`build_lock`). The triples go into a new sibling folder that is
+    renamed into place only once all are written;
     if anything fails on the way (including Ctrl-C) the new folder is deleted and the old store is
     left as it was. Returns the number of triples stored.
     """
@@ -416,7 +417,7 @@ def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
                 texts.append((quad.subject.value, quad.object.value))
             yield quad
 
-    with StoreGeneration(store_dir) as generation:
+    with build_lock(store_dir), StoreGeneration(store_dir) as generation:
         generation.store.bulk_extend(noting_texts(_quads(triples)))
         write_task_texts(generation.folder, texts)
         return generation.commit()
