@@ -209,32 +209,39 @@ def build_lock(store_dir: Path | str, *, wait: bool = True, on_wait=None) -> Ite
     """Hold the store's build lock for the block: one build at a time per store, so that two builds (two
     `kg build --update` of other files) cannot each start from the same store and the later swap drop what the
     earlier added. The lock is the file ``.<store>.lock`` beside the store folder, locked with `flock` and
-    holding the holder's process id; the system releases it when that process ends, however it ends, so a lock
-    file left by a dead build is simply taken. A second build waits for the lock (`on_wait(message)` says so
-    once), or with ``wait=False`` raises `StoreBusy` naming the holder."""
+    holding the holder's process id, removed on release; the system releases the lock when its process ends,
+    however it ends, so a lock file left by a dead build is simply taken. A second build waits for the lock
+    (`on_wait(message)` says so once), or with ``wait=False`` raises `StoreBusy` naming the holder."""
     store_dir = Path(store_dir).expanduser().absolute()
     store_dir.parent.mkdir(parents=True, exist_ok=True)
     lock = store_dir.with_name(f".{store_dir.name}.lock")
-    with lock.open("a+") as file:
+    told = False
+    while True:
+        file = lock.open("a+")
         try:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             busy = f"the store {store_dir} is being built by process {_lock_holder(lock)} (lock file {lock})"
             if not wait:
+                file.close()
                 raise StoreBusy(f"{busy}; try again when it is done") from None
-            if on_wait:
+            if on_wait and not told:
                 on_wait(f"{busy}: waiting for it to finish")
+                told = True
             fcntl.flock(file, fcntl.LOCK_EX)
+        with suppress(FileNotFoundError):
+            if os.stat(lock).st_ino == os.fstat(file.fileno()).st_ino:
+                break  # else the holder removed the file as we waited: lock the one there now
+        file.close()
+    try:
         file.seek(0)
         file.truncate()
         file.write(f"{os.getpid()}\n")
         file.flush()
-        try:
-            yield lock
-        finally:
-            file.seek(0)
-            file.truncate()
-            fcntl.flock(file, fcntl.LOCK_UN)
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)  # before unlocking: whoever locks the removed file next tries again
+        file.close()
 
 
 def _swap_in(fresh: Path, store_dir: Path, retired: Path) -> None:
