@@ -34,6 +34,7 @@ from kg.store import (
 from kg.texts import TaskTexts, task_texts
 
 EXIT_FAILED, EXIT_USAGE, EXIT_NO_STORE = 1, 2, 3
+DEFAULT_TIME_LIMIT = 120.0  # seconds to read one plan file (a 20 MB plan, the largest read, takes about 10)
 OUT_FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
@@ -126,7 +127,8 @@ def write_graph_file(store_dir: Path, out: Path) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: an unreadable path is one `error: PATH: …` line of the build, not a usage error
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the graph to FILE.")
 @click.option(
     "--update",
@@ -134,15 +136,37 @@ def write_graph_file(store_dir: Path, out: Path) -> None:
     help="Add these plans to the store, replacing the plans of the same files; keep every other plan.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Also list skipped paragraphs and warnings.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIME_LIMIT,
+    show_default=True,
+    help="Seconds reading one file may take; a file taking longer is an error and the others load (0: none).",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="When another build holds the store, fail at once instead of waiting for it to finish.",
+)
 @store_option
-def build(paths: tuple[Path, ...], out: Path | None, update: bool, verbose: bool, store_dir: Path | None):
+def build(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    update: bool,
+    verbose: bool,
+    time_limit: float,
+    no_wait: bool,
+    store_dir: Path | None,
+):
     """Load plan files (or folders; no PATH: the bundled corpus) and fill the store.
 
     The store then holds exactly these plans (with --update: these and the ones it held). Plans whose file
     and extraction code have not changed since the last build keep their graph without being read again.
+    One build at a time holds a store: another waits for it (or with --no-wait fails).
     Formats for --out by extension: .ttl .nt .jsonld .trig.
     """
     from kg.corpus import NoPlanLoaded, build_store
+    from kg.store import StoreBusy
     from loaders.corpus import discover
 
     if out is not None and out.suffix.lower() not in OUT_FORMATS:
@@ -174,10 +198,14 @@ def build(paths: tuple[Path, ...], out: Path | None, update: bool, verbose: bool
             store_dir,
             files,
             update=update,
+            time_limit=time_limit or None,
+            wait=not no_wait,
             on_plan=on_plan,
             progress=progress,
             log=lambda m: click.echo(m, err=True),
         )
+    except StoreBusy as error:
+        _fail(str(error))
     except NoPlanLoaded as error:
         _fail(
             f"no plan could be loaded ({len(problems) + len(error.problems)} problem(s)); the store was left unchanged"
@@ -433,6 +461,25 @@ def check_endpoint_auth(
         raise click.BadParameter(f"{endpoint!r} is not an http(s) URL", param_hint="--endpoint")
 
 
+def _recover_store(store_dir: Path) -> None:
+    """Before `kg serve` looks for the store: put back a store a dead build left aside (so it is not taken for
+    missing and replaced by the bundled plans). With no store there, a build running now is waited for (it
+    makes one); with one, a build running now is left alone and the store served as it is."""
+    from kg.store import StoreBusy, build_lock, recover_store, store_exists
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        with build_lock(store_dir, wait=not store_exists(store_dir), on_wait=say):
+            for message in recover_store(store_dir):
+                say(message)
+    except StoreBusy:
+        pass
+    except OSError as error:  # a store in a folder we may only read: a build cannot have left anything of ours
+        say(f"warning: the store's lock file cannot be written ({error}): not checked for a build left undone")
+
+
 @main.command()
 @click.option(
     "--host",
@@ -556,6 +603,7 @@ def serve(
         reading = f"SPARQL endpoint {endpoint}"
     else:
         store_dir = store_dir or default_store_dir()
+        _recover_store(store_dir)
         if not store_exists(store_dir):
             click.echo(f"no store at {store_dir} yet: building the bundled plans first", err=True)
             click.get_current_context().invoke(build, paths=(), out=None, verbose=False, store_dir=store_dir)

@@ -36,12 +36,12 @@ from rdflib import RDF, Graph, URIRef
 from kg import build
 from kg.linking import TaskLink, link_task_texts, link_triples, relink_task_texts, upper_plans
 from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes
-from kg.store import StoreGeneration, _quads, run_query, store_exists
+from kg.store import StoreGeneration, _quads, build_lock, recover_store, run_query, store_exists
 from kg.succession import agency_successions, succession_triples
 from kg.texts import write_task_texts
 from loaders.corpus import load_file
 from loaders.plan import unify_citations
-from loaders.reading import PlanInputError
+from loaders.reading import MAX_PLAN_BYTES, PlanInputError
 from loaders.records import COVERAGE_WARNING, Agency, CitedPlan, Plan
 
 CROSS_PLAN_GRAPH = f"{ID}graph/cross-plan"
@@ -89,11 +89,22 @@ def extraction_version() -> str:
 
 
 def fingerprint(path: Path) -> str:
-    """The plan file's bytes, its sidecar's (if any) and the extraction code, hashed."""
+    """The plan file's bytes, its sidecar's (if any) and the extraction code, hashed a block at a time; of a
+    file larger than the reading accepts (refused unread), its size stands for its bytes. PlanInputError
+    naming the file that cannot be read."""
     digest = hashlib.sha256(extraction_version().encode())
     for part in (path, path.with_name(path.name + ".yaml"), path.with_suffix(".yaml")):
-        if part.is_file():
-            digest.update(part.name.encode() + b"\0" + part.read_bytes())
+        try:
+            if part.is_file():
+                digest.update(part.name.encode() + b"\0")
+                if (size := part.stat().st_size) > MAX_PLAN_BYTES:
+                    digest.update(f"{size} bytes, not read".encode())
+                    continue
+                with part.open("rb") as file:
+                    while block := file.read(1 << 20):
+                        digest.update(block)
+        except OSError as error:
+            raise PlanInputError(part, f"cannot be read: {error.strerror or error}") from error
     return digest.hexdigest()
 
 
@@ -387,6 +398,8 @@ def build_store(
     files: list[Path],
     *,
     update: bool = False,
+    time_limit: float | None = None,
+    wait: bool = True,
     on_plan: Callable[[Path, PlanDigest | None, PlanInputError | None], None] | None = None,
     progress: Callable[[list[Path]], Iterable[Path]] = iter,
     log: Callable[[str], None] = lambda message: None,
@@ -395,9 +408,21 @@ def build_store(
 
     Without `update` the store ends holding exactly these plans; with it, these plans are added or replace
     the graphs of the same files (or the same plans), and every other plan stays. Plans whose fingerprint
-    matches the store's digest keep their graph untouched. The new store is swapped in only when complete;
+    matches the store's digest keep their graph untouched; reading and extracting one file may take at most
+    `time_limit` seconds (None: no limit). The new store is swapped in only when complete;
     raises `NoPlanLoaded` (store unchanged) when not one plan could be loaded and none is kept.
+
+    One build at a time holds the store (`kg.store.build_lock`): another waits for it, or with `wait=False`
+    gets `StoreBusy`. A store a dead build left aside is put back first (`kg.store.recover_store`).
     """
+    with build_lock(store_dir, wait=wait, on_wait=log):
+        for message in recover_store(store_dir):
+            log(message)
+        return _build(store_dir, files, update, time_limit, on_plan, progress, log)
+
+
+def _build(store_dir, files, update, time_limit, on_plan, progress, log) -> BuildReport:
+    """`build_store`, the lock held."""
     previous = read_digests(store_dir)
     report = BuildReport(digests=[])
     digests: dict[str, PlanDigest] = dict(previous) if update else {}
@@ -407,11 +432,21 @@ def build_store(
     patch = (
         update and bool(previous) and listed.is_file()
     )  # start from the live store, patch the cross-plan graph
+
+    def refuse(path: Path, problem: PlanInputError) -> None:
+        report.problems.append(problem)
+        if on_plan:
+            on_plan(path, None, problem)
+
     with StoreGeneration(store_dir, inherit=patch) as generation:
         owner: dict[str, str] = {d.graph: d.source for d in digests.values()}  # graph → the file it holds
         for path in progress(files):
             source = str(path.resolve())
-            stamp = fingerprint(path)
+            try:
+                stamp = fingerprint(path)
+            except PlanInputError as problem:
+                refuse(path, problem)
+                continue
             old = previous.get(source)
             if old is not None and old.fingerprint == stamp and owner.get(old.graph, source) == source:
                 digests[source] = old
@@ -420,11 +455,9 @@ def build_store(
                 if on_plan:
                     on_plan(path, old, None)
                 continue
-            result = load_file(path)
+            result = load_file(path, time_limit)
             if result.plan is None:
-                report.problems.append(result.problem)
-                if on_plan:
-                    on_plan(path, None, result.problem)
+                refuse(path, result.problem)
                 continue
             own, digest = split_plan(result.plan, source, stamp)
             del result  # the records: only the digest is kept

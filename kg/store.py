@@ -16,6 +16,7 @@ Location: ``--store DIR`` on the command line, else ``$LANTIAN_STORE``, else
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -162,18 +163,85 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _clear_abandoned(store_dir: Path) -> None:
+def _clear_abandoned(store_dir: Path) -> list[str]:
     """Delete the half-written folders of builds whose process is gone; a store retired by a swap that was
-    cut short (the old store renamed away, the new one not yet in place) is put back."""
+    cut short (the old store renamed away, the new one not yet in place) is put back. Returns what was put
+    back."""
+    restored = []
     for kind in ("old", "building"):
-        for folder in store_dir.parent.glob(f".{store_dir.name}.{kind}-*"):
+        for folder in sorted(store_dir.parent.glob(f".{store_dir.name}.{kind}-*")):
             pid = folder.name.rsplit(f".{kind}-", 1)[1].split("-", 1)[0]
             if not pid.isdigit() or _alive(int(pid)):
                 continue
             if kind == "old" and not store_dir.exists():
                 folder.rename(store_dir)
+                restored.append(
+                    f"put back the store at {store_dir}: the build of process {pid} stopped during its swap, "
+                    "after moving it aside"
+                )
             else:
                 shutil.rmtree(folder, ignore_errors=True)
+    return restored
+
+
+def recover_store(store_dir: Path | str) -> list[str]:
+    """Clear what builds that died left beside the store at `store_dir`, putting back a store a build moved
+    aside and died before replacing (see `_swap_in`); returns what was put back. Call it before looking for
+    the store, so that no command takes a store left aside for a missing one."""
+    store_dir = Path(store_dir).expanduser().absolute()
+    if not store_dir.parent.is_dir():
+        return []
+    return _clear_abandoned(store_dir)
+
+
+class StoreBusy(Exception):
+    """Another process is building the store."""
+
+
+def _lock_holder(lock: Path) -> str:
+    with suppress(OSError):
+        return lock.read_text().strip() or "?"
+    return "?"
+
+
+@contextmanager
+def build_lock(store_dir: Path | str, *, wait: bool = True, on_wait=None) -> Iterator[Path]:
+    """Hold the store's build lock for the block: one build at a time per store, so that two builds (two
+    `kg build --update` of other files) cannot each start from the same store and the later swap drop what the
+    earlier added. The lock is the file ``.<store>.lock`` beside the store folder, locked with `flock` and
+    holding the holder's process id, removed on release; the system releases the lock when its process ends,
+    however it ends, so a lock file left by a dead build is simply taken. A second build waits for the lock
+    (`on_wait(message)` says so once), or with ``wait=False`` raises `StoreBusy` naming the holder."""
+    store_dir = Path(store_dir).expanduser().absolute()
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = store_dir.with_name(f".{store_dir.name}.lock")
+    told = False
+    while True:
+        file = lock.open("a+")
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            busy = f"the store {store_dir} is being built by process {_lock_holder(lock)} (lock file {lock})"
+            if not wait:
+                file.close()
+                raise StoreBusy(f"{busy}; try again when it is done") from None
+            if on_wait and not told:
+                on_wait(f"{busy}: waiting for it to finish")
+                told = True
+            fcntl.flock(file, fcntl.LOCK_EX)
+        with suppress(FileNotFoundError):
+            if os.stat(lock).st_ino == os.fstat(file.fileno()).st_ino:
+                break  # else the holder removed the file as we waited: lock the one there now
+        file.close()
+    try:
+        file.seek(0)
+        file.truncate()
+        file.write(f"{os.getpid()}\n")
+        file.flush()
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)  # before unlocking: whoever locks the removed file next tries again
+        file.close()
 
 
 def _swap_in(fresh: Path, store_dir: Path, retired: Path) -> None:
@@ -342,7 +410,8 @@ def _line_hash(line: bytes) -> int:
 def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
     """Replace the store at `store_dir` with `triples` (an rdflib Graph or any iterable of triples).
 
-    The triples go into a new sibling folder that is renamed into place only once all are written;
+    It waits for a build running on the store (`build_lock`). The triples go into a new sibling folder that is
+    renamed into place only once all are written;
     if anything fails on the way (including Ctrl-C) the new folder is deleted and the old store is
     left as it was. Returns the number of triples stored.
     """
@@ -355,7 +424,7 @@ def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
                 texts.append((quad.subject.value, quad.object.value))
             yield quad
 
-    with StoreGeneration(store_dir) as generation:
+    with build_lock(store_dir), StoreGeneration(store_dir) as generation:
         generation.store.bulk_extend(noting_texts(_quads(triples)))
         write_task_texts(generation.folder, texts)
         return generation.commit()

@@ -1,13 +1,17 @@
 """Find the plan files a build is asked for and load each one, so that one bad file never stops the others.
 
 With no path the bundled corpus is used: ``data/plans/`` beside the packages, or the folder named by
-``$LANTIAN_PLANS``.
+``$LANTIAN_PLANS``. A file, sidecar or folder that cannot be read is a problem named with its path, and
+loading one file may take at most a time limit (`load_file`), so no file holds the others up.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,15 +53,17 @@ def discover(paths: Iterable[Path | str] = ()) -> tuple[list[Path], list[PlanInp
     files: list[Path] = []
     problems: list[PlanInputError] = []
     for path in paths:
+        try:
+            path.stat()
+        except FileNotFoundError:
+            pass  # told below
+        except OSError as error:  # a folder on the way that may not be entered
+            problems.append(PlanInputError(path, f"cannot be read: {error.strerror or error}"))
+            continue
         if path.is_dir():
-            found = sorted(
-                f
-                for f in path.rglob("*")
-                if f.is_file()
-                and is_plan_file(f)
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
-            if not found:
+            found, unreadable = _plan_files(path)
+            problems.extend(unreadable)
+            if not found and not unreadable:
                 problems.append(PlanInputError(path, f"folder contains no plan files ({suffixes})"))
             files.extend(found)
         elif path.is_file():
@@ -71,12 +77,63 @@ def discover(paths: Iterable[Path | str] = ()) -> tuple[list[Path], list[PlanInp
     return unique, problems
 
 
-def load_file(path: Path) -> LoadResult:
-    """Load one plan; any failure becomes the result's problem instead of an exception."""
+def _plan_files(folder: Path) -> tuple[list[Path], list[PlanInputError]]:
+    """The plan files under `folder` (hidden files and folders left out), sorted; and a problem for each
+    subfolder that cannot be read."""
+    found, problems = [], []
+
+    def unreadable(error: OSError) -> None:
+        problems.append(PlanInputError(error.filename, f"folder cannot be read: {error.strerror or error}"))
+
+    for root, folders, names in os.walk(folder, onerror=unreadable):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found += [Path(root, name) for name in names if is_plan_file(Path(name))]
+    return sorted(f for f in found if _is_file(f)), problems
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file (or a link to one); True also when it cannot be told, so that reading it names why."""
+    try:
+        return path.is_file()
+    except OSError:
+        return True
+
+
+class _Overtime(BaseException):
+    """Loading a file ran out of its time (a BaseException, so the extraction's own handlers let it pass)."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise `_Overtime` in the block after `seconds` (a SIGALRM timer: only in the main thread, where a
+    build runs; elsewhere, or with no seconds, the block is not limited)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _Overtime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def load_file(path: Path, time_limit: float | None = None) -> LoadResult:
+    """Load one plan; any failure becomes the result's problem instead of an exception. Reading and
+    extracting it may take at most `time_limit` seconds (None: no limit)."""
     from loaders.plan import load_plan
 
     try:
-        return LoadResult(path, plan=load_plan(path))
+        with _time_limit(time_limit):
+            return LoadResult(path, plan=load_plan(path))
+    except _Overtime:
+        problem = f"not loaded: reading it took over the limit of {time_limit:g} s"
+        return LoadResult(path, problem=PlanInputError(path, problem))
     except PlanInputError as error:
         return LoadResult(path, problem=error)
     except Exception as error:  # an extraction bug in one plan must not stop the others

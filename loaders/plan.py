@@ -3,7 +3,7 @@
 This is the loaders' front door (`load_plan`), plus `unify_citations`, which makes every citation of one plan
 in a build name it alike (its 文号 and issuer), so they share one node.
 A sidecar `<file>.yaml` beside a plan overrides any metadata field (title, jurisdiction, level, within,
-doc_number, date, year, cites).
+doc_number, date, year, cites), read and checked by `loaders.sidecar`.
 """
 
 from __future__ import annotations
@@ -13,23 +13,20 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from loaders.agencies import AgencyResolver, split_agency_list
 from loaders.attributions import FIRST_LISTED_LABELS, FIRST_LISTED_LEADS, find_attributions
 from loaders.evidence import evidence
 from loaders.metadata import (
     PlanMetadata,
     chain_cited,
-    cited_plan,
-    normalise_doc_number,
     place_level,
     read_metadata,
     same_place,
 )
 from loaders.outline import parse_outline
-from loaders.reading import PlanInputError, read_plan
+from loaders.reading import read_plan
 from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Role, Skipped, Task, plan_key_parts
+from loaders.sidecar import read_sidecar
 from loaders.tables import cell_deadlines
 from loaders.tasks import Unit, segment, top_section
 
@@ -37,7 +34,6 @@ from loaders.tasks import Unit, segment, top_section
 _CHROME = re.compile(
     r"主办单位|承办单位|运维单位|技术支持|版权所有|ICP备|网站标识|公网安备|网站地图|联系电话|Copyright|©|浏览次数|字号[：:]"
 )
-_SIDECAR_FIELDS = {"title", "jurisdiction", "level", "within", "doc_number", "date", "year", "cites"}
 
 
 def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
@@ -46,21 +42,10 @@ def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
         sidecar = path.with_name(path.name + ".yaml")
     if not sidecar.exists():
         return
-    try:
-        data = yaml.safe_load(sidecar.read_text("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise PlanInputError(sidecar, f"unreadable sidecar: {e}") from e
-    if not isinstance(data, dict) or set(data) - _SIDECAR_FIELDS:
-        raise PlanInputError(sidecar, f"sidecar fields must be among {sorted(_SIDECAR_FIELDS)}")
-    for key, kind in (
-        ("title", str),
-        ("doc_number", normalise_doc_number),
-        ("date", str),
-        ("year", int),
-        ("level", str),
-    ):
+    data = read_sidecar(sidecar)
+    for key in ("title", "doc_number", "date", "year", "level"):
         if key in data:
-            setattr(meta, key, kind(str(data[key])))
+            setattr(meta, key, data[key])
     if "jurisdiction" in data or "within" in data:
         name = data.get("jurisdiction") or (meta.jurisdiction.name if meta.jurisdiction else "")
         level = data.get("level") or place_level(name)
@@ -72,18 +57,8 @@ def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
         meta.jurisdiction = Jurisdiction(name, level, chain)
         meta.level = level
     if "cites" in data:
-        meta.cites = [_cited(entry) for entry in data["cites"]]
+        meta.cites = data["cites"]
         chain_cited(meta.cites)
-
-
-def _cited(entry: dict | str) -> CitedPlan:
-    """A cited plan from a sidecar: {title:, doc_number:} or one string, a 文号 or a title."""
-    if isinstance(entry, dict):
-        title, number = str(entry.get("title", "")), normalise_doc_number(str(entry.get("doc_number", "")))
-    else:
-        number = normalise_doc_number(str(entry))
-        title = "" if number else str(entry)
-    return cited_plan(title, number)
 
 
 def load_plan(path: Path) -> Plan:
@@ -105,6 +80,7 @@ def load_plan(path: Path) -> Plan:
         date=meta.date,
         year=meta.year,
         cites=meta.cites,
+        warnings=list(text.warnings),  # what reading the file had to repair
     )
     if meta.title and plan.title.replace(" ", "") != meta.title.replace(" ", ""):
         plan.title = meta.title

@@ -9,10 +9,12 @@ display text, so an offset found in one is valid in the other.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from html.parser import HTMLParser
 from importlib.resources import files
 from pathlib import Path
 from unicodedata import east_asian_width
@@ -46,6 +48,7 @@ class PlanText:
     match: str  # same length as display, char for char: Simplified, uniform punctuation
     encoding: str  # 'utf-8' | 'gb18030' | 'big5' | ...
     format: str  # 'txt' | 'md' | 'html'
+    warnings: list[str] = field(default_factory=list)  # what reading had to repair (bad bytes, deep markup)
 
 
 # ---------------------------------------------------------------------------------------------- decoding
@@ -90,8 +93,42 @@ def _is_binary(raw: bytes) -> bool:
     return controls > 0.05 * len(sample)
 
 
-def _decode(raw: bytes, path: Path) -> tuple[str, str]:
-    """Decode plan bytes; returns (text, encoding name)."""
+def _decode_replacing(raw: bytes, encoding: str, most: int) -> tuple[str, list[int]] | None:
+    """`raw` decoded with each undecodable byte sequence replaced by U+FFFD, and the byte offsets of those;
+    None when there are more than `most` (it is not in `encoding`)."""
+    view, parts, offsets, at = memoryview(raw), [], [], 0
+    while True:
+        try:
+            parts.append(str(view[at:], encoding))
+            return "".join(parts), offsets
+        except UnicodeDecodeError as error:
+            if len(offsets) >= most:
+                return None
+            parts += [str(view[at : at + error.start], encoding), "\ufffd"]
+            offsets.append(at + error.start)
+            at += error.end
+
+
+def _undecoded_warning(offsets: list[int], encoding: str) -> str:
+    shown = ", ".join(map(str, offsets[:10])) + (", …" if len(offsets) > 10 else "")
+    return f"{len(offsets)} invalid {encoding} sequence(s) replaced by U+FFFD at byte offset(s) {shown}"
+
+
+def _damaged_utf8(raw: bytes) -> tuple[str, list[int]] | None:
+    """UTF-8 text with a few bad bytes (at most one per KB, and 20 valid non-ASCII characters for each): the
+    text with those replaced, and their offsets; None when the bytes are not UTF-8 text."""
+    decoded = _decode_replacing(raw, "utf-8", most=8 + len(raw) // 1024)
+    if decoded is None:
+        return None
+    text, offsets = decoded
+    wide = sum(1 for c in text if ord(c) > 0x7F) - len(offsets)
+    return decoded if wide >= 20 * len(offsets) else None
+
+
+def _decode(raw: bytes, path: Path, warnings: list[str] | None = None) -> tuple[str, str]:
+    """Decode plan bytes; returns (text, encoding name). Bytes that do not decode are replaced by U+FFFD and
+    their offsets told in `warnings`."""
+    warnings = [] if warnings is None else warnings
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             try:
@@ -105,7 +142,10 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        damaged = _damaged_utf8(raw)
+        if damaged is not None:
+            warnings.append(_undecoded_warning(damaged[1], "utf-8"))
+            return damaged[0], "utf-8"
     else:
         return text, "utf-8"  # whether it holds Chinese text is checked on the cleaned text
     candidates: dict[str, str] = {}
@@ -123,6 +163,10 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
     encoding = max(scored, key=scored.__getitem__)  # ties keep the earlier (gb18030, then big5)
     if scored[encoding] < 0.05:
         raise PlanInputError(path, "undetectable encoding (not UTF-8, GB18030 or Big5 Chinese text)")
+    if "\ufffd" in candidates[encoding]:  # a damaged file decoded leniently: say where
+        decoded = _decode_replacing(raw, encoding, most=1000)
+        if decoded is not None and decoded[1]:
+            warnings.append(_undecoded_warning(decoded[1], encoding))
     return candidates[encoding], encoding
 
 
@@ -191,9 +235,62 @@ def _main_content(body: Tag) -> Tag:
         best = richest
 
 
-def _html_to_text(html: str) -> str:
-    """Web page → the plan's text: chrome dropped, main content kept, block elements on their own lines."""
+_MAX_DEPTH = 256  # deeper markup is read as a stream of tags (finding the main content takes depth × size)
+_UNREAD_TAGS = frozenset("script style noscript template svg canvas".split())
+
+
+class _FlatText(HTMLParser):
+    """A page's text read as a stream of tags, in time linear in its size at any depth: block elements on
+    their own lines, table cells tab-separated, scripts and styles dropped; site chrome is kept."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._unread = 0  # inside how many script/style/… elements
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _UNREAD_TAGS:
+            self._unread += 1
+        elif tag == "br" or tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _UNREAD_TAGS:
+            self._unread = max(self._unread - 1, 0)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append("\t")
+
+    def handle_data(self, data):
+        if not self._unread:
+            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    """How deep the elements of `soup` nest (one pass)."""
+    depth = {id(soup): 0}
+    for element in soup.descendants:
+        if isinstance(element, Tag):
+            depth[id(element)] = depth[id(element.parent)] + 1
+    return max(depth.values())
+
+
+def _html_to_text(html: str, warnings: list[str] | None = None) -> str:
+    """Web page → the plan's text: chrome dropped, main content kept, block elements on their own lines.
+
+    A page nested deeper than `_MAX_DEPTH` levels is read as a stream of tags (`_FlatText`), with a warning."""
     soup = BeautifulSoup(html, "lxml")
+    depth = _depth(soup)
+    if depth > _MAX_DEPTH:
+        if warnings is not None:
+            warnings.append(
+                f"HTML nested {depth} levels deep (more than {_MAX_DEPTH}): read as plain text, site chrome kept"
+            )
+        reader = _FlatText()
+        reader.feed(html)
+        reader.close()
+        return "".join(reader.parts)
     for element in soup.find_all(_DROP_TAGS):
         if element.name != "header" or not element.find_parent(["article", "main"]):
             element.decompose()
@@ -514,30 +611,44 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB ({n} bytes)" if n >= 1024 * 1024 else f"{n} bytes"
 
 
-def read_plan(path: Path, max_bytes: int = 20 * 1024 * 1024) -> PlanText:
+MAX_PLAN_BYTES = 20 * 1024 * 1024  # a larger file is refused before it is read
+
+
+def read_plan(path: Path, max_bytes: int = MAX_PLAN_BYTES) -> PlanText:
     """Read one plan file into its display text and matching copy; PlanInputError if it cannot be read."""
     path = Path(path)
-    if not path.exists():
+    try:
+        exists, is_file = path.exists(), path.is_file()
+    except OSError as error:  # e.g. a folder on the way that may not be entered
+        raise PlanInputError(path, f"cannot be read: {error.strerror or error}") from error
+    if not exists:
         raise PlanInputError(path, "no such file")
-    if not path.is_file():
+    if not is_file:
         raise PlanInputError(path, "not a file")
     suffix = path.suffix.lower()
     if suffix not in PLAN_SUFFIXES:
         raise PlanInputError(
             path, f"unsupported file type '{path.suffix}' (expected one of {', '.join(PLAN_SUFFIXES)})"
         )
-    size = path.stat().st_size
+    try:
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size <= max_bytes:  # checked before reading; the read is bounded too (the file may grow)
+                raw = file.read(max_bytes + 1)
+                size = max(size, len(raw))
+    except OSError as error:
+        raise PlanInputError(path, f"cannot be read: {error.strerror or error}") from error
     if size > max_bytes:
         raise PlanInputError(path, f"file is {_size(size)}, larger than the limit of {_size(max_bytes)}")
-    raw = path.read_bytes()
     if not raw.strip():
         raise PlanInputError(path, "empty file")
-    text, encoding = _decode(raw, path)
+    warnings: list[str] = []
+    text, encoding = _decode(raw, path, warnings)
     if not text.strip():
         raise PlanInputError(path, "empty file")
     fmt = _FORMATS[suffix]
     if fmt == "html":
-        text = _html_to_text(text)
+        text = _html_to_text(text, warnings)
     elif fmt == "md":
         text = _markdown_to_text(text)
     else:
@@ -545,4 +656,4 @@ def read_plan(path: Path, max_bytes: int = 20 * 1024 * 1024) -> PlanText:
     display = clean_lines(recover_rows(text))  # flattened tables: one tab-separated line per row
     if not _HAN_RE.search(display):
         raise PlanInputError(path, "no Chinese text found (not a plan?)")
-    return PlanText(path.name, display, to_match(display), encoding, fmt)
+    return PlanText(path.name, display, to_match(display), encoding, fmt, warnings)
