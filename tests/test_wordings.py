@@ -1,0 +1,121 @@
+"""Attribution wordings (issue 15, families 5–7), on variants written here with other places, units and
+numbering than the development set: label clauses separated by commas, 〔…〕 groups, role sentences in the body
+(由X负责。 / X牵头负责，Y配合。 / …，由X负责。 / 方案由X负责制定并组织实施。), a noun-modifying 由X负责 that is no
+attribution, a default implementer scoped to its section, the first-listed-is-lead convention, and an attribution
+cut open at the end of an excerpt."""
+
+from pathlib import Path
+
+from loaders.plan import load_plan
+
+LABELS = """某某市打赢蓝天保卫战实施方案
+
+一、重点任务
+1．严格控制高耗能行业新增产能，新建项目实行产能减量置换。（牵头单位：市发展改革委，配合单位：市工业和信息化局、市自然资源局，责任单位：各区县人民政府）
+2．开展工业炉窑专项整治，2020年6月底前完成排查。〔市生态环境局负责，市市场监管局等参与，各区县政府负责落实〕
+3．推进港口岸电设施建设。（主责单位：市交通运输局）
+"""
+
+SENTENCES = """某某州大气污染防治行动方案
+
+一、工作目标
+到2020年，全州细颗粒物浓度持续下降。
+
+二、主要任务
+以下任务各县市人民政府均负有落实责任，不再一一列出。
+（一）加强施工扬尘管控。城区建筑工地落实围挡、覆盖和冲洗措施。由州住房城乡建设局负责。
+（二）推进柴油货车治理。对重点用车单位（名单由州工业和信息化局负责确定）开展入户抽检，2019年底前完成，由州生态环境局牵头负责，州公安局、州交通运输局配合。
+（三）实施错峰生产。对建材行业实施采暖季错峰生产，错峰生产方案由州工业和信息化局负责制定并组织实施。
+
+三、保障措施
+各县市要加强组织领导，落实资金保障。
+"""
+
+CONVENTION = """某某县空气质量改善工作方案
+
+二、重点任务（以下各项任务中，排在第一位的为牵头单位，其他为配合单位）
+1．淘汰县城建成区燃煤小锅炉。（责任单位：县市场监管局、县生态环境局、各乡镇人民政府）
+2．加强餐饮油烟治理，城区餐饮单位全部安装油烟净化设施。（责任单位：县城管局）
+3．修订重污染天气应急预案。（牵头单位：县生态环境局；责任单位：县气象局）
+"""
+
+CUT = """某某区大气污染防治方案
+
+一、重点任务
+（一）开展露天矿山综合整治，对责任主体灭失的矿山迹地实施绿化。(区自然资源局、区林业局牵头,各"""
+
+
+def _plan(tmp_path: Path, text: str):
+    path = tmp_path / "plan.txt"
+    path.write_text(text, "utf-8")
+    return load_plan(path)
+
+
+def _roles(plan, words: str) -> dict[str, list[str]]:
+    (task,) = [t for t in plan.tasks if words in t.text]
+    out: dict[str, list[str]] = {}
+    for a in task.attributions:
+        out.setdefault(str(a.role), []).append(a.agency.surface)
+    return out
+
+
+def test_label_clauses_separated_by_commas_and_square_brackets(tmp_path):
+    plan = _plan(tmp_path, LABELS)
+    assert _roles(plan, "高耗能行业") == {
+        "leads": ["市发展改革委"],
+        "supports": ["市工业和信息化局", "市自然资源局"],
+        "implements": ["各区县人民政府"],
+    }
+    assert _roles(plan, "工业炉窑") == {
+        "responsibleFor": ["市生态环境局"],
+        "supports": ["市市场监管局"],
+        "implements": ["各区县政府"],
+    }
+    assert _roles(plan, "港口岸电") == {"implements": ["市交通运输局"]}
+
+
+def test_role_sentences_and_a_default_within_its_section(tmp_path):
+    plan = _plan(tmp_path, SENTENCES)
+    assert _roles(plan, "施工扬尘") == {"responsibleFor": ["州住房城乡建设局"], "implements": ["各县市人民政府"]}
+    # 名单由…负责确定 modifies a noun; the sentence's own attribution closes the measure
+    assert _roles(plan, "柴油货车") == {
+        "leads": ["州生态环境局"],
+        "supports": ["州公安局", "州交通运输局"],
+        "implements": ["各县市人民政府"],
+    }
+    assert _roles(plan, "错峰生产") == {"responsibleFor": ["州工业和信息化局"], "implements": ["各县市人民政府"]}
+    # the default stands under 主要任务: 保障措施 gains no task from it
+    assert not [t for t in plan.tasks if "组织领导" in t.text]
+    assert len(plan.tasks) == 3
+
+
+def test_first_listed_unit_leads_when_the_plan_says_so(tmp_path):
+    plan = _plan(tmp_path, CONVENTION)
+    assert _roles(plan, "燃煤小锅炉") == {
+        "leads": ["县市场监管局"],
+        "supports": ["县生态环境局", "各乡镇人民政府"],
+    }
+    assert _roles(plan, "餐饮油烟") == {"leads": ["县城管局"]}
+    # a list that names its lead keeps its labels
+    assert _roles(plan, "应急预案") == {"leads": ["县生态环境局"], "implements": ["县气象局"]}
+
+
+def test_without_the_convention_a_responsibility_list_is_implement(tmp_path):
+    plan = _plan(tmp_path, CONVENTION.replace("（以下各项任务中，排在第一位的为牵头单位，其他为配合单位）", ""))
+    assert _roles(plan, "餐饮油烟") == {"implements": ["县城管局"]}
+
+
+def test_an_attribution_cut_by_the_end_of_the_text_keeps_what_is_readable(tmp_path):
+    plan = _plan(tmp_path, CUT)
+    assert _roles(plan, "露天矿山") == {"leads": ["区自然资源局", "区林业局"]}
+
+
+def test_the_same_wordings_in_traditional_characters(tmp_path):
+    from opencc import OpenCC
+
+    plan = _plan(tmp_path, OpenCC("s2t").convert(LABELS))
+    assert _roles(plan, "高耗能行業") == {
+        "leads": ["市發展改革委"],
+        "supports": ["市工業和信息化局", "市自然資源局"],
+        "implements": ["各區縣人民政府"],
+    }
