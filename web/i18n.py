@@ -499,6 +499,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_au_other_accountable": {"zh": "其他责任方", "en": "Others accountable"},
     "pg_au_rank": {"zh": "度数排名", "en": "Degree rank"},
     "pg_au_reform_year": {"zh": "改革年份", "en": "Reform year"},
+    # --- search
+    "search_words": {"zh": "检索词", "en": "Words"},
+    "search_hint": {
+        "zh": "多个词用空格分开，须同时满足：任务原文中的词、地区或方案名（只看该方案的任务）、单位名称或简称（住建局、州环保局；环保局也找到改革后的生态环境局）。繁体与简体同样可查。",
+        "en": "Separate words by spaces; all must hold: words of the task's text, a place or plan (only that plan's tasks), an agency by name or abbreviation (住建局, 州环保局; 环保局 also finds its successor 生态环境局). Traditional and Simplified input find the same tasks.",
+    },
+    "search_via_agency": {"zh": "因责任单位匹配：{names}", "en": "found by its agency: {names}"},
+    "pg_search_matched_agencies": {"zh": "匹配的责任单位", "en": "Matched agencies"},
+    # --- downloads (web.export)
+    "pg_col_link": {"zh": "任务页面", "en": "Task page"},
+    "pg_col_supports": {"zh": "配合单位", "en": "Supporting agencies"},
+    "pg_col_implements": {"zh": "负责落实单位", "en": "Implementing agencies"},
+    "pg_col_responsible": {"zh": "按职责负责单位", "en": "Responsible (by duty)"},
+    "pg_yes": {"zh": "是", "en": "yes"},
+    "pg_no": {"zh": "否", "en": "no"},
+    "pg_about_sheet": {"zh": "说明", "en": "about"},
+    "pg_about_table": {"zh": "内容", "en": "Table"},
+    "pg_about_source": {"zh": "来源页面", "en": "Source"},
+    "pg_about_rows": {"zh": "行数", "en": "Rows"},
+    "pg_about_made": {"zh": "导出时间", "en": "Exported"},
+    "pg_about_built": {"zh": "图谱构建时间", "en": "Store built"},
+    "pg_about_graph": {"zh": "数据来源", "en": "Graph"},
+    "pg_about_local_store": {"zh": "本地图谱库", "en": "local store"},
 }
 
 
