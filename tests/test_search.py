@@ -76,7 +76,10 @@ def test_a_scope_word_keeps_the_agency_to_its_place(client):
 def test_a_replaced_unit_finds_its_successor():
     stems = {r.stem for r in agency_readings("环保局")}
     assert stems == {"环境保护局", "生态环境局"}
-    assert {(r.scope, r.stem) for r in agency_readings("州环保局")} == {("州", "环境保护局"), ("州", "生态环境局")}
+    assert {(r.scope, r.stem) for r in agency_readings("州环保局")} == {
+        ("州", "环境保护局"),
+        ("州", "生态环境局"),
+    }
 
 
 def test_an_old_name_finds_the_old_unit_and_its_successor(client):

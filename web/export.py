@@ -23,7 +23,7 @@ import io
 import os
 import re
 from datetime import date, datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import Response, current_app, request
 
@@ -44,6 +44,7 @@ TASK_COLUMNS = [
     ("supports", "col_supports", "agencies"),
     ("implements", "col_implements", "agencies"),
     ("responsibleFor", "col_responsible", "agencies"),
+    ("heldNowBy", "au_held_now", "agencies"),
     ("text", "col_text", "text"),
     ("task", "col_link", "link"),
 ]
@@ -71,11 +72,54 @@ def with_task_facts(rows: list[dict]) -> list[dict]:
             continue
         extra = {k: fact[k] for k in ("text", "section", "heading", "planTitle", "jurisdictionLabel")}
         extra |= {role: fact["roles"][role] for role in ROLES}
+        held = {}  # the units holding the leads' duties now: a lead's successor, else the lead
+        for lead in fact["roles"]["leads"]:
+            now = lead.get("now") or lead
+            held.setdefault(now["agency"], {"agency": now["agency"], "label": now["label"]})
+        extra["heldNowBy"] = list(held.values())
         if "due" not in row and fact["deadlines"]:
             extra |= {"due": [d["due"] for d in fact["deadlines"]]}
             extra |= {"phrase": "；".join(d["phrase"] for d in fact["deadlines"] if d["phrase"])}
         out.append(extra | {k: v for k, v in row.items() if v not in (None, "", []) or k not in extra})
     return out
+
+
+FILTER_ARGS = ("q", "as_of", "before", "days", "plan", "agency", "table")
+
+
+def request_filters(**defaults) -> dict[str, str]:
+    """The request's filters ({label: value}) for a file name and an about sheet: a plan or agency by its
+    name, not its IRI; `defaults` name the values a page took when the request gave none (today …)."""
+    from web.pages import repository
+
+    filters = {}
+    for key in dict.fromkeys([*defaults, *FILTER_ARGS]):
+        value = request.args.get(key, "").strip() or str(defaults.get(key) or "")
+        if not value:
+            continue
+        if key in ("plan", "agency"):
+            iri = value if value.startswith("http") else page_to_iri(value)
+            if key == "plan":
+                value = next((p["title"] for p in repository().plans() if p["plan"] == iri), value)
+            else:
+                value = next((a["label"] for a in repository().agencies() if a["agency"] == iri), value)
+        filters[t(f"pg_filter_{key}")] = value
+    return filters
+
+
+def page_to_iri(value: str) -> str:
+    from web.repository import iri_from_request_path
+
+    return iri_from_request_path(value[4:] if value.startswith("/id/") else value)
+
+
+def task_table(name: str, fmt: str, columns, rows: list[dict], filters: dict | None = None, title=None):
+    """A list of tasks as a download: the task columns (whole text, every role, a link to each task's page)
+    and the deadline's, with the list's own columns (`columns`: (key, label, kind); those the task columns
+    hold are dropped)."""
+    own = {c[0] for c in TASK_COLUMNS + DUE_COLUMNS} | {"excerpt"}
+    extra = [(key, label, kind) for key, label, kind in columns if key not in own]
+    return table_response(name, fmt, task_columns(*extra), with_task_facts(rows), filters, title)
 
 
 def _names(value) -> str:
@@ -157,10 +201,17 @@ def store_built() -> str | None:
         return None
 
 
+def source_page() -> str:
+    """The page the download is of: the request's URL without its format (suffix or ?format=)."""
+    path = re.sub(r"\.(csv|xlsx)$", "", request.path)
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("format", "lang")]
+    return request.host_url.rstrip("/") + path + ("?" + urlencode(args) if args else "")
+
+
 def _about(title: str, filters: dict | None, rows: int) -> list[tuple[str, str]]:
     lines = [
         (t("pg_about_table"), title),
-        (t("pg_about_source"), request.url),
+        (t("pg_about_source"), source_page()),
         (t("pg_about_rows"), str(rows)),
     ]
     for label, value in (filters or {}).items():
@@ -188,6 +239,8 @@ def table_response(
     (key, label, kind) written by kind; `filters` ({label: value}) go into the file name and the about sheet.
     `labelled`: the column labels are given as they are, not as i18n keys."""
     columns = _normalise_columns(columns)
+    if filters is None:
+        filters = request_filters()
     headers = [label if labelled else t("pg_" + label) for _key, label, _kind in columns]
     filename = file_name(name, filters, fmt)
     table = [[cell_value(row.get(key), kind) for key, _label, kind in columns] for row in rows]

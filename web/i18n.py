@@ -522,6 +522,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_about_built": {"zh": "图谱构建时间", "en": "Store built"},
     "pg_about_graph": {"zh": "数据来源", "en": "Graph"},
     "pg_about_local_store": {"zh": "本地图谱库", "en": "local store"},
+    "pg_filter_q": {"zh": "检索词", "en": "Search"},
+    "pg_filter_as_of": {"zh": "截至日期", "en": "As of"},
+    "pg_filter_before": {"zh": "时限早于", "en": "Due before"},
+    "pg_filter_days": {"zh": "天数", "en": "Days"},
+    "pg_filter_plan": {"zh": "方案", "en": "Plan"},
+    "pg_filter_agency": {"zh": "单位", "en": "Agency"},
+    "pg_filter_table": {"zh": "表", "en": "Table"},
 }
 
 

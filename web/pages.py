@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from kg.namespaces import bind_prefixes
 from kg.store import StoreMissingError
-from web.export import table_response
+from web.export import request_filters, table_response, task_table
 from web.graph_source import GraphTimeout, GraphUnavailable
 from web.i18n import current_lang, t
 from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
@@ -365,18 +365,6 @@ def iri_arg(name: str) -> str | None:
     return iri
 
 
-DUE_COLUMNS = [
-    ("due", "due_date"),
-    ("phrase", "deadline_phrase"),
-    ("planTitle", "plan"),
-    ("section", "section"),
-    ("heading", "heading"),
-    ("leadNames", "col_leads"),
-    ("excerpt", "col_text"),
-    ("task", "col_iri"),
-]
-
-
 @bp.route("/due")
 @bp.route("/due.<any(json, csv, xlsx):suffix>")
 def due(suffix: str | None = None):
@@ -387,8 +375,8 @@ def due(suffix: str | None = None):
     if fmt == "json":
         return json_response({"before": before, "plan": plan, "tasks": rows})
     if fmt in TABLE_FORMATS:
-        table = [dict(r, leadNames=[x["label"] for x in r["leads"]]) for r in rows]
-        return table_response(f"due-before-{before}", fmt, DUE_COLUMNS, table)
+        columns = [("due", "due_date", "date"), ("phrase", "deadline_phrase", "text")]
+        return task_table("due-before", fmt, columns, rows, filters=request_filters(before=before))
     loaded = [p for p in repository().plans() if p["loaded"]]
     return render_template("due.html", before=before, plan=plan, tasks=paged(rows), plans=loaded)
 
@@ -452,42 +440,14 @@ def resource(path: str):
     return json_response(data) if fmt == "json" else render_template("resource.html", r=data, kind=kind)
 
 
-def _names(entries: list[dict]) -> list[str]:
-    """Agency names for a table cell, each with the unit that holds the duty today when it was succeeded."""
-    return [
-        e["label"] + (f"（{t('cmp_now_short', now=e['now']['label'])}）" if e.get("now") else "")
-        for e in entries
-    ]
-
-
 def _plan_page(iri: str, fmt: str):
     plan = repository().plan(iri)
     coverage = repository().plan_coverages(iri)
     if fmt == "json":
         return json_response(dict(plan, coverage=coverage))
     if fmt in TABLE_FORMATS:
-        rows = [
-            {
-                "section": x["section"],
-                "heading": x["heading"],
-                "leadNames": _names(x["leads"]),
-                "others": [f"{t('pg_role_' + r)}：{'、'.join(_names(v))}" for r, v in x["others"].items()],
-                "due": [d["due"] for d in x["deadlines"]],
-                "excerpt": x["excerpt"],
-                "task": x["task"],
-            }
-            for x in plan["tasks"]
-        ]
-        columns = [
-            ("section", "section"),
-            ("heading", "heading"),
-            ("leadNames", "col_leads"),
-            ("others", "col_other_roles"),
-            ("due", "due_date"),
-            ("excerpt", "col_text"),
-            ("task", "col_iri"),
-        ]
-        return table_response("plan-tasks", fmt, columns, rows)
+        rows = [{"task": x["task"]} for x in plan["tasks"]]
+        return task_table("plan-tasks", fmt, [], rows, filters={t("pg_filter_plan"): plan["title"]})
     return render_template("plan.html", plan=plan, coverage=coverage)
 
 
@@ -528,21 +488,13 @@ def _agency_page(iri: str, fmt: str):
             dict(agency, tasks=tasks, inherited=inherited, filters={"plan": plan, "before": before})
         )
     if fmt in TABLE_FORMATS:
-        columns = [
-            ("roleLabel", "col_role"),
-            ("planTitle", "plan"),
-            ("section", "section"),
-            ("heading", "heading"),
-            ("due", "due_date"),
-            ("excerpt", "col_text"),
-            ("task", "col_iri"),
-            ("fromLabel", "cmp_col_inherited_from"),
-        ]
+        columns = [("roleLabel", "col_role", "text"), ("fromLabel", "cmp_col_inherited_from", "text")]
         rows = [
-            dict(x, roleLabel=t("pg_role_" + x["role"]), due=[d["due"] for d in x["deadlines"]])
+            {"task": x["task"], "roleLabel": t("pg_role_" + x["role"]), "fromLabel": x.get("fromLabel")}
             for x in tasks + inherited
         ]
-        return table_response("agency-tasks", fmt, columns, rows)
+        filters = {t("pg_filter_agency"): agency["label"]} | request_filters()
+        return task_table("agency-tasks", fmt, columns, rows, filters=filters)
     grouped = {role: [x for x in tasks if x["role"] == role] for role in ROLES}
     agency_plans = sorted(
         {(x["plan"], x["planTitle"]) for x in agency["tasks"] + agency["inherited"]}, key=lambda p: p[1]
