@@ -499,6 +499,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_au_other_accountable": {"zh": "其他责任方", "en": "Others accountable"},
     "pg_au_rank": {"zh": "度数排名", "en": "Degree rank"},
     "pg_au_reform_year": {"zh": "改革年份", "en": "Reform year"},
+    # --- canned queries as forms
+    "sparql_apply": {"zh": "查询", "en": "Run"},
+    "sparql_form_hint": {
+        "zh": "改动参数即重新查询；留空的可选参数不作限制。",
+        "en": "Editing a field runs the query again; an optional field left empty does not filter.",
+    },
+    "sparql_download_xlsx": {"zh": "下载 XLSX", "en": "Download XLSX"},
+    "sparql_no_such_query": {
+        "zh": "没有名为“{name}”的预设查询。",
+        "en": "There is no canned query named “{name}”.",
+    },
     # --- search
     "search_words": {"zh": "检索词", "en": "Words"},
     "search_hint": {

@@ -172,7 +172,7 @@ def _no_store(error: StoreMissingError):
 @bp.app_errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     """A refused request (bad parameter, unknown page …) as a page of the site, in the user's language."""
-    if error.code is None or error.code >= 500 or request.path.startswith("/sparql"):
+    if error.code is None or error.code >= 500 or request.endpoint == "sparql.endpoint":
         return error
     title = t("pg_bad_request") if error.code == 400 else f"{error.code} {error.name}"
     return render_template("message.html", title=title, message=error.description), error.code
