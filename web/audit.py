@@ -980,6 +980,7 @@ def due_soon_page(suffix: str | None = None):
             "columns": TASK_COLUMNS,
             "rows": data["tasks"],
             "table": "tasks",
+            "note": None if data["tasks"] else _due_soon_empty(as_of, days, data["until"], plan),
         }
     ]
     return _report(
@@ -992,6 +993,17 @@ def due_soon_page(suffix: str | None = None):
         days=days,
         query="due-soon",
     )
+
+
+def _due_soon_empty(as_of: str, days: int, until: str, plan: str | None) -> str:
+    """Why the due-soon list is empty: the next deadline after the window, else the latest before it."""
+    dues = [d["due"] for task in _leads_base()["tasks"] if _in_plan(task, plan) for d in task["deadlines"]]
+    later = [due for due in dues if due > until]
+    if later:
+        return t("au_due_soon_empty_next", as_of=as_of, days=days, next=min(later))
+    if dues:
+        return t("au_due_soon_empty_latest", as_of=as_of, days=days, latest=max(dues))
+    return t("au_due_soon_empty_none", as_of=as_of, days=days)
 
 
 @bp.route("/lead-gone")

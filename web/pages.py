@@ -174,8 +174,12 @@ def _http_error(error: HTTPException):
     """A refused request (bad parameter, unknown page …) as a page of the site, in the user's language."""
     if error.code is None or error.code >= 500 or request.endpoint == "sparql.endpoint":
         return error
-    title = t("pg_bad_request") if error.code == 400 else f"{error.code} {error.name}"
-    return render_template("message.html", title=title, message=error.description), error.code
+    key = f"pg_error_{error.code}"
+    title = t(key) if key != t(key) else f"{error.code} {error.name}"
+    message = error.description
+    if message == type(error).description:  # werkzeug's own English text: say it in the reader's language
+        message = t("pg_error_default_404") if error.code == 404 else t("pg_error_default", code=error.code)
+    return render_template("message.html", title=title, message=message, code=error.code), error.code
 
 
 @bp.app_errorhandler(GraphUnavailable)
