@@ -596,9 +596,29 @@ def _groups(code: str) -> list[tuple[int, int]]:
     return groups
 
 
+_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
+
+
+def _own_code(code: str, groups: list[tuple[int, int]], index: int) -> str:
+    """The code of group `index` without its sub-SELECTs (from each one's SELECT to its closing brace); for
+    the outermost group, with the query's code outside every group (its SELECT clause, ORDER BY …)."""
+    start, end = groups[index]
+    text = code if index == 0 else code[:end]
+    keep = [True] * len(text)
+    if index:
+        keep[:start] = [False] * start
+    for inner_start, inner_end in groups[index + 1 :]:
+        if start <= inner_start and inner_end <= end:
+            selects = [m.start() for m in _SELECT.finditer(code, start, inner_start)]
+            begin = selects[-1] if selects else inner_start
+            keep[begin : inner_end + 1] = [False] * (inner_end + 1 - begin)
+    return "".join(c if k else " " for c, k in zip(text, keep, strict=True))
+
+
 def bind_parameters(sparql: str, values: dict[str, str], texts: TaskTexts | None = None) -> str:
-    """Bind ``?name`` to each value with a VALUES row at the start of the query's WHERE clause, and of each
-    sub-SELECT's WHERE clause that uses ``?name`` (SPARQL scoping hides the outer binding from a sub-SELECT).
+    """Bind ``?name`` to each value with a VALUES row at the start of each WHERE clause (the query's, a
+    sub-SELECT's) whose own code uses ``?name`` (SPARQL scoping hides an outer binding from a sub-SELECT), so a
+    parameter used only inside a sub-SELECT is bound there once, not also outside.
 
     A parameter left without a value stays unbound, so ``!BOUND(?name)`` can make it optional. A parameter
     the query gives ``# forms:`` (see `parameter_forms`) is bound to each form of a string value:
@@ -621,9 +641,11 @@ def bind_parameters(sparql: str, values: dict[str, str], texts: TaskTexts | None
         raise ValueError("cannot bind parameters: the query has no WHERE { … } clause")
     forms = parameter_forms(sparql)
     rows = {name: f"VALUES ?{name} {{ {_terms(value, forms.get(name))} }}" for name, value in values.items()}
-    inserts = [(groups[0][0], " ".join(rows.values()))]
-    for start, end in groups[1:]:
-        used = [row for name, row in rows.items() if _uses(code[start:end], name)]
+    inserts = []
+    for index, (start, _end) in enumerate(groups):
+        # bound once in each scope that uses it: the groups whose own code (their sub-SELECTs left out) uses
+        # it, and the outermost for a use outside every group (its SELECT clause, ORDER BY …)
+        used = [row for name, row in rows.items() if _uses(_own_code(code, groups, index), name)]
         if used:
             inserts.append((start, " ".join(used)))
     for name, variable in search_parameters(sparql).items():

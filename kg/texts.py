@@ -32,6 +32,27 @@ class TaskTexts:
 
     def __init__(self, pairs: list[tuple[str, str]]):
         self.pairs = pairs
+        self._simplified: list[tuple[str, str]] | None = None
+        self._lock = threading.Lock()
+
+    def simplified(self) -> list[tuple[str, str]]:
+        """Each task's IRI and its text in lower case and Simplified characters (made on first use; a text
+        with nothing Traditional in it is shared, not copied)."""
+        if self._simplified is None:
+            from loaders.reading import to_simplified
+
+            with self._lock:
+                if self._simplified is None:
+                    out = []
+                    for iri, text in self.pairs:
+                        simple = to_simplified(text)
+                        out.append((iri, text if simple == text else simple))
+                    self._simplified = out
+        return self._simplified
+
+    def holding(self, word: str) -> set[str]:
+        """The IRIs of the tasks whose text holds `word` (lower case, Simplified), compared in Simplified."""
+        return {iri for iri, text in self.simplified() if word in text}
 
     def __len__(self) -> int:
         return len(self.pairs)

@@ -560,6 +560,12 @@ def _all_simplified(line: str) -> bool:
     return True
 
 
+def to_simplified(text: str) -> str:
+    """`text` in Simplified characters, the same length (the explorer's search compares words and task texts
+    in this form, so Traditional input finds the same tasks)."""
+    return _simplify(text)
+
+
 def _simplify(text: str) -> str:
     """Traditional → Simplified without changing the length (char by char where a phrase would)."""
     out = []

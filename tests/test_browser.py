@@ -401,3 +401,49 @@ def test_hostile_plan_renders_as_text_everywhere(hostile_tab, hostile_server):
         assert page.evaluate("document.querySelectorAll('main img[src=x]').length") == 0, name
         _shot(page, f"hostile-{name}")
     assert not watch.dialogs
+
+
+# --- issue 18: search as an auditor types it; a canned query as a form ------------------------------
+
+
+def test_search_for_a_place_and_a_word_finds_its_dust_tasks(tab, server):
+    page, watch = tab
+    _goto(page, server.url + "/")
+    page.fill("header form.search input[name=q]", "红河州 扬尘")
+    page.press("header form.search input[name=q]", "Enter")
+    page.wait_for_selector("table.search-results")
+    rows = page.locator("table.search-results tbody tr")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        assert row.locator("td").first.inner_text().startswith("红河州")  # the plan: 红河州's only
+        assert "扬尘" in row.locator("mark").all_inner_texts()  # the word marked in the text
+    _shot(page, "18-search-place-and-word")
+    _goto(page, server.url + "/search?q=" + quote("住建局"))
+    assert "红河州住房和城乡建设局" in page.inner_text("#agencies")
+    assert "红河州住房和城乡建设局" in page.inner_text("table.search-results")
+    _shot(page, "18-search-abbreviation")
+    assert not watch.errors, watch.errors
+
+
+def test_editing_a_canned_query_field_changes_the_answer(tab, server):
+    page, watch = tab
+    _goto(page, server.url + "/sparql/canned/tasks-due-before")
+    if not page.locator(".yasqe, .CodeMirror").count():
+        pytest.skip("the YASGUI bundle is not installed (make install copies it into web/static/vendor)")
+    field = page.locator("#param-before")
+    assert field.input_value() == "2019-12-31"  # the default filled in
+    rows = page.locator(".yasr table tbody tr")
+    rows.first.wait_for(timeout=15000)
+    first_count = rows.count()
+    cells = page.locator(".yasr table tbody tr td").all_inner_texts()
+    assert not any("@zh" in c or "^^" in c for c in cells)  # plain values
+    field.fill("2020-06-30")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.yasr table tbody tr').length > n", arg=first_count, timeout=15000
+    )
+    query = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
+    assert query.count("VALUES ?before") == 1 and 'VALUES ?before { "2020-06-30"' in query
+    assert "before=2020-06-30" in page.url  # the form's URL, shareable
+    _shot(page, "18-canned-query-form")
+    assert not watch.errors, watch.errors

@@ -113,8 +113,9 @@ def test_plan_outline_shows_the_successor_beside_the_lead(client):
     html = client.get(page_url(HONGHE_PLAN)).get_data(as_text=True)
     outline = html.split('id="outline"', 1)[1].split("</section>", 1)[0]
     assert "红河州环境保护局" in outline and "今由" in outline and "红河州生态环境局" in outline
-    rows = client.get(page_url(HONGHE_PLAN) + ".csv").get_data(as_text=True)
-    assert "红河州环境保护局（今由红河州生态环境局承担）" in rows
+    rows = list(csv.reader(io.StringIO(client.get(page_url(HONGHE_PLAN) + ".csv").get_data(as_text=True))))
+    lead, now = rows[0].index("牵头单位"), rows[0].index("现承接单位")
+    assert any(r[lead] == "红河州环境保护局" and r[now] == "红河州生态环境局" for r in rows)
 
 
 # --- succession on agency pages ----------------------------------------------------------------------

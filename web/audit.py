@@ -26,6 +26,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
+from web.export import request_filters, table_response, task_table
 from web.i18n import t
 from web.pages import (
     TABLE_FORMATS,
@@ -34,7 +35,6 @@ from web.pages import (
     json_response,
     paged,
     repository,
-    table_response,
     wanted_format,
 )
 from web.repository import ROLES, page_url, with_phrase
@@ -774,8 +774,17 @@ def _flat(rows: list[dict], columns) -> list[dict]:
     return out
 
 
-def _download(name: str, fmt: str, columns, rows) -> Response:
-    return table_response(name, fmt, [(k, label) for k, label, _ in columns], _flat(rows, columns))
+EXPORT_KINDS = {"date": "date", "number": "number", "agencies": "agencies"}
+
+
+def _download(name: str, fmt: str, columns, rows, **defaults) -> Response:
+    """A report's table as CSV or XLSX (web.export): a table of tasks with every role, the whole text and a
+    link to each task's page; the others with their columns as they are."""
+    kinds = [(key, label, EXPORT_KINDS.get(kind, "text")) for key, label, kind in columns]
+    filters = request_filters(**defaults)
+    if any(key == "task" for key, _label, _kind in columns):
+        return task_table(name, fmt, kinds, rows, filters=filters)
+    return table_response(name, fmt, kinds, _flat(rows, columns), filters=filters)
 
 
 def _plans() -> list[dict]:
@@ -913,12 +922,12 @@ def overdue_page(suffix: str | None = None):
     if fmt in TABLE_FORMATS:
         table = _table_arg(("tasks", "agency", "jurisdiction"))
         if table == "agency":
-            return _download(f"overdue-by-agency-{as_of}", fmt, AGENCY_SUMMARY, data["by_agency"])
+            return _download("overdue-by-agency", fmt, AGENCY_SUMMARY, data["by_agency"], as_of=as_of)
         if table == "jurisdiction":
             return _download(
-                f"overdue-by-jurisdiction-{as_of}", fmt, JURISDICTION_SUMMARY, data["by_jurisdiction"]
+                "overdue-by-jurisdiction", fmt, JURISDICTION_SUMMARY, data["by_jurisdiction"], as_of=as_of
             )
-        return _download(f"overdue-{as_of}", fmt, TASK_COLUMNS, data["tasks"])
+        return _download("overdue", fmt, TASK_COLUMNS, data["tasks"], as_of=as_of)
     sections = [
         {
             "id": "by-agency",
@@ -963,7 +972,7 @@ def due_soon_page(suffix: str | None = None):
     if fmt == "json":
         return json_response(data)
     if fmt in TABLE_FORMATS:
-        return _download(f"due-soon-{as_of}-{days}d", fmt, TASK_COLUMNS, data["tasks"])
+        return _download("due-soon", fmt, TASK_COLUMNS, data["tasks"], as_of=as_of, days=days)
     sections = [
         {
             "id": "tasks",
@@ -971,6 +980,7 @@ def due_soon_page(suffix: str | None = None):
             "columns": TASK_COLUMNS,
             "rows": data["tasks"],
             "table": "tasks",
+            "note": None if data["tasks"] else _due_soon_empty(as_of, days, data["until"], plan),
         }
     ]
     return _report(
@@ -985,6 +995,17 @@ def due_soon_page(suffix: str | None = None):
     )
 
 
+def _due_soon_empty(as_of: str, days: int, until: str, plan: str | None) -> str:
+    """Why the due-soon list is empty: the next deadline after the window, else the latest before it."""
+    dues = [d["due"] for task in _leads_base()["tasks"] if _in_plan(task, plan) for d in task["deadlines"]]
+    later = [due for due in dues if due > until]
+    if later:
+        return t("au_due_soon_empty_next", as_of=as_of, days=days, next=min(later))
+    if dues:
+        return t("au_due_soon_empty_latest", as_of=as_of, days=days, latest=max(dues))
+    return t("au_due_soon_empty_none", as_of=as_of, days=days)
+
+
 @bp.route("/lead-gone")
 @bp.route("/lead-gone.<any(json, csv, xlsx):suffix>")
 def lead_gone_page(suffix: str | None = None):
@@ -994,7 +1015,7 @@ def lead_gone_page(suffix: str | None = None):
     if fmt == "json":
         return json_response(data)
     if fmt in TABLE_FORMATS:
-        return _download(f"lead-gone-{as_of}", fmt, LEAD_GONE_COLUMNS, data["tasks"])
+        return _download("lead-gone", fmt, LEAD_GONE_COLUMNS, data["tasks"], as_of=as_of)
     sections = [
         {
             "id": "tasks",

@@ -6,6 +6,8 @@ MESSAGES, one entry per key with "zh" and "en".
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, g, request
 
 LANGS = ("zh", "en")
@@ -499,7 +501,134 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_au_other_accountable": {"zh": "其他责任方", "en": "Others accountable"},
     "pg_au_rank": {"zh": "度数排名", "en": "Degree rank"},
     "pg_au_reform_year": {"zh": "改革年份", "en": "Reform year"},
+    # --- stored codes in words (the graph keeps the codes; the pages show these)
+    "reason_no_attribution": {"zh": "未写明责任单位", "en": "no responsibility attribution"},
+    "reason_front_matter": {"zh": "标题前的文头（发文机关、文号等）", "en": "front matter before the title"},
+    "reason_web_chrome": {"zh": "网页栏目、导航等非正文内容", "en": "web page navigation and other non-text"},
+    "reason_section_intro": {"zh": "章节的引言", "en": "introduction of a section"},
+    "reason_table_note": {"zh": "表格下的注释", "en": "note under a table"},
+    "reason_attribution_without_task": {
+        "zh": "只有责任分工、没有任务内容",
+        "en": "attribution without task text",
+    },
+    "reason_appendix_row": {"zh": "附表中未写明责任单位的一行", "en": "appendix row without an attribution"},
+    "reason_table_intro": {"zh": "表格的引言", "en": "introduction of a table"},
+    "reason_after_duty_list": {
+        "zh": "职责清单之后、不属于某单位职责的段落",
+        "en": "after a duty list, not a duty of a unit",
+    },
+    "op_lt": {"zh": "低于", "en": "below"},
+    "op_le": {"zh": "不高于", "en": "at most"},
+    "op_gt": {"zh": "高于", "en": "above"},
+    "op_ge": {"zh": "不低于", "en": "at least"},
+    "op_eq": {"zh": "达到约", "en": "about"},
+    "op_decrease": {"zh": "下降", "en": "decrease by"},
+    "op_increase": {"zh": "提高", "en": "increase by"},
+    "pg_target_year": {"zh": "（{year}年）", "en": " (by {year})"},
+    "method_ngram": {
+        "zh": "任务文本{n}字片段重合度（MinHash LSH 候选，精确计分）",
+        "en": "shared character {n}-grams of the task texts (MinHash LSH candidates, exact score)",
+    },
+    "pg_error_400": {"zh": "请求有误", "en": "Bad request"},
+    "pg_error_403": {"zh": "不允许的请求", "en": "Not allowed"},
+    "pg_error_404": {"zh": "找不到页面", "en": "Page not found"},
+    "pg_error_405": {"zh": "不支持的请求方式", "en": "Method not allowed"},
+    "pg_error_406": {"zh": "无法提供所要求的格式", "en": "Format not available"},
+    "pg_error_413": {"zh": "请求过大", "en": "Request too large"},
+    "pg_error_429": {"zh": "请求过于频繁", "en": "Too many requests"},
+    "pg_error_default_404": {
+        "zh": "这个地址没有页面。请从首页或搜索找起。",
+        "en": "There is no page at this address. Start from the home page or search.",
+    },
+    "pg_error_default": {
+        "zh": "服务器无法处理这个请求（{code}）。",
+        "en": "The server could not answer this request ({code}).",
+    },
+    "au_due_soon_empty_next": {
+        "zh": "{as_of} 起 {days} 天内没有到期的任务；之后最近的时限是 {next}。",
+        "en": "No deadline falls in the {days} days from {as_of}; the next one is {next}.",
+    },
+    "au_due_soon_empty_latest": {
+        "zh": "{as_of} 起 {days} 天内没有到期的任务；最晚的时限是 {latest}。",
+        "en": "No deadline falls in the {days} days from {as_of}; the latest is {latest}.",
+    },
+    "au_due_soon_empty_none": {
+        "zh": "{as_of} 起 {days} 天内没有到期的任务；所选范围内没有任何时限。",
+        "en": "No deadline falls in the {days} days from {as_of}; there are no deadlines in this scope.",
+    },
+    # --- canned queries as forms
+    "sparql_apply": {"zh": "查询", "en": "Run"},
+    "sparql_form_hint": {
+        "zh": "改动参数即重新查询；留空的可选参数不作限制。",
+        "en": "Editing a field runs the query again; an optional field left empty does not filter.",
+    },
+    "sparql_download_xlsx": {"zh": "下载 XLSX", "en": "Download XLSX"},
+    "sparql_no_such_query": {
+        "zh": "没有名为“{name}”的预设查询。",
+        "en": "There is no canned query named “{name}”.",
+    },
+    # --- search
+    "search_words": {"zh": "检索词", "en": "Words"},
+    "search_hint": {
+        "zh": "多个词用空格分开，须同时满足：任务原文中的词、地区或方案名（只看该方案的任务）、单位名称或简称（住建局、州环保局；环保局也找到改革后的生态环境局）。繁体与简体同样可查。",
+        "en": "Separate words by spaces; all must hold: words of the task's text, a place or plan (only that plan's tasks), an agency by name or abbreviation (住建局, 州环保局; 环保局 also finds its successor 生态环境局). Traditional and Simplified input find the same tasks.",
+    },
+    "search_via_agency": {"zh": "因责任单位匹配：{names}", "en": "found by its agency: {names}"},
+    "pg_search_matched_agencies": {"zh": "匹配的责任单位", "en": "Matched agencies"},
+    # --- downloads (web.export)
+    "pg_col_link": {"zh": "任务页面", "en": "Task page"},
+    "pg_col_supports": {"zh": "配合单位", "en": "Supporting agencies"},
+    "pg_col_implements": {"zh": "负责落实单位", "en": "Implementing agencies"},
+    "pg_col_responsible": {"zh": "按职责负责单位", "en": "Responsible (by duty)"},
+    "pg_yes": {"zh": "是", "en": "yes"},
+    "pg_no": {"zh": "否", "en": "no"},
+    "pg_about_sheet": {"zh": "说明", "en": "about"},
+    "pg_about_table": {"zh": "内容", "en": "Table"},
+    "pg_about_source": {"zh": "来源页面", "en": "Source"},
+    "pg_about_rows": {"zh": "行数", "en": "Rows"},
+    "pg_about_made": {"zh": "导出时间", "en": "Exported"},
+    "pg_about_built": {"zh": "图谱构建时间", "en": "Store built"},
+    "pg_about_graph": {"zh": "数据来源", "en": "Graph"},
+    "pg_about_local_store": {"zh": "本地图谱库", "en": "local store"},
+    "pg_filter_q": {"zh": "检索词", "en": "Search"},
+    "pg_filter_as_of": {"zh": "截至日期", "en": "As of"},
+    "pg_filter_before": {"zh": "时限早于", "en": "Due before"},
+    "pg_filter_days": {"zh": "天数", "en": "Days"},
+    "pg_filter_plan": {"zh": "方案", "en": "Plan"},
+    "pg_filter_agency": {"zh": "单位", "en": "Agency"},
+    "pg_filter_table": {"zh": "表", "en": "Table"},
 }
+
+
+# each skip reason the loaders store (loaders/plan.py, tasks.py, duties.py) → its message key
+REASONS = {
+    "no responsibility attribution": "reason_no_attribution",
+    "front matter before the title": "reason_front_matter",
+    "web page chrome": "reason_web_chrome",
+    "introduction of a section": "reason_section_intro",
+    "note under a table": "reason_table_note",
+    "attribution without task text": "reason_attribution_without_task",
+    "appendix row without an attribution": "reason_appendix_row",
+    "introduction of a table": "reason_table_intro",
+    "after a duty list, not a duty of a unit": "reason_after_duty_list",
+}
+_NGRAM = re.compile(r"character (\d+)-gram containment")
+
+
+def reason_label(reason: str | None) -> str:
+    """A stored skip reason in the reader's language (an unknown one as stored)."""
+    return t(REASONS[reason]) if reason in REASONS else reason or ""
+
+
+def comparator_label(code: str | None) -> str:
+    """A target's comparator code (ge, lt, decrease …) in words."""
+    return t(f"op_{code}") if code and f"op_{code}" in MESSAGES else code or ""
+
+
+def method_label(method: str | None) -> str:
+    """A task link's method string in words."""
+    m = _NGRAM.search(method or "")
+    return t("method_ngram", n=m.group(1)) if m else method or ""
 
 
 def current_lang() -> str:
@@ -524,4 +653,10 @@ def init_app(app: Flask) -> None:
             response.set_cookie("lang", request.args["lang"], samesite="Lax")
         return response
 
-    app.jinja_env.globals.update(t=t, current_lang=current_lang)
+    app.jinja_env.globals.update(
+        t=t,
+        current_lang=current_lang,
+        reason_label=reason_label,
+        comparator_label=comparator_label,
+        method_label=method_label,
+    )

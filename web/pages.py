@@ -8,13 +8,11 @@ The format comes from a suffix (.json .csv .xlsx .ttl .nt .jsonld), else ?format
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import threading
 from collections import Counter
 from datetime import date
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import unquote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -23,9 +21,11 @@ from werkzeug.exceptions import HTTPException
 
 from kg.namespaces import bind_prefixes
 from kg.store import StoreMissingError
+from web.export import request_filters, table_response, task_table
 from web.graph_source import GraphTimeout, GraphUnavailable
 from web.i18n import current_lang, t
 from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
+from web.search import highlight
 
 bp = Blueprint("pages", __name__)
 
@@ -157,6 +157,7 @@ def _register_globals(state) -> None:
         download_url=download_url,
         page_link=page_link,
         plan_options=plan_options,
+        highlight=highlight,
         role_label=lambda role: t(f"pg_role_{role}"),
         level_label=lambda level: t(f"pg_level_{level}") if level else "",
         ROLES=ROLES,
@@ -171,10 +172,14 @@ def _no_store(error: StoreMissingError):
 @bp.app_errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     """A refused request (bad parameter, unknown page …) as a page of the site, in the user's language."""
-    if error.code is None or error.code >= 500 or request.path.startswith("/sparql"):
+    if error.code is None or error.code >= 500 or request.endpoint == "sparql.endpoint":
         return error
-    title = t("pg_bad_request") if error.code == 400 else f"{error.code} {error.name}"
-    return render_template("message.html", title=title, message=error.description), error.code
+    key = f"pg_error_{error.code}"
+    title = t(key) if key != t(key) else f"{error.code} {error.name}"
+    message = error.description
+    if message == type(error).description:  # werkzeug's own English text: say it in the reader's language
+        message = t("pg_error_default_404") if error.code == 404 else t("pg_error_default", code=error.code)
+    return render_template("message.html", title=title, message=message, code=error.code), error.code
 
 
 @bp.app_errorhandler(GraphUnavailable)
@@ -206,53 +211,6 @@ def wanted_format(suffix: str | None = None, allowed: tuple[str, ...] = ("html",
 def json_response(data) -> Response:
     body = json.dumps(data, ensure_ascii=False, indent=1, default=str)
     return Response(body, mimetype="application/json")
-
-
-def _cell(value) -> object:
-    if isinstance(value, list):
-        return "；".join(str(v) for v in value)
-    return value
-
-
-def _csv_safe(value):
-    """Text a spreadsheet would take for a formula is prefixed with ' (plan text is data)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "@", "-", "\t", "\r") and len(value) > 1:
-        return "'" + value
-    return value
-
-
-def table_response(name: str, fmt: str, columns: list[tuple[str, str]], rows: list[dict]) -> Response:
-    """`rows` as a CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or an XLSX workbook."""
-    headers = [t("pg_" + label) for _key, label in columns]
-    filename = f"{name}.{fmt}"
-    if fmt == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([_csv_safe(_cell(row.get(key))) for key, _label in columns])
-        response = Response(out.getvalue(), mimetype="text/csv")
-    else:
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(name[:31] or "sheet")
-        sheet.append(headers)
-        for row in rows:
-            cells = []
-            for key, _label in columns:
-                cell = WriteOnlyCell(sheet, value=_cell(row.get(key)))
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-                cells.append(cell)
-            sheet.append(cells)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = Response(buffer.getvalue(), mimetype=MEDIA["xlsx"])
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def rdf_response(iri: str, fmt: str) -> Response:
@@ -301,37 +259,43 @@ def home():
 LIST_FORMATS = ("html", "json", *TABLE_FORMATS)
 
 
+SEARCH_PAGE = 50  # tasks a page of search results
+
+
 @bp.route("/search")
 @bp.route("/search.<any(json, csv, xlsx):suffix>")
 def search(suffix: str | None = None):
+    """Tasks holding every word of ?q= (text, plan or place, agency by any name or abbreviation), agencies and
+    plans matching them; the downloads and JSON carry every task found."""
     q = request.args.get("q", "").strip()
-    result = repository().search(q)
     fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt == "json":
-        return json_response(result)
-    if fmt in TABLE_FORMATS:
-        rows = (
-            [
-                {"kind": t("pg_agency"), "name": a["label"], "detail": a["matchedNames"], "iri": a["agency"]}
-                for a in result["agencies"]
-            ]
-            + [
-                {"kind": t("pg_plan"), "name": p["title"], "detail": p["docNumber"], "iri": p["plan"]}
-                for p in result["plans"]
-            ]
-            + [
-                {
-                    "kind": t("pg_task"),
-                    "name": f"{x['planTitle']} {x['section']}",
-                    "detail": x["excerpt"],
-                    "iri": x["task"],
-                }
-                for x in result["tasks"]
-            ]
+    if fmt != "html":
+        result = repository().search(q, limit=None)
+        if fmt == "json":
+            return json_response(result)
+        from web.export import task_columns, with_task_facts
+
+        rows = with_task_facts([{k: x[k] for k in ("task", "matchedAgencies")} for x in result["tasks"]])
+        columns = task_columns(("matchedAgencies", "search_matched_agencies", "agencies"))
+        return table_response(
+            "search", fmt, columns, rows, filters={t("search"): q}, title=t("pg_search_results", q=q)
         )
-        columns = [("kind", "col_kind"), ("name", "col_name"), ("detail", "col_detail"), ("iri", "col_iri")]
-        return table_response("search", fmt, columns, rows)
-    return render_template("search.html", result=result, q=q)
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    result = repository().search(q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE)
+    pages = max(1, -(-result["total"] // SEARCH_PAGE))
+    paging = {
+        "rows": result["tasks"],
+        "page": page,
+        "pages": pages,
+        "total": result["total"],
+        "first": result["offset"] + 1 if result["tasks"] else 0,
+        "last": result["offset"] + len(result["tasks"]),
+        "key": "page",
+    }
+    return render_template("search.html", result=result, q=q, paging=paging)
 
 
 @bp.route("/plans")
@@ -405,18 +369,6 @@ def iri_arg(name: str) -> str | None:
     return iri
 
 
-DUE_COLUMNS = [
-    ("due", "due_date"),
-    ("phrase", "deadline_phrase"),
-    ("planTitle", "plan"),
-    ("section", "section"),
-    ("heading", "heading"),
-    ("leadNames", "col_leads"),
-    ("excerpt", "col_text"),
-    ("task", "col_iri"),
-]
-
-
 @bp.route("/due")
 @bp.route("/due.<any(json, csv, xlsx):suffix>")
 def due(suffix: str | None = None):
@@ -427,8 +379,8 @@ def due(suffix: str | None = None):
     if fmt == "json":
         return json_response({"before": before, "plan": plan, "tasks": rows})
     if fmt in TABLE_FORMATS:
-        table = [dict(r, leadNames=[x["label"] for x in r["leads"]]) for r in rows]
-        return table_response(f"due-before-{before}", fmt, DUE_COLUMNS, table)
+        columns = [("due", "due_date", "date"), ("phrase", "deadline_phrase", "text")]
+        return task_table("due-before", fmt, columns, rows, filters=request_filters(before=before))
     loaded = [p for p in repository().plans() if p["loaded"]]
     return render_template("due.html", before=before, plan=plan, tasks=paged(rows), plans=loaded)
 
@@ -492,42 +444,14 @@ def resource(path: str):
     return json_response(data) if fmt == "json" else render_template("resource.html", r=data, kind=kind)
 
 
-def _names(entries: list[dict]) -> list[str]:
-    """Agency names for a table cell, each with the unit that holds the duty today when it was succeeded."""
-    return [
-        e["label"] + (f"（{t('cmp_now_short', now=e['now']['label'])}）" if e.get("now") else "")
-        for e in entries
-    ]
-
-
 def _plan_page(iri: str, fmt: str):
     plan = repository().plan(iri)
     coverage = repository().plan_coverages(iri)
     if fmt == "json":
         return json_response(dict(plan, coverage=coverage))
     if fmt in TABLE_FORMATS:
-        rows = [
-            {
-                "section": x["section"],
-                "heading": x["heading"],
-                "leadNames": _names(x["leads"]),
-                "others": [f"{t('pg_role_' + r)}：{'、'.join(_names(v))}" for r, v in x["others"].items()],
-                "due": [d["due"] for d in x["deadlines"]],
-                "excerpt": x["excerpt"],
-                "task": x["task"],
-            }
-            for x in plan["tasks"]
-        ]
-        columns = [
-            ("section", "section"),
-            ("heading", "heading"),
-            ("leadNames", "col_leads"),
-            ("others", "col_other_roles"),
-            ("due", "due_date"),
-            ("excerpt", "col_text"),
-            ("task", "col_iri"),
-        ]
-        return table_response("plan-tasks", fmt, columns, rows)
+        rows = [{"task": x["task"]} for x in plan["tasks"]]
+        return task_table("plan-tasks", fmt, [], rows, filters={t("pg_filter_plan"): plan["title"]})
     return render_template("plan.html", plan=plan, coverage=coverage)
 
 
@@ -568,21 +492,13 @@ def _agency_page(iri: str, fmt: str):
             dict(agency, tasks=tasks, inherited=inherited, filters={"plan": plan, "before": before})
         )
     if fmt in TABLE_FORMATS:
-        columns = [
-            ("roleLabel", "col_role"),
-            ("planTitle", "plan"),
-            ("section", "section"),
-            ("heading", "heading"),
-            ("due", "due_date"),
-            ("excerpt", "col_text"),
-            ("task", "col_iri"),
-            ("fromLabel", "cmp_col_inherited_from"),
-        ]
+        columns = [("roleLabel", "col_role", "text"), ("fromLabel", "cmp_col_inherited_from", "text")]
         rows = [
-            dict(x, roleLabel=t("pg_role_" + x["role"]), due=[d["due"] for d in x["deadlines"]])
+            {"task": x["task"], "roleLabel": t("pg_role_" + x["role"]), "fromLabel": x.get("fromLabel")}
             for x in tasks + inherited
         ]
-        return table_response("agency-tasks", fmt, columns, rows)
+        filters = {t("pg_filter_agency"): agency["label"]} | request_filters()
+        return task_table("agency-tasks", fmt, columns, rows, filters=filters)
     grouped = {role: [x for x in tasks if x["role"] == role] for role in ROLES}
     agency_plans = sorted(
         {(x["plan"], x["planTitle"]) for x in agency["tasks"] + agency["inherited"]}, key=lambda p: p[1]

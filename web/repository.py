@@ -270,59 +270,216 @@ class Repository:
 
     # -- search --
 
-    def search(self, q: str, limit: int = SEARCH_LIMIT) -> dict:
-        """Agencies (label or any alias), plans (title or 文号) and tasks (text) containing `q`."""
-        q = (q or "").strip()
-        if not q:
-            return {"q": q, "agencies": [], "plans": [], "tasks": []}
+    def search(self, q: str, limit: int | None = SEARCH_LIMIT, offset: int = 0) -> dict:
+        """Agencies, plans and tasks for the words of `q`, all of which must hold (see `web.search`): tasks
+        whose own text holds every word first. `limit` tasks from `offset` have their facts looked up (plan,
+        place, section, leads, deadlines, excerpt with the matched words marked); None: every task."""
+        from web.search import excerpt, query_words
 
-        def compute():
-            # agencies from the agency list (computed once per store): a scan of every name per word took 2 s
-            # at 6M triples
-            wanted = q.lower()
-            agencies = []
-            for agency in self.agencies():
-                names = [agency["label"], *(agency["aliases"].split("、") if agency["aliases"] else [])]
-                matched = sorted({name for name in names if wanted in name.lower()})
-                if matched:
-                    agencies.append(
-                        {k: agency[k] for k in ("agency", "label", "jurisdictionLabel")}
-                        | {"matchedNames": matched}
-                    )
-            agencies.sort(key=lambda a: (len(a["label"]), a["label"]))
-            agencies = agencies[:limit]
-            plans = self.rows(
-                f"""SELECT DISTINCT ?plan ?title ?docNumber ?level
-                   WHERE {{ ?plan a lt:Plan ; rdfs:label ?title .
-                     OPTIONAL {{ ?plan lt:docNumber ?docNumber }} OPTIONAL {{ ?plan lt:level ?level }}
-                     OPTIONAL {{ ?plan dcterms:title ?fullTitle }}
-                     FILTER(CONTAINS(LCASE(STR(?title)), LCASE(?q)) || CONTAINS(LCASE(COALESCE(STR(?fullTitle), "")), LCASE(?q))
-                            || CONTAINS(LCASE(COALESCE(STR(?docNumber), "")), LCASE(?q))) }}
-                   ORDER BY ?title LIMIT {limit}""",
-                q=q,
-            )
-            tasks = self.rows(
-                f"""SELECT ?task ?section ?heading ?text ?plan ?planTitle
-                   WHERE {{ {self._tasks_containing(q)}
-                     ?task lt:inPlan ?plan ; lt:text ?text ; lt:section ?section .
-                     FILTER(CONTAINS(LCASE(STR(?text)), LCASE(?q)))
-                     ?plan rdfs:label ?planTitle . OPTIONAL {{ ?task lt:heading ?heading }}
-                     OPTIONAL {{ ?task lt:sourceStart ?start }} }}
-                   ORDER BY ?planTitle ?start LIMIT {limit}""",
-                q=q,
-            )
-            for task in tasks:
-                task["excerpt"] = _excerpt(task.pop("text"), q)
-            return {"q": q, "agencies": agencies, "plans": plans, "tasks": tasks, "limit": limit}
+        words = query_words(q)
+        if not words:
+            return {"q": (q or "").strip(), "words": [], "agencies": [], "plans": [], "tasks": [], "total": 0}
 
-        return self.cached(("search", q, limit), compute)
+        found = self.cached(("search-found", tuple(words)), lambda: self._search_found(words))
+        shown = found["order"][offset : None if limit is None else offset + limit]
+        facts = self.task_facts(shown)
+        tasks = []
+        for iri in shown:
+            fact = facts.get(iri)
+            if fact is None:
+                continue
+            row = {
+                k: fact[k] for k in ("task", "section", "heading", "plan", "planTitle", "jurisdictionLabel")
+            }
+            row |= excerpt(fact["text"], words)
+            row["leads"] = fact["roles"]["leads"]
+            row["deadlines"] = fact["deadlines"]
+            row["ownText"] = iri in found["own"]
+            row["matchedAgencies"] = found["via"].get(iri, [])
+            tasks.append(row)
+        return {
+            "q": (q or "").strip(),
+            "words": words,
+            "agencies": found["agencies"][:SEARCH_LIMIT],
+            "plans": found["plans"][:SEARCH_LIMIT],
+            "tasks": tasks,
+            "total": len(found["order"]),
+            "offset": offset,
+            "limit": limit,
+        }
 
-    def _tasks_containing(self, q: str) -> str:
-        """A VALUES row of the tasks whose text holds `q` by the store's task text table (`kg.texts`), so the
-        search's FILTER checks those rather than every task text; "" when there is no table (a remote
-        endpoint) or too many tasks match."""
+    def _search_found(self, words: list[str]) -> dict:
+        """The matches of each word and the tasks all words let through, ranked (no facts looked up)."""
+        from web.search import WordMatch, agency_names, match_agency, normalise
+
         texts = self.source.task_texts()
-        return texts.values_row(q) if texts is not None else ""
+        loaded = [p for p in self.plans() if p["loaded"]]
+        agencies = self.cached("search-agencies", lambda: agency_names(self.agencies()))
+        matches = []
+        for word in words:
+            m = WordMatch(word)
+            m.text_tasks = texts.holding(word) if texts is not None else self._text_holding(word)
+            m.plans = [
+                p
+                for p in loaded
+                if any(word in normalise(p[k] or "") for k in ("title", "docNumber", "jurisdictionLabel"))
+            ]
+            for agency in agencies if not m.plans else ():  # a place or plan word: its plans' tasks
+                names = match_agency(word, agency)
+                if names:
+                    row = agency.row
+                    m.agencies.append(
+                        {k: row[k] for k in ("agency", "label", "jurisdictionLabel")}
+                        | {"matchedNames": names}
+                    )
+            m.agencies.sort(key=lambda a: (len(a["label"]), a["label"]))
+            m.agency_tasks = set(self._tasks_of_agencies([a["agency"] for a in m.agencies]))
+            if m.plans:
+                m.plan_tasks = set(self._tasks_of_plans([p["plan"] for p in m.plans]))
+            matches.append(m)
+        found = set.intersection(*(m.tasks() for m in matches))
+        # ranked first: the tasks whose own text holds every word (but the words naming a plan or place)
+        content = [m for m in matches if not m.plans] or matches
+        own = found.intersection(*(m.text_tasks for m in content))
+        via: dict[str, list[str]] = {}
+        if found - own:
+            by_agency = self._tasks_of_agencies(
+                list({a["agency"] for m in matches for a in m.agencies}), with_agency=True
+            )
+            labels = {a["agency"]: a["label"] for m in matches for a in m.agencies}
+            for task, agency in by_agency:
+                if task in found and labels[agency] not in via.setdefault(task, []):
+                    via[task].append(labels[agency])
+        order_keys = self._task_order(found)
+        order = sorted(found, key=lambda x: (x not in own, order_keys.get(x, ("", 0, x))))
+        # the agencies and plans sections: those matching some word (a one-word query: that word)
+        agencies_found = {a["agency"]: a for m in matches for a in m.agencies}
+        plans_found = {p["plan"]: p for m in matches for p in m.plans}
+        if len(words) == 1:
+            plans_found |= {p["plan"]: p for p in self._plans_named(words[0])}
+        return {
+            "order": order,
+            "own": own,
+            "via": via,
+            "agencies": sorted(agencies_found.values(), key=lambda a: (len(a["label"]), a["label"])),
+            "plans": sorted(
+                (
+                    {k: p.get(k) for k in ("plan", "title", "docNumber", "level")}
+                    for p in plans_found.values()
+                ),
+                key=lambda p: p["title"],
+            ),
+        }
+
+    def _plans_named(self, word: str) -> list[dict]:
+        """Plans (loaded or only cited) whose title, full title or 文号 holds `word`."""
+        from web.search import normalise
+
+        return [
+            p
+            for p in self.plans()
+            if any(word in normalise(p[k] or "") for k in ("title", "docNumber", "jurisdictionLabel"))
+        ]
+
+    def _text_holding(self, word: str) -> set[str]:
+        """Tasks whose text holds `word` by SPARQL (a remote endpoint has no task text table)."""
+        rows = self.table(
+            "SELECT ?task WHERE { ?task lt:inPlan ?p ; lt:text ?text FILTER(CONTAINS(LCASE(STR(?text)), ?w)) }",
+            w=word,
+        )
+        return {row[0] for row in rows}
+
+    def _values(self, variable: str, iris) -> list[str]:
+        """VALUES clauses over `iris`, in chunks a query each."""
+        iris = list(iris)
+        return [
+            f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in iris[i : i + 2000])} }}"
+            for i in range(0, len(iris), 2000)
+        ]
+
+    def _tasks_of_agencies(self, agencies: list[str], with_agency: bool = False) -> list:
+        """The tasks the agencies are accountable for in any role (with the agency when `with_agency`)."""
+        out = []
+        for values in self._values("a", agencies):
+            rows = self.table(
+                f"""SELECT ?task ?a WHERE {{ {values}
+                     ?a lt:leads|lt:supports|lt:implements|lt:responsibleFor ?task }}"""
+            )
+            out += [(task, a) for task, a in rows] if with_agency else [task for task, _ in rows]
+        return out
+
+    def _tasks_of_plans(self, plans: list[str]) -> list[str]:
+        out = []
+        for values in self._values("p", plans):
+            out += [row[0] for row in self.table(f"SELECT ?task WHERE {{ {values} ?task lt:inPlan ?p }}")]
+        return out
+
+    def _task_order(self, tasks: set[str]) -> dict[str, tuple]:
+        """task → (plan title, position in the plan, IRI): the order search results are listed in."""
+        keys = {}
+        for values in self._values("task", tasks):
+            for task, title, start in self.table(
+                f"""SELECT ?task ?title ?start WHERE {{ {values} ?task lt:inPlan ?p . ?p rdfs:label ?title
+                      OPTIONAL {{ ?task lt:sourceStart ?start }} }}"""
+            ):
+                keys[task] = (title, start or 0, task)
+        return keys
+
+    def task_facts(self, tasks: list[str]) -> dict[str, dict]:
+        """Each task's facts for a list or an export: section, heading, whole text, position, plan and its
+        title and place, its agencies in each role (with the unit holding each one's duties now) and its
+        deadlines (date, wording), by a few queries over the tasks given (not a read of every task)."""
+        facts: dict[str, dict] = {}
+        for values in self._values("task", tasks):
+            for task, section, heading, text, start, plan, title, place, place_label in self.table(
+                f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
+                   WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan rdfs:label ?title
+                     OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
+                     OPTIONAL {{ ?task lt:sourceStart ?start }}
+                     OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} }} }}"""
+            ):
+                facts.setdefault(
+                    task,
+                    {
+                        "task": task,
+                        "section": section or "",
+                        "heading": heading or "",
+                        "text": text,
+                        "start": start,
+                        "plan": plan,
+                        "planTitle": title,
+                        "jurisdiction": place,
+                        "jurisdictionLabel": place_label,
+                        "roles": {role: [] for role in ROLES},
+                        "deadlines": [],
+                    },
+                )
+            for task, role, agency, label in self.table(
+                f"""SELECT ?task ?role ?a ?label WHERE {{ {values}
+                     VALUES ?role {{ lt:leads lt:supports lt:implements lt:responsibleFor }}
+                     ?a ?role ?task OPTIONAL {{ ?a rdfs:label ?label }} }}"""
+            ):
+                held = facts[task]["roles"][_ROLE_BY_IRI[role]] if task in facts else None
+                if held is not None and all(x["agency"] != agency for x in held):
+                    held.append({"agency": agency, "label": label or agency})
+            for task, due, phrase in self.table(
+                f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
+                     OPTIONAL {{ ?d lt:phrase ?phrase }} }}"""
+            ):
+                if task not in facts:
+                    continue
+                deadlines = facts[task]["deadlines"]
+                same = next((d for d in deadlines if d["due"] == due), None)
+                if same is None:
+                    deadlines.append({"due": due, "phrase": phrase})
+                else:
+                    same["phrase"] = with_phrase(same["phrase"], phrase)
+        for fact in facts.values():
+            fact["deadlines"].sort(key=lambda d: d["due"])
+            for held in fact["roles"].values():
+                held.sort(key=lambda x: x["label"])
+                self.with_now(held)
+        return facts
 
     # -- due dates --
 

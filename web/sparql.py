@@ -170,8 +170,9 @@ def _query_text() -> tuple[str | None, Response | None]:
 NO_QUERY = "no query: send it as the `query` form field or as an application/sparql-query body"
 
 
-def _run(sparql: str) -> Answer | Response:
-    """Run `sparql` for this request under every limit; its answer, or the error response."""
+def _run(sparql: str, formats: dict[str, str | None] | None = None) -> Answer | Response:
+    """Run `sparql` for this request under every limit; its answer, or the error response. `formats`: the
+    media type per query form (default: negotiated with the request)."""
     config = current_app.config
     client = request.remote_addr or "unknown"
     budget = client_budget()
@@ -185,7 +186,7 @@ def _run(sparql: str) -> Answer | Response:
         )
     query = QueryRequest(
         sparql,
-        {form: _negotiate(form) for form in QUERY_FORMS.values()},
+        formats or {form: _negotiate(form) for form in QUERY_FORMS.values()},
         float(config["QUERY_TIMEOUT"]),
         int(config["ROW_LIMIT"]),
         int(config["MAX_ANSWER_MB"] * (1 << 20)),
@@ -311,8 +312,9 @@ def _canned_for_editor(_mtimes: tuple) -> list[dict]:
 
 
 @functools.lru_cache(maxsize=64)
-def _editor_html(lang: str, sparql: str, mtimes: tuple, app_id: int) -> str:
-    """The rendered editor page; the same for every request with the same language and query."""
+def _editor_html(lang: str, sparql: str, mtimes: tuple, app_id: int, form: tuple = ()) -> str:
+    """The rendered editor page; the same for every request with the same language, query and canned query
+    form (`form`: the canned query's name and its fields' values, as pairs)."""
     canned = _canned_for_editor(mtimes)
     config = {
         "endpoint": url_for("sparql.endpoint"),
@@ -323,9 +325,36 @@ def _editor_html(lang: str, sparql: str, mtimes: tuple, app_id: int) -> str:
         "timeout": current_app.config["QUERY_TIMEOUT"],
         "rowLimit": current_app.config["ROW_LIMIT"],
         "cannedUrl": url_for("sparql.canned"),
+        "tableUrl": url_for("sparql.results_table", fmt="csv").replace(".csv", ".FORMAT"),
     }
+    chosen = None
+    if form:
+        name, values = form[0], dict(form[1:])
+        saved = _canned_by_name(mtimes)[name]
+        chosen = {
+            "name": name,
+            "title": saved.title,
+            "description": saved.description,
+            "fields": [
+                {
+                    "name": p.name,
+                    "description": p.description,
+                    "default": p.default,
+                    "value": values.get(p.name, ""),
+                }
+                for p in saved.params
+            ],
+            "boundUrl": url_for("sparql.canned_text", name=name),
+        }
+        config["canned"] = {
+            "name": name,
+            "boundUrl": chosen["boundUrl"],
+            "pageUrl": url_for("sparql.canned_form", name=name),
+        }
     vendor = (VENDOR_DIR / "yasgui.min.js").is_file() and (VENDOR_DIR / "yasgui.min.css").is_file()
-    return render_template("sparql.html", canned=canned, config=config, vendor=vendor, sparql=sparql)
+    return render_template(
+        "sparql.html", canned=canned, config=config, vendor=vendor, sparql=sparql, chosen=chosen
+    )
 
 
 _QUERIES_STATE_TTL = 2.0  # seconds an edit to queries/ may take to show in the editor
@@ -356,15 +385,119 @@ def canned():
     return current_app.json.response(_canned_for_editor(_queries_folder_state()))
 
 
-def editor_page(sparql: str) -> Response:
-    """The editor (YASGUI's YASQE and YASR served from static/vendor), canned queries beside it."""
+def editor_page(sparql: str, form: tuple = ()) -> Response:
+    """The editor (YASGUI's YASQE and YASR served from static/vendor), canned queries beside it; with `form`
+    (a canned query's name and its fields' values), that query's form above the editor."""
     html = _editor_html(
-        current_lang(), sparql, _queries_folder_state(), id(current_app._get_current_object())
+        current_lang(), sparql, _queries_folder_state(), id(current_app._get_current_object()), form
     )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = EDITOR_CSP
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _canned_values(name: str):
+    """The canned query `name` (404 when there is none) and the values of its form: each parameter the request
+    gives (an empty field: unbound, for an optional parameter), else its default."""
+    saved = canned_query(name)
+    if saved is None:
+        abort(404, description=t("sparql_no_such_query", name=name))
+    fields = {}
+    for param in saved.params:
+        given = request.args.get(param.name)
+        fields[param.name] = (given if given is not None else param.default or "").strip()
+    return saved, fields
+
+
+def _bound(saved, fields: dict[str, str]) -> str:
+    """The canned query with its fields bound (each parameter once), or a 400 naming the bad value."""
+    try:
+        return bind_parameters(saved.sparql, {k: v for k, v in fields.items() if v})
+    except ValueError as error:
+        abort(400, description=str(error))
+
+
+@bp.get("/sparql/canned/<name>")
+def canned_form(name: str):
+    """A canned query as a form: a field per declared parameter (its default filled in), the query text with
+    the values bound, and its results; editing a field binds and runs it again."""
+    saved, fields = _canned_values(name)
+    return editor_page(_bound(saved, fields), (name, *fields.items()))
+
+
+@bp.get("/sparql/canned/<name>.rq")
+def canned_text(name: str):
+    """The canned query's text with the request's field values bound (what the form runs)."""
+    saved, fields = _canned_values(name)
+    response = Response(_bound(saved, fields), mimetype="application/sparql-query")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/sparql/results.<any(csv, xlsx):fmt>")
+def results_table(fmt: str):
+    """A SELECT query's results as a spreadsheet (web.export: CSV with a BOM, or XLSX with dates as date cells,
+    numbers as numbers, the explorer's IRIs as links to their pages), values plain (no "…"@zh or ^^xsd:…)."""
+    import json
+
+    from web.export import table_response
+
+    sparql = request.args.get("query", "")
+    if not sparql.strip():
+        abort(400, description=NO_QUERY)
+    if len(sparql.encode("utf-8")) > current_app.config["MAX_QUERY_KB"] * 1024:
+        return _too_large()
+    answer = _run(sparql, {"SELECT": RESULTS_JSON, "ASK": RESULTS_JSON, "CONSTRUCT": None, "DESCRIBE": None})
+    if isinstance(answer, Response):
+        return answer
+    data = json.loads(answer.body)
+    if "boolean" in data:
+        data = {
+            "head": {"vars": ["answer"]},
+            "results": {"bindings": [{"answer": {"type": "literal", "value": str(data["boolean"]).lower()}}]},
+        }
+    variables = data["head"]["vars"]
+    rows = [{v: plain_value(b.get(v)) for v in variables} for b in data["results"]["bindings"]]
+    columns = [(v, v, _column_kind([b.get(v) for b in data["results"]["bindings"]])) for v in variables]
+    return table_response("results", fmt, columns, rows, filters={}, title=sparql, labelled=True)
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMBERS = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")}
+
+
+def plain_value(term: dict | None):
+    """A SPARQL JSON result term as a plain value: a literal's lexical form (a number for numeric types), an
+    IRI as itself."""
+    if term is None:
+        return None
+    value = term["value"]
+    if term.get("type") in ("literal", "typed-literal") and term.get("datatype") in _NUMBERS:
+        try:
+            return (
+                int(value)
+                if term["datatype"] != _XSD + "double" and value.lstrip("+-").isdigit()
+                else float(value)
+            )
+        except ValueError:
+            return value
+    return value
+
+
+def _column_kind(terms: list[dict | None]) -> str:
+    """How a result column is written: dates as date cells, numbers as numbers, IRIs as links, else text."""
+    present = [x for x in terms if x is not None]
+    if not present:
+        return "text"
+    if all(x.get("type") == "uri" for x in present):
+        return "link"
+    types = {x.get("datatype") for x in present}
+    if types == {_XSD + "date"}:
+        return "date"
+    if types <= _NUMBERS:
+        return "number"
+    return "text"
 
 
 def _rdf_response(triples, media_type: str, filename: str | None = None) -> Response:

@@ -1,11 +1,9 @@
 // The SPARQL editor page: YASQE (editor, syntax highlighting, prefix completion from our own prefixes) and
-// YASR (results table) from the locally served YASGUI bundle, canned queries loadable with one click, a
+// YASR (results table) from the locally served YASGUI bundle, canned queries opened as forms (a field per parameter; editing one binds and runs it again), a
 // shareable URL carrying the query, CSV/JSON downloads. Nothing is fetched from any other host.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("sparql-config").textContent);
-  let canned = null; // the canned queries' text, fetched from this server on the first click
-  const cannedQueries = () => (canned = canned || fetch(config.cannedUrl).then((r) => r.json()));
   const endpoint = new URL(config.endpoint, window.location.origin).toString();
   const textarea = document.getElementById("sparql-query");
   const status = document.getElementById("sparql-status");
@@ -35,11 +33,28 @@
     return endpoint + "?query=" + encodeURIComponent(getQuery()) + "&format=" + format + "&download=1";
   }
 
+  // a spreadsheet of the results: plain values, CSV with a BOM or XLSX (the server's one export function)
+  function tableLink(format) {
+    return config.tableUrl.replace("FORMAT", format) + "?query=" + encodeURIComponent(getQuery());
+  }
+
+  // the canned query's form: the page's URL carries its fields while the query is the form's
+  const cannedForm = document.getElementById("canned-form");
+  let cannedQuery = null; // the text the form last bound: while the editor holds it, the URL is the form's
+
+  function formUrl() {
+    const url = new URL(config.canned.pageUrl, window.location.origin);
+    for (const input of cannedForm.querySelectorAll("input[data-param]")) url.searchParams.set(input.name, input.value);
+    return url;
+  }
+
   function updateLinks() {
-    const shared = new URL(window.location.pathname, window.location.origin);
+    let shared = new URL("/sparql", window.location.origin);
     shared.searchParams.set("query", getQuery());
+    if (cannedForm && getQuery() === cannedQuery) shared = formUrl();
     document.getElementById("sparql-share").href = shared.toString();
-    document.getElementById("sparql-csv").href = resultLink("csv");
+    document.getElementById("sparql-csv").href = tableLink("csv");
+    document.getElementById("sparql-xlsx").href = tableLink("xlsx");
     document.getElementById("sparql-json").href = resultLink("json");
     return shared;
   }
@@ -97,6 +112,10 @@
 
     const Table = Yasr.plugins.table;
     class LantianTable extends Table {
+      // a literal as its plain value: no "…"@zh, no ^^xsd:integer
+      formatLiteral(literal) {
+        return escapeHtml(literal.value);
+      }
       getUriLinkFromBinding(binding, prefixes) {
         const iri = binding.value;
         const external = !iri.startsWith(config.idBase);
@@ -154,13 +173,36 @@
     run();
   });
 
-  for (const button of document.querySelectorAll("button.canned-load")) {
-    button.addEventListener("click", async () => {
-      const found = (await cannedQueries()).find((q) => q.name === button.dataset.name);
-      if (!found) return;
-      if (yasqe) yasqe.setValue(found.query);
-      else textarea.value = found.query;
+  // editing a field binds the canned query again on the server (each parameter bound once) and runs it
+  if (cannedForm) {
+    cannedQuery = getQuery();
+    let timer = null;
+    let asked = 0;
+    async function rebind() {
+      const ticket = ++asked;
+      const url = new URL(config.canned.boundUrl, window.location.origin);
+      url.search = formUrl().search;
+      const response = await fetch(url, { headers: { Accept: "application/sparql-query" } });
+      const text = await response.text();
+      if (ticket !== asked) return; // a later edit is on its way
+      if (!response.ok) {
+        status.textContent = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
+        return;
+      }
+      cannedQuery = text;
+      if (yasqe) yasqe.setValue(text);
+      else textarea.value = text;
       run();
+    }
+    const later = () => { clearTimeout(timer); timer = setTimeout(() => rebind().catch((e) => { status.textContent = String(e); }), 400); };
+    for (const input of cannedForm.querySelectorAll("input[data-param]")) {
+      input.addEventListener("input", later);
+      input.addEventListener("change", later);
+    }
+    cannedForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(timer);
+      rebind().catch((e) => { status.textContent = String(e); });
     });
   }
 
