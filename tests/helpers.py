@@ -150,11 +150,21 @@ def serving(app, threads: int = 8) -> Iterator[int]:
     import waitress.server
 
     server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run():
+        try:
+            server.run()
+        except OSError:  # its loop's select() on the sockets closed below: waitress has no other way to stop
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield server.effective_port
     finally:
+        stopping.set()
         server.close()
         thread.join(timeout=10)
 
