@@ -472,11 +472,17 @@ def _wrap_width(lines: list[_Line]) -> int:
 
 
 def _running_titles(lines: list[_Line]) -> set[str]:
-    """Lines at the head of a page that stand there again, or elsewhere in the text (the title on the first page):
-    a running title, not the text."""
+    """Lines at the head of two pages or more, and a title (…方案, …计划) at the head of a page that stands
+    elsewhere in the text too (on the first page): a running title, not the text. A label line ("责任单位：…")
+    that happens to open a page and recur is text."""
     heads = Counter(line.text for line in lines if line.after_break)
     everywhere = Counter(line.text for line in lines if line.text in heads)
-    return {text for text, n in heads.items() if not _HEADING_RE.match(text) and (n >= 2 or everywhere[text] > n)}
+    return {
+        text
+        for text, n in heads.items()
+        if not (_HEADING_RE.match(text) or _LABEL_RE.match(text))
+        and (n >= 2 or everywhere[text] > n and _TITLE_END_RE.search(text))
+    }
 
 
 def clean_lines(raw: str) -> str:
