@@ -19,10 +19,33 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def run_soffice(command: str, paths: list[Path], target: str, folder: Path, timeout: float):
+    """One headless LibreOffice run converting `paths` to `target` ("docx", "pdf", "doc", or a filter with its
+    options) into `folder`, with a profile of its own (so runs can go side by side, and beside a LibreOffice the user
+    has open); the finished subprocess. Raises subprocess.TimeoutExpired past `timeout` seconds."""
+    with tempfile.TemporaryDirectory(prefix="lantian-lo-profile-") as profile:
+        return subprocess.run(
+            [
+                command,
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(folder),
+                *(str(Path(p).resolve()) for p in paths),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+
 def convert(path: Path, target: str, folder: Path) -> Path:
-    """`path` converted by LibreOffice headless to `target` ("docx", "pdf", "doc" …) in `folder`; raises
-    PlanInputError naming the file and what went wrong. Each call has a profile of its own, so conversions can run
-    side by side (and beside a LibreOffice the user has open)."""
+    """`path` converted by LibreOffice headless to `target` in `folder`; raises PlanInputError naming the file and
+    what went wrong (LibreOffice missing, failing, or taking more than TIMEOUT_S)."""
     from loaders.reading import PlanInputError
 
     command = soffice()
@@ -32,22 +55,8 @@ def convert(path: Path, target: str, folder: Path) -> Path:
             f"{path.suffix} needs LibreOffice to be read: soffice is not on PATH "
             f"(install the Debian package {DEBIAN_PACKAGE})",
         )
-    profile = folder / "profile"
-    args = [
-        command,
-        f"-env:UserInstallation={profile.resolve().as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        target,
-        "--outdir",
-        str(folder),
-        str(path.resolve()),
-    ]
     try:
-        done = subprocess.run(
-            args, capture_output=True, text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL
-        )
+        done = run_soffice(command, [path], target, folder, TIMEOUT_S)
     except subprocess.TimeoutExpired as e:
         raise PlanInputError(path, f"LibreOffice did not convert it within {TIMEOUT_S} s") from e
     out = folder / f"{path.stem}.{target.split(':')[0]}"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -153,25 +151,7 @@ def convert(paths: list[Path], target: str, folder: Path) -> list[Path]:
     `folder`, in one run of soffice."""
     command = need_soffice()
     folder.mkdir(parents=True, exist_ok=True)
-    profile = folder.parent / f".lo-profile-{folder.name}"
-    subprocess.run(
-        [
-            command,
-            f"-env:UserInstallation={profile.resolve().as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(folder),
-            *map(str, paths),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-    )
-    shutil.rmtree(profile, ignore_errors=True)
+    office.run_soffice(command, paths, target, folder, timeout=600).check_returncode()
     out = [folder / f"{p.stem}.{target.split(':')[0]}" for p in paths]
     missing = [o.name for o in out if not o.is_file()]
     assert not missing, f"LibreOffice made no {missing}"
