@@ -11,6 +11,12 @@ replaces the previous one's graph (as `kg build` does with two files of one plan
 written, and lineage runs over the five distinct plans. It prints MB of plan text per second, triples per second
 and the ratio of build time to read time, and beside the wall times the process's CPU times (on a machine shared
 with other work, wall time also counts the waits for a core). Goal: ≥ 1 MB/s for the build.
+
+Then the reading speed of each published format (`--formats`, default docx,pdf; doc needs LibreOffice): the same
+plans written as .docx by python-docx and printed to PDF (or saved as .doc) by LibreOffice headless, as the tests
+make them (tests/formats.py), in as many copies as the .txt corpus, read with `read_plan`. It prints MB/s of source
+(the files' bytes: a PDF carries its fonts) and of plan text (the .txt bytes the same plans hold) beside the .txt
+figure.
 """
 
 from __future__ import annotations
@@ -58,6 +64,11 @@ def main() -> None:
     parser.add_argument(
         "--mb", type=float, default=20.0, help="size of the repeated corpus in MB (default 20)"
     )
+    parser.add_argument(
+        "--formats",
+        default="docx,pdf",
+        help="published formats to time read_plan on (docx,pdf,doc; '' for none)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp:
@@ -81,6 +92,8 @@ def main() -> None:
 
         report, build_s, build_cpu = timed(lambda: build_store(tmp / "store", files, on_plan=on_plan))
         produced, stored = sum(written), report.triples
+        formats = [f for f in args.formats.split(",") if f]
+        by_format = read_formats(tmp / "formats", formats, len(files), read_s, megabytes) if formats else []
 
     rows = [
         ("decode bytes → str", decode_s, decode_cpu),
@@ -101,6 +114,39 @@ def main() -> None:
     )
     verdict = "meets" if megabytes / build_s >= GOAL_MB_PER_S else "MISSES"
     print(f"{verdict} the goal of {GOAL_MB_PER_S} MB/s")
+    if by_format:
+        print(
+            f"\nread_plan by format    {'files':>6s} {'source MB':>10s} {'wall':>8s}   {'source MB/s':>11s} {'text MB/s':>9s}"
+        )
+        for fmt, n, source_mb, text_mb, seconds in by_format:
+            print(
+                f"{fmt:22s} {n:6d} {source_mb:10.1f} {seconds:8.2f} s {source_mb / seconds:11.2f} "
+                f"{text_mb / seconds:9.2f}"
+            )
+
+
+def read_formats(folder: Path, formats: list[str], n_files: int, txt_s: float, txt_mb: float) -> list[tuple]:
+    """(format, files, source MB, plan-text MB, read_plan seconds) for .txt and each published format."""
+    from tests.formats import convert, write_docx
+
+    originals, _ = discover([bundled_plans_dir()])
+    copies = n_files // len(originals)
+    made = folder / "made"
+    made.mkdir(parents=True)
+    docx = [write_docx(p.read_text(encoding="utf-8"), made / f"{p.stem}.docx") for p in originals]
+    text_mb = sum(p.stat().st_size for p in originals) * copies / 1024 / 1024
+    rows = [("txt", copies * len(originals), txt_mb, txt_mb, txt_s)]
+    for fmt in formats:
+        sources = docx if fmt == "docx" else convert(docx, fmt, made / fmt)
+        files = []
+        for n in range(copies):
+            target = folder / fmt / f"copy-{n:03d}"
+            target.mkdir(parents=True)
+            files += [Path(shutil.copy2(s, target / s.name)) for s in sources]
+        _, seconds, _ = timed(lambda files=files: [read_plan(f) for f in files])
+        source_mb = sum(f.stat().st_size for f in files) / 1024 / 1024
+        rows.append((fmt, len(files), source_mb, text_mb, seconds))
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Read a plan file (.txt/.md/.html in UTF-8, GB18030 or Big5) into clean display text and its matching copy.
 
-Stage 1 of the loader, "file → text". `read_plan` decodes the bytes, strips markup and web-page chrome,
-cleans the lines (`clean_lines`: spacing, lines broken by PDF extraction or page breaks) and derives the
+Stage 1 of the loader, "file → text". `read_plan` decodes the bytes, strips markup and web-page chrome (a
+document format is read by its own module first: .docx by loaders.docx_text, .pdf by loaders.pdf_text, .doc and
+.wps converted by loaders.office; .ofd is reported as unsupported), cleans the lines (`clean_lines`: spacing, lines broken by PDF extraction or page breaks) and derives the
 matching copy (`to_match`: Simplified characters, uniform punctuation) that has the same length as the
 display text, so an offset found in one is valid in the other.
 """
@@ -26,8 +27,19 @@ from opencc import OpenCC
 
 from loaders.tables import flatten_html_tables, recover_rows
 
-PLAN_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-_FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+PLAN_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".doc", ".wps", ".ofd")
+_FORMATS = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".pdf": "pdf",
+    ".doc": "doc",
+    ".wps": "wps",
+    ".ofd": "ofd",
+}
 
 
 class PlanInputError(Exception):
@@ -46,7 +58,7 @@ class PlanText:
     source: str  # file name
     display: str  # one paragraph per line, "\n"-joined, no empty lines
     match: str  # same length as display, char for char: Simplified, uniform punctuation
-    encoding: str  # 'utf-8' | 'gb18030' | 'big5' | ...
+    encoding: str  # 'utf-8' | 'gb18030' | 'big5' | ...; a document's format ('docx', 'pdf' …) when not text
     format: str  # 'txt' | 'md' | 'html'
     warnings: list[str] = field(default_factory=list)  # what reading had to repair (bad bytes, deep markup)
 
@@ -623,6 +635,29 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB ({n} bytes)" if n >= 1024 * 1024 else f"{n} bytes"
 
 
+def _read_document(path: Path, fmt: str) -> str:
+    """The structured text (paragraph lines, tab-separated table rows, form feeds between pages) of a document."""
+    if fmt == "ofd":
+        raise PlanInputError(
+            path,
+            "OFD (GB/T 33190) is not supported: no maintained PyPI package reads its text offline without "
+            "PyMuPDF; save it as PDF from an OFD reader and load the PDF",
+        )
+    if fmt == "pdf":
+        from loaders.pdf_text import pdf_text
+
+        return pdf_text(path)
+    if fmt == "docx":
+        from loaders.docx_text import docx_text
+
+        return docx_text(path)
+    from loaders.docx_text import docx_text
+    from loaders.office import converted_to_docx
+
+    with converted_to_docx(path) as docx:
+        return docx_text(docx)
+
+
 MAX_PLAN_BYTES = 20 * 1024 * 1024  # a larger file is refused before it is read
 
 
@@ -652,13 +687,16 @@ def read_plan(path: Path, max_bytes: int = MAX_PLAN_BYTES) -> PlanText:
         raise PlanInputError(path, f"cannot be read: {error.strerror or error}") from error
     if size > max_bytes:
         raise PlanInputError(path, f"file is {_size(size)}, larger than the limit of {_size(max_bytes)}")
+    fmt = _FORMATS[suffix]
     if not raw.strip():
         raise PlanInputError(path, "empty file")
     warnings: list[str] = []
-    text, encoding = _decode(raw, path, warnings)
+    if fmt in ("docx", "pdf", "doc", "wps", "ofd"):
+        text, encoding = _read_document(path, fmt), fmt
+    else:
+        text, encoding = _decode(raw, path, warnings)
     if not text.strip():
         raise PlanInputError(path, "empty file")
-    fmt = _FORMATS[suffix]
     if fmt == "html":
         text = _html_to_text(text, warnings)
     elif fmt == "md":

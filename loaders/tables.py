@@ -11,6 +11,9 @@ each data row as a task. This module's one job is tables; the other stages only 
      column, short cells centred on a middle line of the row, the header repeated and page footers on each page,
      a row split across a page break. Columns are recovered from where the cells start (display width).
    `flatten_html_tables` puts each <tr> of an HTML table on one line (rowspan/colspan cells kept in place).
+   `grid_lines` does the same for a table read as a grid of cells (Word, PDF): a row merged across the table is a
+   section row, a cell merged down spreads to the rows it covers, a repeated header row is dropped; `cell_text`
+   joins the lines of one cell (names on lines of their own become a list).
 2. Reading rows (tasks stage): `TableReader` takes a tab-separated header row and gives each column its meaning
    from the header words of loaders/data/table_headers.csv (task text, lead, implement, support, deadline …);
    every data row after it is a task (`TableRow`): its text from the task column, its clauses from the role
@@ -389,12 +392,12 @@ def _layout_table(lines: list[str], h: int, header: list[tuple[int, int, str]]) 
         for e in item:
             for chunk in e.chunks:
                 k = _column(bounds, chunk[0])
-                cells[k] = _glue(cells[k], chunk[2])
+                cells[k] = glue_wrapped(cells[k], chunk[2])
         out.append("\t".join(cells).rstrip("\t"))
     return out, end_line
 
 
-def _glue(before: str, after: str) -> str:
+def glue_wrapped(before: str, after: str) -> str:
     """A cell's wrapped lines joined: directly, but with a space between two Latin words or numbers."""
     if before and before[-1].isascii() and before[-1].isalnum() and after[0].isascii() and after[0].isalnum():
         return before + " " + after
@@ -495,9 +498,14 @@ def flatten_html_tables(root) -> None:
 
 
 def _html_cell(td) -> str:
-    """A cell's text on one line; names on lines of their own (<br>, <p>) become a list (区工信局、各街道办事处)."""
+    """A cell's text on one line (its <br> and <p> lines joined by `cell_text`)."""
+    return cell_text(td.get_text("\n").split("\n"))
+
+
+def cell_text(parts: list[str]) -> str:
+    """A cell's lines (paragraphs) on one line; names on lines of their own become a list (区工信局、各街道办事处)."""
     out, last = "", ""
-    for part in td.get_text("\n").split("\n"):
+    for part in parts:
         part = re.sub(r"\s+", " ", part).strip()
         if not part:
             continue
@@ -512,6 +520,48 @@ def _html_cell(td) -> str:
             out += " "
         out, last = out + part, part
     return out
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One place of a table's grid: the text of the cell that covers it and where that cell starts (row, column),
+    so a merged cell is the same GridCell origin on every place it covers."""
+
+    text: str
+    row: int
+    column: int
+
+
+def grid_lines(grid: list[list[GridCell]]) -> list[str]:
+    """A table read as a grid (Word, PDF) as lines: each row one line of tab-separated cells.
+
+    A row that is one cell across the table, or whose only text is a section heading ("一、优化产业布局"), is a
+    section row (its text alone); a cell merged down the rows spreads its text to each row it covers (a lead unit
+    merged over three tasks leads each), a cell merged across columns keeps its text in its first column; a row
+    that repeats the first row (a header repeated on each page) is left out.
+    """
+    lines: list[str] = []
+    first: list[str] | None = None
+    for row in grid:
+        if not row:
+            continue
+        origins = {(c.row, c.column) for c in row}
+        texts = [c.text.replace("\t", " ").replace("\n", "") for c in row]
+        filled = [t for t in texts if t.strip()]
+        if len(origins) == 1 or (len(filled) == 1 and _SECTION.match(filled[0].strip())):
+            if filled:
+                lines.append(filled[0].strip())
+            continue
+        cells = [
+            text if cell.column == k else "" for k, (cell, text) in enumerate(zip(row, texts, strict=True))
+        ]
+        if first is None:
+            first = cells
+        elif cells == first:
+            continue  # the header again, on a new page
+        if any(c.strip() for c in cells):
+            lines.append("\t".join(cells).rstrip("\t"))
+    return lines
 
 
 def _skip_covered(cells: list[str], covered: dict[int, int]) -> None:
