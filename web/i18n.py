@@ -600,6 +600,39 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# the plan's text view, evidence links, source file, outline headings (web/plan_text.py)
+MESSAGES.update(
+    {
+        "txt_title": {"zh": "方案原文", "en": "Plan text"},
+        "txt_marked": {"zh": "标注的原文", "en": "The marked text"},
+        "txt_chars": {"zh": "第 {start}–{end} 字", "en": "characters {start}–{end}"},
+        "txt_row_caption": {"zh": "该事实所在的表格行（含表头）", "en": "The table row stating it, with its header"},
+        "txt_hint": {
+            "zh": "以下为构建时读取的方案全文；图谱中的字符位置均以此文本计。§ 链接指向从该处开始的任务。",
+            "en": "The plan's whole text as the build read it; every offset in the graph counts its characters. "
+            "§ links open the task that starts there.",
+        },
+        "txt_not_kept": {
+            "zh": "图谱未保存此方案的原文（远程 SPARQL 端点，或由旧版本构建的库：请重新运行 kg build）。",
+            "en": "The store keeps no text of this plan (a remote SPARQL endpoint, or a store built by an older "
+            "version: run kg build again).",
+        },
+        "txt_no_source": {
+            "zh": "源文件不可用：构建时未记录其路径，或该文件已不在原处。",
+            "en": "The source file is not available: the build recorded no path for it, or the file is no longer there.",
+        },
+        "txt_open": {"zh": "阅读原文", "en": "Read the text"},
+        "txt_download": {"zh": "下载源文件", "en": "Download the source file"},
+        "txt_source_gone": {
+            "zh": "源文件已不在构建时的位置，无法下载",
+            "en": "the file is no longer where the build read it: no download",
+        },
+        "txt_in_text": {"zh": "原文出处", "en": "In the text"},
+        "txt_see_sentence": {"zh": "查看原句", "en": "see the sentence"},
+    }
+)
+
+
 # each skip reason the loaders store (loaders/plan.py, tasks.py, duties.py) → its message key
 REASONS = {
     "no responsibility attribution": "reason_no_attribution",
