@@ -121,8 +121,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "net_canvas": {"zh": "网络图", "en": "network diagram"},
     "net_hide_tasks": {"zh": "隐藏本方案的任务", "en": "hide this plan's tasks"},
     "net_hint": {
-        "zh": "点击节点打开其页面；拖动、滚轮缩放。",
-        "en": "Click a node to open its page; drag to move, scroll to zoom.",
+        "zh": "单击节点展开其相邻节点，双击打开其页面；拖动、滚轮缩放。任务按其角色着色。",
+        "en": "Click a node to expand its neighbours, double-click to open its page; drag to move, scroll to zoom. "
+        "Tasks are coloured by their role.",
     },
     "net_kind_agency": {"zh": "责任单位", "en": "agency"},
     "net_kind_group": {"zh": "单位集合", "en": "agency group"},
@@ -629,6 +630,18 @@ MESSAGES.update(
         },
         "txt_in_text": {"zh": "原文出处", "en": "In the text"},
         "txt_see_sentence": {"zh": "查看原句", "en": "see the sentence"},
+        "net_role_filter": {"zh": "按角色筛选", "en": "Roles shown"},
+        "net_apply": {"zh": "应用", "en": "Apply"},
+        "net_show_more": {"zh": "显示更多", "en": "Show more"},
+        "net_first_view": {
+            "zh": "先显示 {shown} / {total} 个节点；单击节点展开其相邻节点（“+N”为未显示的数目），双击打开其页面。",
+            "en": "Showing {shown} of {total} nodes; click a node to expand its neighbours (“+N”: how many are "
+            "hidden), double-click to open its page.",
+        },
+        "net_shown_template": {
+            "zh": "已显示 {shown} / {total} 个节点；单击节点展开，双击打开页面。",
+            "en": "Showing {shown} of {total} nodes; click a node to expand it, double-click to open its page.",
+        },
     }
 )
 
