@@ -630,6 +630,23 @@ MESSAGES.update(
         },
         "txt_in_text": {"zh": "原文出处", "en": "In the text"},
         "txt_see_sentence": {"zh": "查看原句", "en": "see the sentence"},
+        "cov_upper_not_loaded": {
+            "zh": "上级方案的原文未载入（仅被其他方案引用），无法统计其任务，因此没有落实比例。",
+            "en": "The upper plan's own text is not loaded (other plans only cite it): its tasks cannot be counted, "
+            "so there is no share.",
+        },
+        "cov_not_cited": {
+            "zh": "下级方案并未把此方案列为依据（lt:derivesFrom）。落实比例只统计依据关系连接的任务——构建时只在方案与其"
+            "引用的上级方案之间连接任务——所以此处可能为 0%；而“方案比较”按文本相似度对齐任意两个方案的任务，"
+            "同级方案之间也能对齐许多任务。要看两方案的相似任务，请用",
+            "en": "The lower plan does not name this plan as one it implements (lt:derivesFrom). Coverage counts only "
+            "the tasks linked by that lineage, which the build computes between a plan and the upper plans it cites, "
+            "so it can be 0 % here, while Compare aligns the tasks of any two plans by their text and finds many "
+            "between sibling plans. For the similar tasks of these two plans, use",
+        },
+        "menu": {"zh": "菜单", "en": "Menu"},
+        "skip_to_content": {"zh": "跳到正文", "en": "Skip to content"},
+        "search_label": {"zh": "搜索单位、任务、方案", "en": "Search agencies, tasks, plans"},
         "net_role_filter": {"zh": "按角色筛选", "en": "Roles shown"},
         "net_apply": {"zh": "应用", "en": "Apply"},
         "net_show_more": {"zh": "显示更多", "en": "Show more"},

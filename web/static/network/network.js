@@ -125,7 +125,7 @@
       }).slice(0, BATCH);
       add(next);
     });
-    network.once("stabilizationIterationsDone", function () { network.setOptions({ physics: false }); });
+    network.once("stabilizationIterationsDone", function () { network.setOptions({ physics: false }); network.fit({ animation: false }); });
     network.once("afterDrawing", function () { holder.setAttribute("data-drawn", "true"); });
     window.lantianNetwork = network;
     window.lantianNetworkData = { nodes: nodes, edges: edges, all: data };
