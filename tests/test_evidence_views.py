@@ -45,6 +45,15 @@ def honghe_text() -> str:
     return load_plan(next(CORPUS.glob("000_*.txt"))).text
 
 
+def _one_plan_store(folder: Path):
+    """A store built from the one plan in folder/plans: a client over it and the plan's IRI."""
+    store = folder / "store"
+    result = CliRunner().invoke(main, ["build", "--store", str(store), str(folder / "plans")])
+    assert result.exit_code == 0, result.output
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    return client, next(p["plan"] for p in _json(client, "/plans")["plans"] if p["loaded"])
+
+
 def _marks(page: str) -> list[str]:
     """The text inside each <mark> of the plan body, joined per sentence."""
     body = page.split('class="plan-body"', 1)[1]
@@ -118,11 +127,7 @@ def test_text_view_renders_tab_separated_rows_as_a_table_with_their_header(tmp_p
     )
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "pipes.txt").write_text(pipes, encoding="utf-8")
-    store = tmp_path / "store"
-    result = CliRunner().invoke(main, ["build", "--store", str(store), str(tmp_path / "plans")])
-    assert result.exit_code == 0, result.output
-    client = create_app({"STORE": store, "TESTING": True}).test_client()
-    plan_iri = next(p["plan"] for p in _json(client, "/plans")["plans"] if p["loaded"])
+    client, plan_iri = _one_plan_store(tmp_path)
     plan = _json(client, page_url(plan_iri))
     kiln = next(x for x in plan["tasks"] if "工业炉窑" in x["excerpt"])
     page = _html(client, page_url(kiln["task"]))
@@ -139,11 +144,7 @@ def test_plan_page_offers_its_source_file_and_says_when_it_is_gone(tmp_path):
     (tmp_path / "plans").mkdir()
     plan_file = tmp_path / "plans" / "wuding.txt"
     shutil.copy(next(CORPUS.glob("002_*.txt")), plan_file)
-    store = tmp_path / "store"
-    result = CliRunner().invoke(main, ["build", "--store", str(store), str(tmp_path / "plans")])
-    assert result.exit_code == 0, result.output
-    client = create_app({"STORE": store, "TESTING": True}).test_client()
-    plan_iri = next(p["plan"] for p in _json(client, "/plans")["plans"] if p["loaded"])
+    client, plan_iri = _one_plan_store(tmp_path)
     page = _html(client, page_url(plan_iri))
     assert f'href="{page_url(plan_iri)}/source"' in page
     download = client.get(f"{page_url(plan_iri)}/source")
