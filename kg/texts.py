@@ -97,3 +97,50 @@ def task_texts(store_dir: Path | str) -> TaskTexts | None:
         texts = TaskTexts(pairs)
         _loaded[path] = (stamp, texts)
         return texts
+
+
+# --- each plan's own text, for the explorer's text view and evidence links ---------------------------
+
+PLAN_TEXTS = "lantian-plan-texts"  # in the store folder: one JSON file per plan (see `write_plan_text`)
+
+
+def _plan_text_path(folder: Path | str, plan_iri: str) -> Path:
+    import hashlib
+
+    return Path(folder) / PLAN_TEXTS / (hashlib.sha1(plan_iri.encode("utf-8")).hexdigest()[:20] + ".json")
+
+
+def write_plan_text(folder: Path | str, plan_iri: str, source: str, text: str) -> None:
+    """Keep the plan's display text (the text every stored offset counts in) and the path of the file it
+    was read from, in the store folder being written."""
+    import json
+
+    path = _plan_text_path(folder, plan_iri)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        json.dumps({"plan": plan_iri, "source": source, "text": text}, ensure_ascii=False), "utf-8"
+    )
+
+
+def keep_plan_text(old_folder: Path | str, new_folder: Path | str, plan_iri: str) -> bool:
+    """Copy a plan's kept text from the live store to the one being written (a plan a build reuses is not
+    read again); False when the live store has none (written by an older version)."""
+    import shutil
+
+    old = _plan_text_path(old_folder, plan_iri)
+    if not old.is_file():
+        return False
+    new = _plan_text_path(new_folder, plan_iri)
+    new.parent.mkdir(exist_ok=True)
+    shutil.copyfile(old, new)
+    return True
+
+
+def read_plan_text(folder: Path | str, plan_iri: str) -> dict | None:
+    """{"plan", "source", "text"} as the build kept them, or None when the store keeps no text for the plan."""
+    import json
+
+    try:
+        return json.loads(_plan_text_path(folder, plan_iri).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -267,7 +267,7 @@ def test_network_views_draw_and_click_through(tab, server):
         assert _network_nodes(page) >= 3, path
         assert _canvas_has_ink(page), path
         _shot(page, name)
-    # clicking the focus node opens its page. The layout is stopped first so the node stays where it is
+    # double-clicking the focus node opens its page. The layout is stopped first so the node stays where it is
     # measured, and the point clicked is one of the node's own where no other node lies on top (a click that
     # landed on an overlapping task node opened that task's page instead, now and then)
     network_url = server.url + "/network/agency/红河州/环境保护局"
@@ -288,7 +288,7 @@ def test_network_views_draw_and_click_through(tab, server):
         _network_nodes(page)
         page.wait_for_timeout(300)  # a click on the very first frame can land before vis binds its handlers
         position = page.wait_for_function(locate).json_value()
-        page.mouse.click(position["x"], position["y"])
+        page.mouse.dblclick(position["x"], position["y"])  # a single click expands the node in place
         try:
             page.wait_for_url(re.compile(r"/id/agency/"), timeout=15000)
         except PlaywrightTimeout:
@@ -447,3 +447,104 @@ def test_editing_a_canned_query_field_changes_the_answer(tab, server):
     assert "before=2020-06-30" in page.url  # the form's URL, shareable
     _shot(page, "18-canned-query-form")
     assert not watch.errors, watch.errors
+
+
+# --- evidence, readable networks, phones ---------------------------------------------------------
+
+# an element sticking out past the viewport's right edge, unless a box that scrolls (or clips) holds it
+OVERFLOWING = """w => {
+    const out = [];
+    const clipped = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const s = getComputedStyle(p).overflowX; if (s === 'auto' || s === 'scroll' || s === 'hidden') return true; }
+        return false; };
+    for (const el of document.body.querySelectorAll('*')) {
+        const r = el.getBoundingClientRect();
+        if (r.width && r.right > w + 1 && !clipped(el) && getComputedStyle(el).position !== 'absolute')
+            out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+    }
+    return {scroll: document.documentElement.scrollWidth, out: out.slice(0, 5)}; }"""
+
+
+def test_an_appendix_attribution_opens_its_row_highlighted_in_the_plan_text(tab, server):
+    page, watch = tab
+    _goto(page, server.url + f"/id/task/{HONGHE}/二.(一)")
+    box = page.locator("table.evidence-row").first
+    assert box.locator("thead th").all_inner_texts() == ["主要任务", "责任单位"]
+    page.locator("a.evidence-link").first.click()
+    page.wait_for_load_state()
+    assert "/text?mark=" in page.url
+    mark = page.locator(".plan-body mark.evidence-mark").first
+    assert mark.is_visible()
+    assert "州环境保护局" in "".join(page.locator(".plan-body mark.evidence-mark").all_inner_texts())
+    assert page.locator(".plan-body .row-marked").count() >= 1  # the row's task lines, shaded
+    _shot(page, "19-evidence-appendix-row")
+    assert not watch.errors, watch.errors
+
+
+def test_network_draws_at_most_40_nodes_then_expands_a_node_in_place(tab, server):
+    page, watch = tab
+    url = server.url + "/network/agency/红河州/各县市人民政府"
+    _goto(page, url)
+    first = _network_nodes(page)
+    assert 10 <= first <= 40
+    # a click on a node whose label says "+N" adds its hidden neighbours, and the page stays
+    locate = """() => { const n = window.lantianNetwork; n.stopSimulation(); n.fit({animation: false});
+        const r = document.querySelector('#network canvas').getBoundingClientRect();
+        for (const id of n.body.data.nodes.getIds()) {
+            if (!/\\(\\+\\d+\\)$/.test(n.body.data.nodes.get(id).label)) continue;
+            const b = n.getBoundingBox(id);
+            const d = n.canvasToDOM({x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2});
+            if (n.getNodeAt(d) === id) return {x: r.left + d.x, y: r.top + d.y};
+        }
+        return null; }"""
+    page.wait_for_timeout(300)
+    position = page.wait_for_function(locate).json_value()
+    page.mouse.click(position["x"], position["y"])
+    page.wait_for_function("n => window.lantianNetwork.body.data.nodes.length > n", arg=first)
+    assert unquote(page.url) == url  # expanded in place: still on the page
+    expanded = page.evaluate("window.lantianNetwork.body.data.nodes.length")
+    page.click("#network-more")
+    page.wait_for_function("n => window.lantianNetwork.body.data.nodes.length > n", arg=expanded)
+    assert unquote(page.url) == url
+    _shot(page, "20-network-show-more")
+    assert not watch.errors, watch.errors
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_page_scrolls_sideways_at_390_px(browser, server, lang):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=1
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        paths = [
+            "/",
+            "/search?q=" + quote("扬尘"),
+            "/plans",
+            "/id/plan/" + HONGHE,
+            f"/id/plan/{HONGHE}/text",
+            f"/id/task/{HONGHE}/二.(一)",
+            "/id/agency/红河州/环境保护局",
+            "/network/agency/红河州/环境保护局",
+            "/compare",
+            "/coverage",
+            "/sparql",
+        ]
+        for path in paths:
+            _goto(page, server.url + path + ("&" if "?" in path else "?") + f"lang={lang}")
+            found = page.evaluate(OVERFLOWING, 390)
+            assert found["scroll"] <= 390 and not found["out"], (path, found)
+            if path == "/":
+                assert not page.locator("#site-nav").is_visible()  # the menu is collapsed
+                page.click(".menu-toggle")
+                assert page.locator("#site-nav").is_visible()
+                _shot(page, f"21-mobile-menu-{lang}")
+            if path.startswith("/network/"):
+                width = page.evaluate("document.getElementById('network').getBoundingClientRect().width")
+                assert width >= 340  # the network takes the width
+                _shot(page, f"21-mobile-network-{lang}")
+            if path.startswith("/id/task/"):
+                _shot(page, f"21-mobile-task-{lang}")
+    finally:
+        context.close()

@@ -316,3 +316,34 @@ def test_plan_pages_are_json_serialisable(client):
         "ofUpper": [],
         "byLower": [],
     }
+
+
+def test_coverage_explains_why_red_river_to_wuding_is_0_while_compare_aligns_tasks(client):
+    from urllib.parse import quote
+
+    query = f"upper={quote(page_url(HONGHE_PLAN))}&lower={quote(page_url(WUDING_PLAN))}"
+    data = client.get(f"/coverage.json?{query}").get_json()
+    assert data["upperTasks"] == 56 and data["localisedTasks"] == 0
+    assert data["upperLoaded"] and not data["lowerCitesUpper"]  # 武定县 cites 楚雄州 and 云南省, not 红河州
+    aligned = client.get(f"/compare.json?a={quote(page_url(HONGHE_PLAN))}&b={quote(page_url(WUDING_PLAN))}")
+    assert aligned.status_code == 200
+    html = client.get(f"/coverage?{query}&lang=zh").get_data(as_text=True)
+    note = html.split('id="not-cited"', 1)[1].split("</p>", 1)[0]
+    assert "下级方案并未把此方案列为依据" in note and "/compare?a=" in note
+
+
+def test_coverage_of_a_plan_only_cited_says_its_text_is_not_loaded(client):
+    from urllib.parse import quote
+
+    national = mint("plan", "中国", "国发〔2018〕22号")
+    query = f"upper={quote(page_url(national))}&lower={quote(page_url(WUDING_PLAN))}"
+    html = client.get(f"/coverage?{query}&lang=zh").get_data(as_text=True)
+    assert 'id="upper-not-loaded"' in html and "上级方案的原文未载入" in html
+    assert "0 / 0" not in html and "—%" not in html
+
+
+def test_coverage_without_plans_is_a_picker(client):
+    html = client.get("/coverage?lang=zh").get_data(as_text=True)
+    assert '<select id="cov-upper" name="upper">' in html and '<select id="cov-lower" name="lower">' in html
+    assert html.count("<option") > 5
+    assert client.get("/coverage.json").status_code == 400

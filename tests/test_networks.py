@@ -125,7 +125,9 @@ def test_plan_with_tasks_and_their_leads(client):
     view = _json(client, f"/network/plan/{HONGHE}?tasks=1")
     tasks = [n for n in view["nodes"] if n["kind"] == "task"]
     assert len(tasks) == 56  # 红河州: 56 tasks loaded (see `kg build`)
-    assert {e["role"] for e in view["edges"]} <= {"leads", "inPlan", "derivesFrom"}
+    # and who took over the leads' duties in the reform (红河州环境保护局 → 红河州生态环境局)
+    assert {e["role"] for e in view["edges"]} <= {"leads", "inPlan", "derivesFrom", "succeededBy"}
+    assert any(e["role"] == "succeededBy" and e["to"].endswith("红河州/生态环境局") for e in view["edges"])
     task = _find(view, "两断三清", "task")
     lead = _find(view, "红河州环境保护局")
     assert {"from": lead["id"], "to": task["id"], "role": "leads"} in view["edges"]
@@ -148,7 +150,8 @@ def test_json_by_accept_header_and_suffix(client):
     assert by_accept.is_json and by_suffix.is_json
     assert by_accept.get_json()["nodes"] == by_suffix.get_json()["nodes"]
     assert (
-        client.get("/network/plan/中国/国发〔2018〕22号", headers={"Accept": "text/html"}).mimetype == "text/html"
+        client.get("/network/plan/中国/国发〔2018〕22号", headers={"Accept": "text/html"}).mimetype
+        == "text/html"
     )
 
 
@@ -196,3 +199,38 @@ def test_hostile_labels_are_escaped(hostile_client):
         html = response.get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html, url
         assert "&lt;script&gt;alert" in html or "\\u003cscript\\u003ealert" in html, url
+
+
+def test_first_view_shows_at_most_40_nodes_across_the_roles_and_the_rest_on_expansion(client):
+    from web.networks import FIRST_VIEW
+
+    view = _json(client, f"/network/agency/{quote('红河州/各县市人民政府')}.json")
+    first = [n for n in view["nodes"] if n["initial"]]
+    assert FIRST_VIEW == 40 and view["first_view"] == len(first) <= 40 < len(view["nodes"])
+    # grouped by role: the first view holds tasks of more than one role, or agencies sharing tasks in several
+    assert len({n["role"] for n in first if n["role"]}) >= 2
+    # every node drawn at first is linked to another drawn one (nothing floats alone)
+    shown = {n["id"] for n in first}
+    linked = {e["from"] for e in view["edges"] if e["to"] in shown} | {
+        e["to"] for e in view["edges"] if e["from"] in shown
+    }
+    assert shown - {view["focus"]} <= linked
+    # the page draws only the first view; the others travel with it for "show more" and expansion
+    page = client.get(f"/network/agency/{quote('红河州/各县市人民政府')}?lang=zh").get_data(as_text=True)
+    assert 'id="network-more"' in page and f"先显示 {len(first)} / {len(view['nodes'])} 个节点" in page
+
+
+def test_role_filter_keeps_only_the_roles_asked(client):
+    every = _json(client, f"/network/agency/{quote('红河州/环境保护局')}.json")
+    leads = _json(client, f"/network/agency/{quote('红河州/环境保护局')}.json?role=leads")
+    roles = {e["role"] for e in leads["edges"]}
+    assert roles & {"leads"} and not roles & {"supports", "implements", "responsibleFor"}
+    assert leads["roles"] == ["leads"] and len(leads["nodes"]) < len(every["nodes"])
+    page = client.get(f"/network/agency/{quote('红河州/环境保护局')}?role=leads").get_data(as_text=True)
+    assert 'value="leads" checked' in page and 'value="supports" checked' not in page
+
+
+def test_succession_edges_are_shown_for_the_agencies_in_a_task_view(client):
+    view = _json(client, f"/network/task/{quote(HONGHE)}/二.(一).json")
+    succession = [(e["from"], e["to"]) for e in view["edges"] if e["role"] == "succeededBy"]
+    assert (f"{ID}agency/红河州/环境保护局", f"{ID}agency/红河州/生态环境局") in succession

@@ -33,7 +33,7 @@ DEFAULTS = {
 def create_app(config: dict | None = None) -> Flask:
     """The explorer over the store named in config["STORE"], or the endpoint in config["ENDPOINT"]."""
     from kg.store import default_store_dir
-    from web import audit, compare, i18n, networks, pages, sparql
+    from web import assets, audit, compare, i18n, networks, pages, sparql
     from web.graph_source import LocalStore, RemoteEndpoint
     from web.repository import _PREFIXES, Repository
 
@@ -62,4 +62,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(networks.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(audit.bp)
+    assets.init_app(app)
     return app

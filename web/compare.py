@@ -320,16 +320,34 @@ def coverage_rows(result: dict) -> list[dict]:
 def coverage(suffix: str | None = None):
     repo = repository()
     upper, lower = iri_arg("upper"), iri_arg("lower")
+    fmt = wanted_format(suffix, FORMATS)
+    plans = repo.plans()
     if not upper or not lower:
-        abort(400, description=t("cov_pick_two"))
+        if fmt != "html":
+            abort(400, description=t("cov_pick_two"))
+        # the picker: any plan as the upper one (a cited plan too), a loaded plan as the lower one
+        return render_template(
+            "coverage.html",
+            c=None,
+            plans=plans,
+            loaded=[p for p in plans if p["loaded"]],
+            upper=upper,
+            lower=lower,
+        )
     for iri in (upper, lower):
         if repo.kind(iri) != "plan":
             abort(404, description=t("pg_not_found_iri", iri=iri))
-    result = repo.coverage(upper, lower)
-    fmt = wanted_format(suffix, FORMATS)
+    result = dict(repo.coverage(upper, lower))
+    # why a share can be 0 % where compare aligns tasks: coverage counts task lineage (lt:derivesFrom), which
+    # the build computes between a plan and the upper plans it cites, while compare aligns any two plans by text
+    result["upperLoaded"] = any(p["plan"] == upper and p["loaded"] for p in plans)
+    result["lowerCitesUpper"] = repo.ask(
+        "ASK WHERE { ?lower lt:derivesFrom+ ?upper }", upper=upper, lower=lower
+    )
     if fmt == "json":
         return json_response(result)
     if fmt in TABLE_FORMATS:
         columns = [(key, label.removeprefix("pg_")) for key, label in COVERAGE_COLUMNS]
         return table_response("coverage", fmt, columns, coverage_rows(result))
-    return render_template("coverage.html", c=result)
+    loaded = [p for p in plans if p["loaded"]]
+    return render_template("coverage.html", c=result, plans=plans, loaded=loaded, upper=upper, lower=lower)

@@ -44,7 +44,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.store import StoreMissingError, store_exists
-from kg.texts import TaskTexts, task_texts
+from kg.texts import TaskTexts, read_plan_text, task_texts
 from web.query_worker import (
     GRAPH_TYPES,
     TURTLE,
@@ -209,6 +209,10 @@ class LocalStore:
     def task_texts(self) -> TaskTexts | None:
         """The store's task text table (`kg.texts`), for word search; None when it has none."""
         return task_texts(self.store_dir)
+
+    def plan_text(self, plan_iri: str) -> dict | None:
+        """The plan's text and source path as the build kept them (`kg.texts`); None when not kept."""
+        return read_plan_text(self.store_dir, plan_iri)
 
     def _query(self, sparql: str):
         return self._open().query(sparql, prefixes=self.prefixes, use_default_graph_as_union=True)

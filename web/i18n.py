@@ -121,8 +121,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "net_canvas": {"zh": "网络图", "en": "network diagram"},
     "net_hide_tasks": {"zh": "隐藏本方案的任务", "en": "hide this plan's tasks"},
     "net_hint": {
-        "zh": "点击节点打开其页面；拖动、滚轮缩放。",
-        "en": "Click a node to open its page; drag to move, scroll to zoom.",
+        "zh": "单击节点展开其相邻节点，双击打开其页面；拖动、滚轮缩放。任务按其角色着色。",
+        "en": "Click a node to expand its neighbours, double-click to open its page; drag to move, scroll to zoom. "
+        "Tasks are coloured by their role.",
     },
     "net_kind_agency": {"zh": "责任单位", "en": "agency"},
     "net_kind_group": {"zh": "单位集合", "en": "agency group"},
@@ -598,6 +599,68 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_filter_agency": {"zh": "单位", "en": "Agency"},
     "pg_filter_table": {"zh": "表", "en": "Table"},
 }
+
+
+# the plan's text view, evidence links, source file, outline headings (web/plan_text.py)
+MESSAGES.update(
+    {
+        "txt_title": {"zh": "方案原文", "en": "Plan text"},
+        "txt_marked": {"zh": "标注的原文", "en": "The marked text"},
+        "txt_chars": {"zh": "第 {start}–{end} 字", "en": "characters {start}–{end}"},
+        "txt_row_caption": {"zh": "该事实所在的表格行（含表头）", "en": "The table row stating it, with its header"},
+        "txt_hint": {
+            "zh": "以下为构建时读取的方案全文；图谱中的字符位置均以此文本计。§ 链接指向从该处开始的任务。",
+            "en": "The plan's whole text as the build read it; every offset in the graph counts its characters. "
+            "§ links open the task that starts there.",
+        },
+        "txt_not_kept": {
+            "zh": "图谱未保存此方案的原文（远程 SPARQL 端点，或由旧版本构建的库：请重新运行 kg build）。",
+            "en": "The store keeps no text of this plan (a remote SPARQL endpoint, or a store built by an older "
+            "version: run kg build again).",
+        },
+        "txt_no_source": {
+            "zh": "源文件不可用：构建时未记录其路径，或该文件已不在原处。",
+            "en": "The source file is not available: the build recorded no path for it, or the file is no longer there.",
+        },
+        "txt_open": {"zh": "阅读原文", "en": "Read the text"},
+        "txt_download": {"zh": "下载源文件", "en": "Download the source file"},
+        "txt_source_gone": {
+            "zh": "源文件已不在构建时的位置，无法下载",
+            "en": "the file is no longer where the build read it: no download",
+        },
+        "txt_in_text": {"zh": "原文出处", "en": "In the text"},
+        "txt_see_sentence": {"zh": "查看原句", "en": "see the sentence"},
+        "cov_upper_not_loaded": {
+            "zh": "上级方案的原文未载入（仅被其他方案引用），无法统计其任务，因此没有落实比例。",
+            "en": "The upper plan's own text is not loaded (other plans only cite it): its tasks cannot be counted, "
+            "so there is no share.",
+        },
+        "cov_not_cited": {
+            "zh": "下级方案并未把此方案列为依据（lt:derivesFrom）。落实比例只统计依据关系连接的任务——构建时只在方案与其"
+            "引用的上级方案之间连接任务——所以此处可能为 0%；而“方案比较”按文本相似度对齐任意两个方案的任务，"
+            "同级方案之间也能对齐许多任务。要看两方案的相似任务，请用",
+            "en": "The lower plan does not name this plan as one it implements (lt:derivesFrom). Coverage counts only "
+            "the tasks linked by that lineage, which the build computes between a plan and the upper plans it cites, "
+            "so it can be 0 % here, while Compare aligns the tasks of any two plans by their text and finds many "
+            "between sibling plans. For the similar tasks of these two plans, use",
+        },
+        "menu": {"zh": "菜单", "en": "Menu"},
+        "skip_to_content": {"zh": "跳到正文", "en": "Skip to content"},
+        "search_label": {"zh": "搜索单位、任务、方案", "en": "Search agencies, tasks, plans"},
+        "net_role_filter": {"zh": "按角色筛选", "en": "Roles shown"},
+        "net_apply": {"zh": "应用", "en": "Apply"},
+        "net_show_more": {"zh": "显示更多", "en": "Show more"},
+        "net_first_view": {
+            "zh": "先显示 {shown} / {total} 个节点；单击节点展开其相邻节点（“+N”为未显示的数目），双击打开其页面。",
+            "en": "Showing {shown} of {total} nodes; click a node to expand its neighbours (“+N”: how many are "
+            "hidden), double-click to open its page.",
+        },
+        "net_shown_template": {
+            "zh": "已显示 {shown} / {total} 个节点；单击节点展开，双击打开页面。",
+            "en": "Showing {shown} of {total} nodes; click a node to expand it, double-click to open its page.",
+        },
+    }
+)
 
 
 # each skip reason the loaders store (loaders/plan.py, tasks.py, duties.py) → its message key

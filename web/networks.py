@@ -28,6 +28,7 @@ from web.repository import iri_from_request_path, page_url
 bp = Blueprint("networks", __name__)
 
 MAX_NODES = 150  # a view larger than this is cut (by importance) and says so
+FIRST_VIEW = 40  # nodes drawn at first, chosen across the roles; the rest come in when a node is expanded
 CACHE_SIZE = 512  # views remembered per app
 KINDS = ("plan", "task", "agency", "group", "jurisdiction")
 ROLES = ("leads", "supports", "implements", "responsibleFor")
@@ -59,6 +60,13 @@ PREFIXES = (
 )
 ROLE_LIST = "lt:leads, lt:supports, lt:implements, lt:responsibleFor"
 ROLE_VALUES = f"VALUES ?role {{ {ROLE_LIST.replace(',', '')} }}"
+# a task's colour by the role that links it to the view's focus (the same hues as the role edges, lighter)
+ROLE_COLOURS = {
+    "leads": "#f08a7e",
+    "supports": "#8fcf93",
+    "implements": "#82b4ec",
+    "responsibleFor": "#c9a99a",
+}
 
 
 # --- reading the graph -----------------------------------------------------------------------------
@@ -302,6 +310,78 @@ def plan_view(plan: str, with_tasks: bool = False) -> View | None:
     return view
 
 
+def _keep_roles(view: View, roles: tuple[str, ...]) -> None:
+    """Drop the role edges not in `roles`, then whatever is no longer linked to the focus."""
+    dropped = [(a, b, k) for a, b, k in view.graph.edges(keys=True) if k in ROLES and k not in roles]
+    view.graph.remove_edges_from(dropped)
+    linked = nx.node_connected_component(view.graph.to_undirected(as_view=True), view.focus)
+    view.graph.remove_nodes_from([n for n in list(view.graph.nodes) if n not in linked])
+
+
+def _succession(view: View) -> None:
+    """The restructurings of the view's agencies: who took over their duties, and whose they took over."""
+    agencies = [n for n, d in view.graph.nodes(data=True) if d["kind"] in ("agency", "group")]
+    if not agencies:
+        return
+    rows = select(
+        f"SELECT ?x ?y WHERE {{ VALUES ?a {{ {_values(agencies)} }}"
+        " { ?a lt:succeededBy ?y BIND(?a AS ?x) } UNION { ?x lt:succeededBy ?a BIND(?a AS ?y) } }"
+    )
+    for row in rows:
+        view.node(row["x"], "agency")
+        view.node(row["y"], "agency")
+        view.edge(row["x"], row["y"], "succeededBy")
+
+
+def _roles_to_focus(view: View) -> None:
+    """Each node's role group: the role of the edge linking it to the focus (a task in an agency's view), or to
+    the task it shares with the focus (another agency), or the role it holds on the focus (a task's agencies)."""
+    graph = view.graph
+    for a, b, relation in graph.edges(keys=True):
+        if relation not in ROLES:
+            continue
+        other = b if a == view.focus else a if b == view.focus else None
+        if other is not None:
+            graph.nodes[other].setdefault("role", relation)
+    for a, _b, relation in graph.edges(keys=True):
+        if relation in ROLES and a != view.focus:
+            graph.nodes[a].setdefault("role", relation)
+
+
+def first_view(view: View, limit: int | None = None) -> set[str]:
+    """The nodes drawn at first: the focus and, in turn from each group (a role's tasks, a role's agencies,
+    plans, places, successors), the next most important node linked to one already chosen, up to `limit`."""
+    limit = FIRST_VIEW if limit is None else limit
+    graph = view.graph
+    _roles_to_focus(view)
+    if graph.number_of_nodes() <= limit:
+        return set(graph.nodes)
+    groups: dict[str, list[str]] = {}
+    for node in sorted(graph.nodes, key=lambda n: graph.nodes[n]["rank"]):
+        if node == view.focus:
+            continue
+        data = graph.nodes[node]
+        groups.setdefault(f"{data['kind']}:{data.get('role') or ''}", []).append(node)
+    chosen = {view.focus}
+    for a, b, relation in graph.edges(keys=True):  # the focus's own succession is always shown
+        if relation == "succeededBy" and view.focus in (a, b):
+            chosen.update((a, b))
+    undirected = graph.to_undirected(as_view=True)
+    progress = True
+    while len(chosen) < limit and progress:
+        progress = False
+        for members in groups.values():
+            for k, node in enumerate(members):
+                if node not in chosen and any(n in chosen for n in undirected[node]):
+                    chosen.add(node)
+                    del members[k]
+                    progress = True
+                    break
+            if len(chosen) >= limit:
+                break
+    return chosen
+
+
 def _section_key(section: str) -> tuple:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in section.split("."))
 
@@ -356,13 +436,22 @@ def _label(kind: str, iri: str, fact: dict[str, str]) -> tuple[str, str]:
     return name, name
 
 
-def vis_data(view: View) -> dict:
-    """The view as vis-network nodes and edges (pyvis converts the networkx graph)."""
+def vis_data(view: View, first: set[str] | None = None) -> dict:
+    """The view as vis-network nodes and edges (pyvis converts the networkx graph). Each node says whether it is
+    drawn at first (`initial`), its role group (`group`) and how many of its neighbours are not drawn yet
+    (`more`), which the page adds when the node is clicked."""
+    first = set(view.graph.nodes) if first is None else first
     graph = nx.MultiDiGraph()
     for iri, data in view.graph.nodes(data=True):
         style = NODE_STYLE[data["kind"]]
         attrs = {"label": data["label"], "title": data["title"], "kind": data["kind"], "url": data["url"]}
         attrs.update({k: v for k, v in style.items()})
+        role = data.get("role")
+        attrs["roleGroup"] = f"{data['kind']}:{role}" if role else data["kind"]
+        if data["kind"] == "task" and role in ROLE_COLOURS:
+            attrs["color"] = ROLE_COLOURS[role]
+        attrs["initial"] = iri in first
+        attrs["more"] = sum(1 for n in nx.all_neighbors(view.graph, iri) if n not in first)
         if iri == view.focus:
             attrs.update(
                 borderWidth=4, size=style.get("size", 16) + 8, font={**style.get("font", {}), "size": 18}
@@ -394,8 +483,9 @@ def _wants_json() -> bool:
     )
 
 
-def build(kind: str, iri: str, with_tasks: bool = False) -> dict | None:
-    """Everything a view shows, language-free and JSON-ready; None when `iri` is no such resource."""
+def build(kind: str, iri: str, with_tasks: bool = False, roles: tuple[str, ...] | None = None) -> dict | None:
+    """Everything a view shows, language-free and JSON-ready; None when `iri` is no such resource. `roles`
+    keeps only the role edges named (and what is still linked to the focus); None keeps every role."""
     if kind == "task":
         view = task_view(iri)
     elif kind == "agency":
@@ -404,11 +494,15 @@ def build(kind: str, iri: str, with_tasks: bool = False) -> dict | None:
         view = plan_view(iri, with_tasks)
     if view is None:
         return None
+    if roles is not None:
+        _keep_roles(view, roles)
+    _succession(view)
     total = view.cut(MAX_NODES)
     _describe(view)
     _level_offset(view)
     hierarchical = kind == "task" or (kind == "plan" and not with_tasks)
-    data = vis_data(view)
+    first = first_view(view)
+    data = vis_data(view, first)
     if hierarchical:  # vis-network wants a level on every node or on none
         for node in data["nodes"]:
             node.setdefault("level", 0)
@@ -424,9 +518,19 @@ def build(kind: str, iri: str, with_tasks: bool = False) -> dict | None:
             "shown_nodes": graph.number_of_nodes(),
             "truncated": total > graph.number_of_nodes(),
             "max_nodes": MAX_NODES,
+            "first_view": len(first),
+            "roles": list(roles) if roles is not None else list(ROLES),
         },
         "nodes": [
-            {"id": n, "label": d["label"], "kind": d["kind"], "title": d["title"], "url": d["url"]}
+            {
+                "id": n,
+                "label": d["label"],
+                "kind": d["kind"],
+                "title": d["title"],
+                "url": d["url"],
+                "role": d.get("role"),
+                "initial": n in first,
+            }
             for n, d in graph.nodes(data=True)
         ],
         "edges": [{"from": s, "to": o, "role": d["relation"]} for s, o, d in graph.edges(data=True)],
@@ -440,16 +544,34 @@ def build(kind: str, iri: str, with_tasks: bool = False) -> dict | None:
     }
 
 
-def cached_build(kind: str, iri: str, with_tasks: bool) -> dict | None:
+def cached_build(kind: str, iri: str, with_tasks: bool, roles: tuple[str, ...] | None = None) -> dict | None:
     """`build`, remembered per store generation (the graph changes only when a rebuild swaps the store in)."""
     repository = current_app.extensions["repository"]
-    key = (repository.generation, kind, iri, with_tasks, MAX_NODES)  # a new generation after a swap or TTL
+    key = (
+        repository.generation,
+        kind,
+        iri,
+        with_tasks,
+        roles,
+        MAX_NODES,
+        FIRST_VIEW,
+    )  # new after a swap or TTL
     cache = current_app.extensions.setdefault("networks.cache", {})
     if key not in cache:
         if len(cache) >= CACHE_SIZE:
             cache.clear()
-        cache[key] = build(kind, iri, with_tasks)
+        cache[key] = build(kind, iri, with_tasks, roles)
     return cache[key]
+
+
+def _roles_arg() -> tuple[str, ...] | None:
+    """?roles=leads,supports (or ?role=leads&role=supports): the roles to keep; None when not given."""
+    asked = [
+        r for value in request.args.getlist("roles") + request.args.getlist("role") for r in value.split(",")
+    ]
+    if not asked:
+        return None
+    return tuple(r for r in ROLES if r in asked)
 
 
 def _show(kind: str, rest: str):
@@ -458,7 +580,8 @@ def _show(kind: str, rest: str):
     if iri.endswith(".json"):  # the .json suffix asks for JSON
         iri, as_json = iri[: -len(".json")], True
     with_tasks = request.args.get("tasks") in ("1", "true", "yes")
-    view = cached_build(kind, iri, with_tasks)
+    roles = _roles_arg()
+    view = cached_build(kind, iri, with_tasks, roles)
     if view is None:
         abort(404)
     if as_json:
@@ -472,7 +595,10 @@ def _show(kind: str, rest: str):
         relations=view["relations"],
         node_style=NODE_STYLE,
         edge_style=EDGE_STYLE,
+        role_colours=ROLE_COLOURS,
         with_tasks=with_tasks,
+        roles=view["summary"]["roles"],
+        all_roles=ROLES,
     )
 
 

@@ -422,6 +422,9 @@ def _resolve(path: str) -> tuple[str, str, str | None]:
 
 @bp.route("/id/<path:path>")
 def resource(path: str):
+    sub = _plan_subpage(path)
+    if sub is not None:
+        return sub
     iri, kind, suffix = _resolve(path)
     repo = repository()
     has_table = kind in ("plan", "agency", "task")
@@ -444,8 +447,24 @@ def resource(path: str):
     return json_response(data) if fmt == "json" else render_template("resource.html", r=data, kind=kind)
 
 
+def _plan_subpage(path: str):
+    """/id/plan/…/text (the plan's text view) and /id/plan/…/source (its file), or None for any other path."""
+    from web import plan_text
+
+    raw = _raw_id_path(path)
+    stem, _, last = raw.rpartition("/")
+    if last not in ("text", "source") or not stem.startswith("plan/"):
+        return None
+    iri = iri_from_request_path(stem)
+    if repository().kind(iri) != "plan" or repository().kind(iri_from_request_path(raw)) is not None:
+        return None
+    return plan_text.text_view(iri) if last == "text" else plan_text.source_download(iri)
+
+
 def _plan_page(iri: str, fmt: str):
-    plan = repository().plan(iri)
+    from web.plan_text import decorate_plan
+
+    plan = decorate_plan(repository().plan(iri))
     coverage = repository().plan_coverages(iri)
     if fmt == "json":
         return json_response(dict(plan, coverage=coverage))
@@ -457,8 +476,9 @@ def _plan_page(iri: str, fmt: str):
 
 def _task_page(iri: str, fmt: str):
     from web.compare import task_comparisons
+    from web.plan_text import decorate_task
 
-    task = repository().task(iri)
+    task = decorate_task(repository().task(iri))
     links = task_comparisons(iri)
     if fmt == "json":
         return json_response(dict(task, links=links))
