@@ -19,11 +19,14 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
+from kg import reports
 from kg.namespaces import bind_prefixes
 from kg.store import StoreMissingError
 from web.export import request_filters, table_response, task_table
 from web.graph_source import GraphTimeout, GraphUnavailable
 from web.i18n import current_lang, t
+from web.lists import TASK_FACETS, TASKS, ListView, Table, serve
+from web.lists import register as register_lists
 from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
 from web.search import highlight
 
@@ -161,7 +164,9 @@ def _register_globals(state) -> None:
         role_label=lambda role: t(f"pg_role_{role}"),
         level_label=lambda level: t(f"pg_level_{level}") if level else "",
         ROLES=ROLES,
+        list_plans=lambda: reports.leads_base(repository())["plans"],
     )
+    register_lists(state.app)
 
 
 @bp.app_errorhandler(StoreMissingError)
@@ -256,88 +261,147 @@ def home():
     return render_template("home.html", today=date.today().isoformat(), stats=stats, gaps=paged(data["gaps"]))
 
 
-LIST_FORMATS = ("html", "json", *TABLE_FORMATS)
+def _search_rows(params: dict) -> list[dict]:
+    """The tasks the words find, in their order (web.search), as list rows with the task's facts."""
+    repo = repository()
+    found, index = repo.search_found(params["q"]), reports.leads_base(repo)["by_iri"]
+    rows = []
+    for iri in found["order"]:
+        if iri in index:
+            row = reports.task_row(index[iri]) | {
+                "deadlines": index[iri]["deadlines"],
+                "ownText": iri in found["own"],
+            }
+            rows.append(row | {"matchedAgencies": found["via"].get(iri, [])})
+    return rows
 
 
-SEARCH_PAGE = 50  # tasks a page of search results
-
-
-@bp.route("/search")
-@bp.route("/search.<any(json, csv, xlsx):suffix>")
-def search(suffix: str | None = None):
-    """Tasks holding every word of ?q= (text, plan or place, agency by any name or abbreviation), agencies and
-    plans matching them; the downloads and JSON carry every task found."""
-    q = request.args.get("q", "").strip()
-    fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt != "html":
-        result = repository().search(q, limit=None)
-        if fmt == "json":
-            return json_response(result)
-        from web.export import task_columns, with_task_facts
-
-        rows = with_task_facts([{k: x[k] for k in ("task", "matchedAgencies")} for x in result["tasks"]])
-        columns = task_columns(("matchedAgencies", "search_matched_agencies", "agencies"))
-        return table_response(
-            "search", fmt, columns, rows, filters={t("search"): q}, title=t("pg_search_results", q=q)
-        )
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    result = repository().search(q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE)
-    pages = max(1, -(-result["total"] // SEARCH_PAGE))
-    paging = {
-        "rows": result["tasks"],
-        "page": page,
-        "pages": pages,
-        "total": result["total"],
-        "first": result["offset"] + 1 if result["tasks"] else 0,
-        "last": result["offset"] + len(result["tasks"]),
-        "key": "page",
-    }
-    return render_template("search.html", result=result, q=q, paging=paging)
-
-
-@bp.route("/plans")
-@bp.route("/plans.<any(json, csv, xlsx):suffix>")
-def plans(suffix: str | None = None):
-    rows = repository().plans()
-    fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt == "json":
-        return json_response({"plans": rows})
+def _search_excerpts(rows: list[dict], params: dict, fmt: str) -> list[dict]:
+    """The rows shown with their text around the words, marked (a download writes the whole text instead)."""
     if fmt in TABLE_FORMATS:
-        columns = [
-            ("title", "col_title"),
-            ("docNumber", "doc_number"),
-            ("level", "level"),
-            ("jurisdictionLabel", "jurisdiction"),
-            ("issued", "issued"),
-            ("tasks", "col_tasks"),
-            ("sourceFile", "source_file"),
-            ("plan", "col_iri"),
-        ]
-        return table_response("plans", fmt, columns, rows)
-    return render_template("plans.html", plans=paged(rows))
+        return rows
+    from web.search import excerpt, query_words
+
+    words = query_words(params["q"])
+    facts = repository().task_facts([row["task"] for row in rows])
+    return [row | excerpt(facts[row["task"]]["text"], words) for row in rows if row["task"] in facts]
 
 
-@bp.route("/agencies")
-@bp.route("/agencies.<any(json, csv, xlsx):suffix>")
-def agencies(suffix: str | None = None):
-    rows = repository().agencies()
-    fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt == "json":
-        return json_response({"agencies": rows})
-    if fmt in TABLE_FORMATS:
-        columns = [
-            ("label", "col_name"),
-            ("jurisdictionLabel", "jurisdiction"),
-            ("aliases", "aliases"),
-            ("leads", "col_leads"),
-            ("tasks", "col_tasks"),
-            ("agency", "col_iri"),
-        ]
-        return table_response("agencies", fmt, columns, rows)
-    return render_template("agencies.html", agencies=paged(rows))
+def _found(answer) -> dict:
+    return repository().search_found(answer.params["q"])
+
+
+LISTS = {
+    "search": ListView(
+        name="search",
+        source=_search_rows,
+        params=lambda messages: {"q": request.args.get("q", "").strip()},
+        title=lambda p: t("pg_search_results", q=p["q"]),
+        facets=TASK_FACETS,
+        template="search.html",
+        decorate=_search_excerpts,
+        tables=(
+            Table(
+                "tasks",
+                (
+                    ("planTitle", "plan", "plan"),
+                    ("jurisdictionLabel", "jurisdiction", "text"),
+                    ("section", "section", "task"),
+                    ("leads", "col_leads", "agencies"),
+                    ("deadlines", "due_date", "deadlines"),
+                    ("excerpt", "col_text", "marked"),
+                    ("task", "col_iri", "iri"),
+                ),
+                lambda a: f"{t('pg_tasks')} ({len(a.rows)})",
+                export=(
+                    ("matchedAgencies", "search_matched_agencies", "agencies"),
+                    ("task", "col_iri", "iri"),
+                ),
+                css="search-results",
+            ),
+        ),
+        extra=lambda a: {k: _found(a)[k] for k in ("words", "agencies", "plans")},
+    ),
+    "plans": ListView(
+        name="plans",
+        source=lambda p: repository().plans(),
+        title=lambda p: t("pg_plans"),
+        facets=("level", "place"),
+        page_size=PAGE_SIZE,
+        tables=(
+            Table(
+                "plans",
+                (
+                    ("title", "col_title", "plan"),
+                    ("docNumber", "doc_number", "text"),
+                    ("level", "level", "level"),
+                    ("jurisdictionLabel", "jurisdiction", "jurisdiction"),
+                    ("issued", "issued", "text"),
+                    ("tasks", "col_tasks", "number"),
+                    ("plan", "col_iri", "iri"),
+                ),
+                lambda a: f"{t('pg_plans')} ({len(a.rows)})",
+                export=(
+                    ("title", "col_title", "text"),
+                    ("docNumber", "doc_number", "text"),
+                    ("level", "level", "text"),
+                    ("jurisdictionLabel", "jurisdiction", "text"),
+                    ("issued", "issued", "text"),
+                    ("tasks", "col_tasks", "number"),
+                    ("sourceFile", "source_file", "text"),
+                    ("plan", "col_iri", "text"),
+                ),
+            ),
+        ),
+    ),
+    "agencies": ListView(
+        name="agencies",
+        source=lambda p: [
+            dict(a, changed=a["agency"] in repository().succession()) for a in repository().agencies()
+        ],
+        title=lambda p: t("pg_agencies"),
+        facets=("place", "lead_gone"),
+        page_size=PAGE_SIZE,
+        tables=(
+            Table(
+                "agencies",
+                (
+                    ("label", "col_name", "agency"),
+                    ("jurisdictionLabel", "jurisdiction", "jurisdiction"),
+                    ("aliases", "aliases", "text"),
+                    ("leads", "col_leads", "number"),
+                    ("tasks", "col_tasks", "number"),
+                    ("agency", "col_iri", "iri"),
+                ),
+                lambda a: f"{t('pg_agencies')} ({len(a.rows)})",
+            ),
+        ),
+    ),
+    "due": ListView(
+        name="due-before",
+        source=lambda p: reports.overdue(repository(), p["before"]),
+        params=lambda messages: {"before": _date_arg("before") or date.today().isoformat()},
+        title=lambda p: t("pg_due_title", date=p["before"]),
+        facets=TASK_FACETS,
+        fields=("before", "plan"),
+        page_size=PAGE_SIZE,
+        tables=(
+            Table("tasks", (TASKS[0], *TASKS[3:6], *TASKS[7:]), lambda a: t("pg_due_count", n=len(a.rows))),
+        ),
+    ),
+}
+
+
+def _list(name: str, path: str):
+    def view(suffix: str | None = None):
+        return serve(LISTS[name], suffix)
+
+    bp.add_url_rule(path, name, view)
+    bp.add_url_rule(path + ".<any(json, csv, xlsx):suffix>", name, view)
+
+
+for _name, _path in (("search", "/search"), ("plans", "/plans"), ("agencies", "/agencies"), ("due", "/due")):
+    _list(_name, _path)
 
 
 def _date_arg(name: str) -> str | None:
@@ -367,22 +431,6 @@ def iri_arg(name: str) -> str | None:
     except ValueError:
         abort(400, description=t("pg_bad_iri", name=name, value=value))
     return iri
-
-
-@bp.route("/due")
-@bp.route("/due.<any(json, csv, xlsx):suffix>")
-def due(suffix: str | None = None):
-    before = _date_arg("before") or date.today().isoformat()
-    plan = iri_arg("plan")
-    rows = repository().due(before, plan)
-    fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt == "json":
-        return json_response({"before": before, "plan": plan, "tasks": rows})
-    if fmt in TABLE_FORMATS:
-        columns = [("due", "due_date", "date"), ("phrase", "deadline_phrase", "text")]
-        return task_table("due-before", fmt, columns, rows, filters=request_filters(before=before))
-    loaded = [p for p in repository().plans() if p["loaded"]]
-    return render_template("due.html", before=before, plan=plan, tasks=paged(rows), plans=loaded)
 
 
 # --- /id/ resources ----------------------------------------------------------------------------------

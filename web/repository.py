@@ -270,43 +270,17 @@ class Repository:
 
     # -- search --
 
-    def search(self, q: str, limit: int | None = SEARCH_LIMIT, offset: int = 0) -> dict:
-        """Agencies, plans and tasks for the words of `q`, all of which must hold (see `web.search`): tasks
-        whose own text holds every word first. `limit` tasks from `offset` have their facts looked up (plan,
-        place, section, leads, deadlines, excerpt with the matched words marked); None: every task."""
-        from web.search import excerpt, query_words
+    def search_found(self, q: str) -> dict:
+        """What the words of `q` find, all of which must hold (see `web.search`): "order" the tasks found, those
+        whose own text holds every word first ("own"), "via" the names of the agencies each other task was found
+        by, and the agencies and plans matching the words; no task's facts looked up."""
+        from web.search import query_words
 
         words = query_words(q)
         if not words:
-            return {"q": (q or "").strip(), "words": [], "agencies": [], "plans": [], "tasks": [], "total": 0}
-
+            return {"words": [], "order": [], "own": set(), "via": {}, "agencies": [], "plans": []}
         found = self.cached(("search-found", tuple(words)), lambda: self._search_found(words))
-        shown = found["order"][offset : None if limit is None else offset + limit]
-        facts = self.task_facts(shown)
-        tasks = []
-        for iri in shown:
-            fact = facts.get(iri)
-            if fact is None:
-                continue
-            row = {
-                k: fact[k] for k in ("task", "section", "heading", "plan", "planTitle", "jurisdictionLabel")
-            }
-            row |= excerpt(fact["text"], words)
-            row["leads"] = fact["roles"]["leads"]
-            row["deadlines"] = fact["deadlines"]
-            row["ownText"] = iri in found["own"]
-            row["matchedAgencies"] = found["via"].get(iri, [])
-            tasks.append(row)
-        return {
-            "q": (q or "").strip(),
-            "words": words,
-            "agencies": found["agencies"][:SEARCH_LIMIT],
-            "plans": found["plans"][:SEARCH_LIMIT],
-            "tasks": tasks,
-            "total": len(found["order"]),
-            "offset": offset,
-            "limit": limit,
-        }
+        return found | {"words": words, "agencies": found["agencies"][:SEARCH_LIMIT], "plans": found["plans"][:SEARCH_LIMIT]}
 
     def _search_found(self, words: list[str]) -> dict:
         """The matches of each word and the tasks all words let through, ranked (no facts looked up)."""
