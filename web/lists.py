@@ -139,7 +139,7 @@ def options(name: str) -> list[tuple[str, list[str]]]:
 
     def compute():
         if name == "plan":
-            return [(p["plan"], [p["title"], p["docNumber"] or ""]) for p in repo.plans()]
+            return [(p["plan"], [p["title"], p["docNumber"] or ""]) for p in repo.plans() if p["loaded"]]
         if name == "agency":
             return [(a["agency"], [a["label"], *(a["aliases"] or "").split("、")]) for a in repo.agencies()]
         places = {p["jurisdiction"]: p["jurisdictionLabel"] for p in repo.plans() + repo.agencies()}
