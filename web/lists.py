@@ -130,6 +130,12 @@ def repository():
     return current_app.extensions["repository"]
 
 
+def paged(rows: list[dict], key: str, size: int | None) -> dict:
+    from web.pages import paged as page_of
+
+    return page_of(rows, key, size)
+
+
 # --- the request: filters, sort, page ----------------------------------------------------------------
 
 
@@ -248,27 +254,6 @@ def _sort_key(kind: str, key: str):
     return value
 
 
-def _page(rows: list[dict], key: str, size: int | None) -> dict:
-    """One page of `rows` by ?<key>=N (from 1): {"rows", "page", "pages", "total", "first", "last", "key"}."""
-    total = len(rows)
-    size = size or max(total, 1)
-    pages = max(1, -(-total // size))
-    try:
-        page = min(pages, max(1, int(request.args.get(key, "1"))))
-    except ValueError:
-        page = 1
-    start = (page - 1) * size
-    return {
-        "rows": rows[start : start + size],
-        "page": page,
-        "pages": pages,
-        "total": total,
-        "first": start + 1 if total else 0,
-        "last": min(total, start + size),
-        "key": key,
-    }
-
-
 def _size(default: int | None) -> int | None:
     """?_size=N rows a page, or "all" (None: every row)."""
     value = request.args.get("_size", "").strip().lower()
@@ -331,7 +316,7 @@ def serve(view: ListView, suffix: str | None = None):
         return _download(found, fmt, messages)
     first = view.list
     if fmt == "json":
-        shown = _page(_sorted(found, first), "page", _size(None))
+        shown = paged(_sorted(found, first), "page", _size(None))
         rows = _decorated(view, shown["rows"], params, fmt)
         body = {k: v for k, v in params.items() if view.json_params is None or k in view.json_params}
         body |= found.extra | {
@@ -344,7 +329,7 @@ def serve(view: ListView, suffix: str | None = None):
         return json_response(body)
     sections = []
     for table in view.tables:
-        paging = _page(
+        paging = paged(
             _sorted(found, table),
             "page" if len(view.tables) == 1 else f"page_{table.key}",
             _size(view.page_size),
@@ -428,7 +413,7 @@ def _download(found: Answer, fmt: str, messages: list[dict]):
     if ref not in refs:
         abort(400, description=t("au_bad_table", value=ref, allowed=", ".join(refs)))
     table = refs[ref]
-    rows = _page(_sorted(found, table), "page", _size(None))["rows"]
+    rows = paged(_sorted(found, table), "page", _size(None))["rows"]
     rows = _decorated(view, rows, found.params, fmt)
     columns = table.columns_for(found.params)
     export = [(key, label, _EXPORT_KINDS.get(kind, "text")) for key, label, kind in table.export or columns]

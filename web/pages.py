@@ -93,17 +93,17 @@ PLAN_BASE = ID_BASE + "plan/"
 PAGE_SIZE = 100  # rows a page in the HTML lists; downloads and JSON carry every row
 
 
-def paged(rows: list, key: str = "page", size: int = PAGE_SIZE) -> dict:
+def paged(rows: list, key: str = "page", size: int | None = PAGE_SIZE) -> dict:
     """One page of `rows` for an HTML list, by the request's ?<key>=N (from 1): {"rows", "page", "pages",
-    "total", "first", "last", "key"}. A national store has tens of thousands of agencies: a page renders
-    100 of them, whatever the total."""
+    "total", "first", "last", "key"}; `size` None: every row on one page. A national store has tens of thousands
+    of agencies: a page renders 100 of them, whatever the total."""
+    total = len(rows)
+    size = size or max(total, 1)
+    pages = max(1, -(-total // size))
     try:
-        page = max(1, int(request.args.get(key, "1")))
+        page = min(pages, max(1, int(request.args.get(key, "1"))))
     except ValueError:
         page = 1
-    total = len(rows)
-    pages = max(1, -(-total // size))
-    page = min(page, pages)
     start = (page - 1) * size
     return {
         "rows": rows[start : start + size],
