@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import threading
 import warnings
-from dataclasses import replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -24,7 +23,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from kg import reports
 from kg.reports import positional, shorten
 from web.i18n import current_lang, t
-from web.lists import TASK_FACETS, TASKS, ListView, Table, options, repository, resolve, serve
+from web.lists import TASK_FACETS, TASKS, ListView, Table, options, repository, resolve, route
 from web.pages import _date_arg, json_response, wanted_format
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -332,18 +331,8 @@ REPORTS = {
 }
 
 
-def _report(name: str):
-    REPORTS[name] = replace(REPORTS[name], audit=True)
-
-    def view(suffix: str | None = None):
-        return serve(REPORTS[name], suffix)
-
-    bp.add_url_rule(f"/{name}", f"{name.replace('-', '_')}_page", view)
-    bp.add_url_rule(f"/{name}.{SUFFIX}", f"{name.replace('-', '_')}_page", view)
-
-
-for _name in REPORTS:
-    _report(_name)
+for _name, _view in REPORTS.items():
+    route(bp, f"/{_name}", f"{_name.replace('-', '_')}_page", _view)
 
 
 @bp.route("/")

@@ -98,7 +98,6 @@ class ListView:
     decorate: Callable[[list[dict], dict, str], list[dict]] | None = None  # rows shown (fmt), completed
     query: str | None = None
     template: str = "list.html"
-    audit: bool = False
     page_size: int = PAGE_SIZE
     json_params: tuple[str, ...] | None = None  # the parameters the JSON carries (default: all)
     main: str | None = (
@@ -532,14 +531,6 @@ def sort_state(key: str) -> str | None:
     return "descending" if request.args.get("_sort_desc") == key else None
 
 
-def table_download_url(fmt: str, table: Table, first: bool) -> str:
-    """This list's table as `fmt` (csv, xlsx, json), with the page's parameters and filters (every row)."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("format", "lang", "table")]
-    args = [(k, v) for k, v in args if not k.startswith("page")]
-    args += [("format", fmt)] + ([] if first else [("table", table.ref)])
-    return request.path + "?" + urlencode(args)
-
-
 def query_url(name: str | None, **params) -> str | None:
     """The SPARQL editor with the canned query `name`, its parameters bound to this page's (the plan by
     its title, which the canned queries match as words); None when there is no such query."""
@@ -555,12 +546,21 @@ def query_url(name: str | None, **params) -> str | None:
     return "/sparql?query=" + quote(bind_parameters(saved.sparql, saved.values(given)))
 
 
+def route(blueprint, path: str, endpoint: str, view: ListView) -> None:
+    """Serve `view` at `path`, and as JSON, CSV and XLSX at `path`.json, .csv, .xlsx."""
+
+    def handler(suffix: str | None = None):
+        return serve(view, suffix)
+
+    blueprint.add_url_rule(path, endpoint, handler)
+    blueprint.add_url_rule(path + ".<any(json, csv, xlsx):suffix>", endpoint, handler)
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
         list_rows=table_rows,
         list_sort_url=sort_url,
         list_sort_state=sort_state,
-        list_download_url=table_download_url,
         list_query_url=query_url,
         list_label=_label,
     )

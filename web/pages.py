@@ -25,10 +25,10 @@ from kg.store import StoreMissingError
 from web.export import request_filters, table_response, task_table
 from web.graph_source import GraphTimeout, GraphUnavailable
 from web.i18n import current_lang, t
-from web.lists import TASK_FACETS, TASKS, ListView, Table, serve
+from web.lists import TASK_FACETS, TASKS, ListView, Table, route
 from web.lists import register as register_lists
 from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
-from web.search import highlight
+from web.search import highlight, search_rows, with_excerpts
 
 bp = Blueprint("pages", __name__)
 
@@ -81,12 +81,19 @@ def switch_language_url(lang: str) -> str:
     return "?" + urlencode(args)
 
 
-def download_url(suffix: str) -> str:
-    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters (every row: not
-    only the page on screen)."""
-    args = {k: v for k, v in request.args.items() if k not in ("format", "lang") and not k.startswith("page")}
-    args["format"] = suffix
-    return request.path.rstrip("/") + "?" + urlencode(args)
+def download_url(suffix: str, table: str | None = None) -> str:
+    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters and filters (every
+    row: not only the page on screen); `table`: a report's table other than its list."""
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k not in ("format", "lang", "table") and not k.startswith("page")
+    ]
+    return (
+        request.path.rstrip("/")
+        + "?"
+        + urlencode([*args, ("format", suffix), *([("table", table)] if table else [])])
+    )
 
 
 PLAN_BASE = ID_BASE + "plan/"
@@ -261,45 +268,15 @@ def home():
     return render_template("home.html", today=date.today().isoformat(), stats=stats, gaps=paged(data["gaps"]))
 
 
-def _search_rows(params: dict) -> list[dict]:
-    """The tasks the words find, in their order (web.search), as list rows with the task's facts."""
-    repo = repository()
-    found, index = repo.search_found(params["q"]), reports.leads_base(repo)["by_iri"]
-    rows = []
-    for iri in found["order"]:
-        if iri in index:
-            row = reports.task_row(index[iri]) | {
-                "deadlines": index[iri]["deadlines"],
-                "ownText": iri in found["own"],
-            }
-            rows.append(row | {"matchedAgencies": found["via"].get(iri, [])})
-    return rows
-
-
-def _search_excerpts(rows: list[dict], params: dict, fmt: str) -> list[dict]:
-    """The rows shown with their text around the words, marked (a download writes the whole text instead)."""
-    if fmt in TABLE_FORMATS:
-        return rows
-    from web.search import excerpt, query_words
-
-    words = query_words(params["q"])
-    facts = repository().task_facts([row["task"] for row in rows])
-    return [row | excerpt(facts[row["task"]]["text"], words) for row in rows if row["task"] in facts]
-
-
-def _found(answer) -> dict:
-    return repository().search_found(answer.params["q"])
-
-
 LISTS = {
     "search": ListView(
         name="search",
-        source=_search_rows,
+        source=search_rows,
         params=lambda messages: {"q": request.args.get("q", "").strip()},
         title=lambda p: t("pg_search_results", q=p["q"]),
         facets=TASK_FACETS,
         template="search.html",
-        decorate=_search_excerpts,
+        decorate=with_excerpts,
         tables=(
             Table(
                 "tasks",
@@ -320,7 +297,9 @@ LISTS = {
                 css="search-results",
             ),
         ),
-        extra=lambda a: {k: _found(a)[k] for k in ("words", "agencies", "plans")},
+        extra=lambda a: {
+            k: repository().search_found(a.params["q"])[k] for k in ("words", "agencies", "plans")
+        },
     ),
     "plans": ListView(
         name="plans",
@@ -338,19 +317,10 @@ LISTS = {
                     ("jurisdictionLabel", "jurisdiction", "jurisdiction"),
                     ("issued", "issued", "text"),
                     ("tasks", "col_tasks", "number"),
+                    ("sourceFile", "source_file", "iri"),
                     ("plan", "col_iri", "iri"),
                 ),
                 lambda a: f"{t('pg_plans')} ({len(a.rows)})",
-                export=(
-                    ("title", "col_title", "text"),
-                    ("docNumber", "doc_number", "text"),
-                    ("level", "level", "text"),
-                    ("jurisdictionLabel", "jurisdiction", "text"),
-                    ("issued", "issued", "text"),
-                    ("tasks", "col_tasks", "number"),
-                    ("sourceFile", "source_file", "text"),
-                    ("plan", "col_iri", "text"),
-                ),
             ),
         ),
     ),
@@ -392,16 +362,8 @@ LISTS = {
 }
 
 
-def _list(name: str, path: str):
-    def view(suffix: str | None = None):
-        return serve(LISTS[name], suffix)
-
-    bp.add_url_rule(path, name, view)
-    bp.add_url_rule(path + ".<any(json, csv, xlsx):suffix>", name, view)
-
-
 for _name, _path in (("search", "/search"), ("plans", "/plans"), ("agencies", "/agencies"), ("due", "/due")):
-    _list(_name, _path)
+    route(bp, _path, _name, LISTS[_name])
 
 
 def _date_arg(name: str) -> str | None:
