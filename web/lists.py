@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
+import pyoxigraph as ox
 from flask import abort, current_app, render_template, request
 from markupsafe import Markup, escape
 
@@ -171,6 +172,8 @@ def resolve(name: str, value: str, messages: list) -> list[str]:
         iri = value
         if not value.startswith(("http://", "https://")):
             iri = iri_from_request_path(value.removeprefix("/id/"))
+        elif not _is_iri(value):
+            abort(400, description=t("pg_bad_iri", name=name, value=value))
         if value in known or iri in known:
             return [value if value in known else iri]
         word = normalise(value.removeprefix("/id/"))
@@ -193,6 +196,14 @@ def resolve(name: str, value: str, messages: list) -> list[str]:
             }
         )
     return found
+
+
+def _is_iri(value: str) -> bool:
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _label(name: str, value: str) -> str:
@@ -381,7 +392,8 @@ def _facet_panel(found: Answer) -> list[dict]:
     for name in found.view.facets:
         counts = found.facets.get(name, {})
         chosen = found.selected.get(name, [])
-        values = list(counts)[:FACET_SHOWN] + [v for v in chosen if v not in list(counts)[:FACET_SHOWN]]
+        first = list(counts)[:FACET_SHOWN]
+        values = first + [v for v in chosen if v not in first]
         items = []
         for value in values:
             on = value in chosen
