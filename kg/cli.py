@@ -6,6 +6,7 @@ violations); 2 usage error (bad option or argument); 3 no store yet (run `kg bui
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sys
@@ -249,7 +250,9 @@ def _figure(value: float | None) -> str:
 @click.option("--verbose", "-v", is_flag=True, help="List each miss and each false positive with its text.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @store_option
-def evaluate_command(gold_dir: Path, plans_dir: Path | None, verbose: bool, as_json: bool, store_dir: Path | None):
+def evaluate_command(
+    gold_dir: Path, plans_dir: Path | None, verbose: bool, as_json: bool, store_dir: Path | None
+):
     """Score extraction against gold annotations (GOLD_DIR/*.json): task recall, role P/R/F1, deadline F1,
     upper-plan recall, per file and in total. The plans are built into a temporary store (or --store)."""
     import json
@@ -264,7 +267,9 @@ def evaluate_command(gold_dir: Path, plans_dir: Path | None, verbose: bool, as_j
         figures["total"] = result.total.figures()
         click.echo(json.dumps(figures, ensure_ascii=False, indent=1))
         return
-    table = Table("file", "tasks", "task recall", "role P", "role R", "role F1", "deadline F1", "upper recall")
+    table = Table(
+        "file", "tasks", "task recall", "role P", "role R", "role F1", "deadline F1", "upper recall"
+    )
     rows = [*result.files.items(), ("total", result.total)]
     for name, score in rows:
         f = score.figures()
@@ -366,7 +371,9 @@ def _print_result(result, fmt: str) -> None:
         click.echo(f'{{"head": {{}}, "boolean": {answer}}}' if fmt == "json" else answer)
     elif isinstance(result, ox.QueryTriples):
         turtle = fmt == "table"  # with the project's prefixes
-        text = ox.serialize(result, format=GRAPH_FORMATS[fmt], **({"prefixes": PREFIX_IRIS} if turtle else {}))
+        text = ox.serialize(
+            result, format=GRAPH_FORMATS[fmt], **({"prefixes": PREFIX_IRIS} if turtle else {})
+        )
         click.echo(text.decode("utf-8"))
     elif fmt in RESULT_FORMATS:
         click.echo(result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8"), nl=fmt == "json")
@@ -392,6 +399,117 @@ def list_queries():
         for param in saved.params:
             default = f" [default: {param.default}]" if param.default is not None else ""
             click.echo(f"    --param {param.name}=…  {param.description}{default}")
+
+
+REPORTS = ("overdue", "due-soon", "lead-gone", "gaps", "brokers", "timeline")
+FACET_OPTIONS = ("plan", "place", "level", "role", "agency", "year")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(REPORTS))
+@click.option("--as-of", help="The date the report is as of, YYYY-MM-DD [default: today].")
+@click.option("--days", type=click.IntRange(0, 36600), help="due-soon: the window in days [default: 90].")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table", show_default=True
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (xlsx: required)."
+)
+@click.option(
+    "--table", "table_name", help="Which table of the report (overdue: tasks, agency, jurisdiction …)."
+)
+@click.option("--plan", multiple=True, help="Only this plan's (IRI, title or 文号; repeatable: any of them).")
+@click.option("--place", multiple=True, help="Only this jurisdiction's (IRI or name; repeatable).")
+@click.option("--level", multiple=True, help="Only plans of this level (prefecture, county …; repeatable).")
+@click.option("--role", multiple=True, help="timeline of an agency: only this role (leads, supports …).")
+@click.option("--agency", multiple=True, help="Only tasks this agency leads (timeline: the agency's tasks).")
+@click.option("--year", multiple=True, help="Only deadlines in this year (repeatable).")
+@click.option("--has-lead/--no-lead", default=None, help="Only tasks with (or without) a lead.")
+@click.option(
+    "--lead-gone/--lead-kept", default=None, help="Only tasks whose lead the reform replaced (or not)."
+)
+@click.option("--groups", is_flag=True, help="brokers: count collectives (各县市人民政府 …) too.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--base-url", default="http://127.0.0.1:5000", show_default=True, help="The explorer links point to."
+)
+@store_option
+def report(name: str, fmt: str, out: Path | None, store_dir: Path | None, base_url: str, **options):
+    """An audit report (the explorer's /audit/NAME, same rows, filters and columns) as a table, CSV, JSON or
+    XLSX; filters as the explorer's facets: several values of one are alternatives, filters combine."""
+    from kg.store import store_exists
+
+    store_dir = store_dir or default_store_dir()
+    if not store_exists(store_dir):
+        _fail(f"no store at {store_dir}: run `kg build` first", EXIT_NO_STORE)
+    if fmt == "xlsx" and out is None:
+        raise click.BadParameter("an XLSX report needs --out FILE", param_hint="--out")
+    args = [(key, value) for key in FACET_OPTIONS for value in options[key]]
+    for key in ("has_lead", "lead_gone"):
+        if options[key] is not None:
+            args.append((key, "1" if options[key] else "0"))
+    args += [(k, str(options[k])) for k in ("as_of", "days") if options[k] is not None]
+    args += [("table", options["table_name"])] if options["table_name"] else []
+    args += [("groups", "1")] if options["groups"] else []
+    args += [("lang", options["lang"])]
+    if name == "timeline":  # the report's plan and agency: one each, not filters
+        args = [(k, v) for k, v in args if k != "agency"] + [("agency", a) for a in options["agency"][:1]]
+    body, messages = _report_body(name, fmt, args, store_dir, base_url)
+    for message in messages:
+        click.echo(f"note: {message}", err=True)
+    if out is not None:
+        out.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    elif isinstance(body, bytes):
+        sys.stdout.buffer.write(body)
+    else:
+        click.echo(body, nl=False)
+
+
+def _report_body(name: str, fmt: str, args: list, store_dir: Path, base_url: str):
+    """The report through the explorer's list view (web.lists), in a request of its own (no server)."""
+    from urllib.parse import urlencode
+
+    from werkzeug.exceptions import HTTPException
+
+    from web import create_app
+    from web.audit import REPORTS as VIEWS
+    from web.export import cell_value
+    from web.lists import answer, selected_filters, serve
+
+    app = create_app({"STORE": store_dir, "TESTING": True})
+    with app.test_request_context(f"/audit/{name}?{urlencode(args)}", base_url=base_url):
+        app.preprocess_request()  # the language
+        view = VIEWS[name]
+        try:
+            messages: list = []
+            params = view.params(messages)
+            found = answer(view, params, selected_filters(view.facets, messages))
+            notes = [m["text"] for m in messages]
+            if fmt in ("csv", "xlsx", "json"):
+                response = serve(view, fmt)
+                return (response.get_data() if fmt == "xlsx" else response.get_data(as_text=True)), notes
+        except HTTPException as error:
+            _fail(str(error.description), EXIT_USAGE)
+        tables = {t.ref: t for t in view.tables}
+        table = tables.get(dict(args).get("table", view.list.ref)) or _fail(
+            f"no table {dict(args)['table']!r} in {name}: {', '.join(tables)}", EXIT_USAGE
+        )
+        from web.i18n import t as message
+
+        columns = [c for c in table.columns_for(params) if c[2] != "iri"]
+        shown = Table(*(message("pg_" + label) for _key, label, _kind in columns), show_lines=False)
+        rows = found.tables[table.key]
+        for row in rows:
+            shown.add_row(*(_report_cell(cell_value(row.get(key), kind)) for key, _label, kind in columns))
+        console = Console(record=True, width=200, file=open(os.devnull, "w"))  # noqa: SIM115
+        console.print(shown, highlight=False)
+        return console.export_text() + f"{len(rows)} row(s)\n", notes
+
+
+def _report_cell(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 # --- validate, serve -------------------------------------------------------------------------------
@@ -476,8 +594,12 @@ def _recover_store(store_dir: Path) -> None:
                 say(message)
     except StoreBusy:
         pass
-    except OSError as error:  # a store in a folder we may only read: a build cannot have left anything of ours
-        say(f"warning: the store's lock file cannot be written ({error}): not checked for a build left undone")
+    except (
+        OSError
+    ) as error:  # a store in a folder we may only read: a build cannot have left anything of ours
+        say(
+            f"warning: the store's lock file cannot be written ({error}): not checked for a build left undone"
+        )
 
 
 @main.command()

@@ -216,11 +216,11 @@ def test_sampled_betweenness_is_networkx_estimate_on_the_bundled_network(app):
     # give what networkx's betweenness_centrality(k=100, seed=0) gives on the same graph (same sources drawn)
     import networkx as nx
 
-    from web.audit import _network
-    from web.betweenness import sampled_betweenness
+    from kg.betweenness import sampled_betweenness
+    from kg.reports import network as agency_task_network
 
     with app.test_request_context("/"):
-        network = _network(None, True)
+        network = agency_task_network(app.extensions["repository"], None, True)
     size, edges = len(network.nodes), network.edges
     graph = nx.Graph()
     graph.add_nodes_from(range(size))

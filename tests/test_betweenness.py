@@ -5,8 +5,9 @@ network, sampling only inside a component too large, and the audit's bipartite s
 import networkx as nx
 from networkx.algorithms import bipartite
 
-from web.audit import EXACT_BETWEENNESS_WORK, _bipartite_betweenness, positional, significant
-from web.betweenness import betweenness, sampled_betweenness
+from kg.betweenness import betweenness, sampled_betweenness
+from kg.reports import EXACT_BETWEENNESS_WORK, positional, significant
+from kg.reports import bipartite_betweenness as _bipartite_betweenness
 
 # Four components, node numbers interleaved so that no component is a run of consecutive numbers:
 #   a path     agency 0 – task 5 – agency 2 – task 9 – agency 4

@@ -19,13 +19,16 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
+from kg import reports
 from kg.namespaces import bind_prefixes
 from kg.store import StoreMissingError
 from web.export import request_filters, table_response, task_table
 from web.graph_source import GraphTimeout, GraphUnavailable
 from web.i18n import current_lang, t
+from web.lists import TASK_FACETS, TASKS, ListView, Table, route
+from web.lists import register as register_lists
 from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
-from web.search import highlight
+from web.search import highlight, search_rows, with_excerpts
 
 bp = Blueprint("pages", __name__)
 
@@ -78,29 +81,36 @@ def switch_language_url(lang: str) -> str:
     return "?" + urlencode(args)
 
 
-def download_url(suffix: str) -> str:
-    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters (every row: not
-    only the page on screen)."""
-    args = {k: v for k, v in request.args.items() if k not in ("format", "lang") and not k.startswith("page")}
-    args["format"] = suffix
-    return request.path.rstrip("/") + "?" + urlencode(args)
+def download_url(suffix: str, table: str | None = None) -> str:
+    """The current list page as `suffix` (csv, xlsx, json), keeping its query parameters and filters (every
+    row: not only the page on screen); `table`: a report's table other than its list."""
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k not in ("format", "lang", "table") and not k.startswith("page")
+    ]
+    return (
+        request.path.rstrip("/")
+        + "?"
+        + urlencode([*args, ("format", suffix), *([("table", table)] if table else [])])
+    )
 
 
 PLAN_BASE = ID_BASE + "plan/"
 PAGE_SIZE = 100  # rows a page in the HTML lists; downloads and JSON carry every row
 
 
-def paged(rows: list, key: str = "page", size: int = PAGE_SIZE) -> dict:
+def paged(rows: list, key: str = "page", size: int | None = PAGE_SIZE) -> dict:
     """One page of `rows` for an HTML list, by the request's ?<key>=N (from 1): {"rows", "page", "pages",
-    "total", "first", "last", "key"}. A national store has tens of thousands of agencies: a page renders
-    100 of them, whatever the total."""
+    "total", "first", "last", "key"}; `size` None: every row on one page. A national store has tens of thousands
+    of agencies: a page renders 100 of them, whatever the total."""
+    total = len(rows)
+    size = size or max(total, 1)
+    pages = max(1, -(-total // size))
     try:
-        page = max(1, int(request.args.get(key, "1")))
+        page = min(pages, max(1, int(request.args.get(key, "1"))))
     except ValueError:
         page = 1
-    total = len(rows)
-    pages = max(1, -(-total // size))
-    page = min(page, pages)
     start = (page - 1) * size
     return {
         "rows": rows[start : start + size],
@@ -161,7 +171,9 @@ def _register_globals(state) -> None:
         role_label=lambda role: t(f"pg_role_{role}"),
         level_label=lambda level: t(f"pg_level_{level}") if level else "",
         ROLES=ROLES,
+        list_plans=lambda: reports.leads_base(repository())["plans"],
     )
+    register_lists(state.app)
 
 
 @bp.app_errorhandler(StoreMissingError)
@@ -256,88 +268,102 @@ def home():
     return render_template("home.html", today=date.today().isoformat(), stats=stats, gaps=paged(data["gaps"]))
 
 
-LIST_FORMATS = ("html", "json", *TABLE_FORMATS)
+LISTS = {
+    "search": ListView(
+        name="search",
+        source=search_rows,
+        params=lambda messages: {"q": request.args.get("q", "").strip()},
+        title=lambda p: t("pg_search_results", q=p["q"]),
+        facets=TASK_FACETS,
+        template="search.html",
+        decorate=with_excerpts,
+        tables=(
+            Table(
+                "tasks",
+                (
+                    ("planTitle", "plan", "plan"),
+                    ("jurisdictionLabel", "jurisdiction", "text"),
+                    ("section", "section", "task"),
+                    ("leads", "col_leads", "agencies"),
+                    ("deadlines", "due_date", "deadlines"),
+                    ("excerpt", "col_text", "marked"),
+                    ("task", "col_iri", "iri"),
+                ),
+                lambda a: f"{t('pg_tasks')} ({len(a.rows)})",
+                export=(
+                    ("matchedAgencies", "search_matched_agencies", "agencies"),
+                    ("task", "col_iri", "iri"),
+                ),
+                css="search-results",
+            ),
+        ),
+        extra=lambda a: {
+            k: repository().search_found(a.params["q"])[k] for k in ("words", "agencies", "plans")
+        },
+    ),
+    "plans": ListView(
+        name="plans",
+        source=lambda p: repository().plans(),
+        title=lambda p: t("pg_plans"),
+        facets=("level", "place"),
+        page_size=PAGE_SIZE,
+        tables=(
+            Table(
+                "plans",
+                (
+                    ("title", "col_title", "plan"),
+                    ("docNumber", "doc_number", "text"),
+                    ("level", "level", "level"),
+                    ("jurisdictionLabel", "jurisdiction", "jurisdiction"),
+                    ("issued", "issued", "text"),
+                    ("tasks", "col_tasks", "number"),
+                    ("sourceFile", "source_file", "iri"),
+                    ("plan", "col_iri", "iri"),
+                ),
+                lambda a: f"{t('pg_plans')} ({len(a.rows)})",
+            ),
+        ),
+    ),
+    "agencies": ListView(
+        name="agencies",
+        source=lambda p: [
+            dict(a, changed=a["agency"] in repository().succession()) for a in repository().agencies()
+        ],
+        title=lambda p: t("pg_agencies"),
+        facets=("place", "lead_gone"),
+        page_size=PAGE_SIZE,
+        tables=(
+            Table(
+                "agencies",
+                (
+                    ("label", "col_name", "agency"),
+                    ("jurisdictionLabel", "jurisdiction", "jurisdiction"),
+                    ("aliases", "aliases", "text"),
+                    ("leads", "col_leads", "number"),
+                    ("tasks", "col_tasks", "number"),
+                    ("agency", "col_iri", "iri"),
+                ),
+                lambda a: f"{t('pg_agencies')} ({len(a.rows)})",
+            ),
+        ),
+    ),
+    "due": ListView(
+        name="due-before",
+        source=lambda p: reports.overdue(repository(), p["before"]),
+        params=lambda messages: {"before": _date_arg("before") or date.today().isoformat()},
+        title=lambda p: t("pg_due_title", date=p["before"]),
+        facets=TASK_FACETS,
+        fields=("before", "plan"),
+        page_size=PAGE_SIZE,
+        tables=(
+            Table("tasks", (TASKS[0], *TASKS[3:6], *TASKS[7:]), lambda a: t("pg_due_count", n=len(a.rows))),
+        ),
+    ),
+}
 
 
-SEARCH_PAGE = 50  # tasks a page of search results
-
-
-@bp.route("/search")
-@bp.route("/search.<any(json, csv, xlsx):suffix>")
-def search(suffix: str | None = None):
-    """Tasks holding every word of ?q= (text, plan or place, agency by any name or abbreviation), agencies and
-    plans matching them; the downloads and JSON carry every task found."""
-    q = request.args.get("q", "").strip()
-    fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt != "html":
-        result = repository().search(q, limit=None)
-        if fmt == "json":
-            return json_response(result)
-        from web.export import task_columns, with_task_facts
-
-        rows = with_task_facts([{k: x[k] for k in ("task", "matchedAgencies")} for x in result["tasks"]])
-        columns = task_columns(("matchedAgencies", "search_matched_agencies", "agencies"))
-        return table_response(
-            "search", fmt, columns, rows, filters={t("search"): q}, title=t("pg_search_results", q=q)
-        )
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    result = repository().search(q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE)
-    pages = max(1, -(-result["total"] // SEARCH_PAGE))
-    paging = {
-        "rows": result["tasks"],
-        "page": page,
-        "pages": pages,
-        "total": result["total"],
-        "first": result["offset"] + 1 if result["tasks"] else 0,
-        "last": result["offset"] + len(result["tasks"]),
-        "key": "page",
-    }
-    return render_template("search.html", result=result, q=q, paging=paging)
-
-
-@bp.route("/plans")
-@bp.route("/plans.<any(json, csv, xlsx):suffix>")
-def plans(suffix: str | None = None):
-    rows = repository().plans()
-    fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt == "json":
-        return json_response({"plans": rows})
-    if fmt in TABLE_FORMATS:
-        columns = [
-            ("title", "col_title"),
-            ("docNumber", "doc_number"),
-            ("level", "level"),
-            ("jurisdictionLabel", "jurisdiction"),
-            ("issued", "issued"),
-            ("tasks", "col_tasks"),
-            ("sourceFile", "source_file"),
-            ("plan", "col_iri"),
-        ]
-        return table_response("plans", fmt, columns, rows)
-    return render_template("plans.html", plans=paged(rows))
-
-
-@bp.route("/agencies")
-@bp.route("/agencies.<any(json, csv, xlsx):suffix>")
-def agencies(suffix: str | None = None):
-    rows = repository().agencies()
-    fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt == "json":
-        return json_response({"agencies": rows})
-    if fmt in TABLE_FORMATS:
-        columns = [
-            ("label", "col_name"),
-            ("jurisdictionLabel", "jurisdiction"),
-            ("aliases", "aliases"),
-            ("leads", "col_leads"),
-            ("tasks", "col_tasks"),
-            ("agency", "col_iri"),
-        ]
-        return table_response("agencies", fmt, columns, rows)
-    return render_template("agencies.html", agencies=paged(rows))
+for _name, _path in (("search", "/search"), ("plans", "/plans"), ("agencies", "/agencies"), ("due", "/due")):
+    route(bp, _path, _name, LISTS[_name])
 
 
 def _date_arg(name: str) -> str | None:
@@ -367,22 +393,6 @@ def iri_arg(name: str) -> str | None:
     except ValueError:
         abort(400, description=t("pg_bad_iri", name=name, value=value))
     return iri
-
-
-@bp.route("/due")
-@bp.route("/due.<any(json, csv, xlsx):suffix>")
-def due(suffix: str | None = None):
-    before = _date_arg("before") or date.today().isoformat()
-    plan = iri_arg("plan")
-    rows = repository().due(before, plan)
-    fmt = wanted_format(suffix, LIST_FORMATS)
-    if fmt == "json":
-        return json_response({"before": before, "plan": plan, "tasks": rows})
-    if fmt in TABLE_FORMATS:
-        columns = [("due", "due_date", "date"), ("phrase", "deadline_phrase", "text")]
-        return task_table("due-before", fmt, columns, rows, filters=request_filters(before=before))
-    loaded = [p for p in repository().plans() if p["loaded"]]
-    return render_template("due.html", before=before, plan=plan, tasks=paged(rows), plans=loaded)
 
 
 # --- /id/ resources ----------------------------------------------------------------------------------

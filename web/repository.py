@@ -270,43 +270,17 @@ class Repository:
 
     # -- search --
 
-    def search(self, q: str, limit: int | None = SEARCH_LIMIT, offset: int = 0) -> dict:
-        """Agencies, plans and tasks for the words of `q`, all of which must hold (see `web.search`): tasks
-        whose own text holds every word first. `limit` tasks from `offset` have their facts looked up (plan,
-        place, section, leads, deadlines, excerpt with the matched words marked); None: every task."""
-        from web.search import excerpt, query_words
+    def search_found(self, q: str) -> dict:
+        """What the words of `q` find, all of which must hold (see `web.search`): "order" the tasks found, those
+        whose own text holds every word first ("own"), "via" the names of the agencies each other task was found
+        by, and the agencies and plans matching the words; no task's facts looked up."""
+        from web.search import query_words
 
         words = query_words(q)
         if not words:
-            return {"q": (q or "").strip(), "words": [], "agencies": [], "plans": [], "tasks": [], "total": 0}
-
+            return {"words": [], "order": [], "own": set(), "via": {}, "agencies": [], "plans": []}
         found = self.cached(("search-found", tuple(words)), lambda: self._search_found(words))
-        shown = found["order"][offset : None if limit is None else offset + limit]
-        facts = self.task_facts(shown)
-        tasks = []
-        for iri in shown:
-            fact = facts.get(iri)
-            if fact is None:
-                continue
-            row = {
-                k: fact[k] for k in ("task", "section", "heading", "plan", "planTitle", "jurisdictionLabel")
-            }
-            row |= excerpt(fact["text"], words)
-            row["leads"] = fact["roles"]["leads"]
-            row["deadlines"] = fact["deadlines"]
-            row["ownText"] = iri in found["own"]
-            row["matchedAgencies"] = found["via"].get(iri, [])
-            tasks.append(row)
-        return {
-            "q": (q or "").strip(),
-            "words": words,
-            "agencies": found["agencies"][:SEARCH_LIMIT],
-            "plans": found["plans"][:SEARCH_LIMIT],
-            "tasks": tasks,
-            "total": len(found["order"]),
-            "offset": offset,
-            "limit": limit,
-        }
+        return found | {"words": words, "agencies": found["agencies"][:SEARCH_LIMIT], "plans": found["plans"][:SEARCH_LIMIT]}
 
     def _search_found(self, words: list[str]) -> dict:
         """The matches of each word and the tasks all words let through, ranked (no facts looked up)."""
@@ -480,54 +454,6 @@ class Repository:
                 held.sort(key=lambda x: x["label"])
                 self.with_now(held)
         return facts
-
-    # -- due dates --
-
-    def due(self, before: str, plan: str | None = None) -> list[dict]:
-        """Tasks with a deadline before the date `before` (YYYY-MM-DD), earliest first, with their leads;
-        only those of `plan` (an IRI) when given."""
-        date.fromisoformat(before)  # ValueError on a bad date
-
-        def compute():
-            # a plan's deadlines from its tasks (2 ms at 6M triples, where a filter on the plan read every
-            # deadline first: 1.3 s); every plan's as a sub-SELECT that Oxigraph reads through once and joins
-            # by hashing (1.6 s against 2.2 s as one pattern). `before` is a checked date: written in as is.
-            due = f'?d lt:dueDate ?due . FILTER(?due < "{before}"^^<http://www.w3.org/2001/XMLSchema#date>)'
-            if plan:
-                deadlines = f"?task lt:inPlan ?plan ; lt:hasDeadline ?d . {due}"
-            else:
-                deadlines = f"{{ SELECT ?task ?d ?due ?plan WHERE {{ {due} ?task lt:hasDeadline ?d ; lt:inPlan ?plan }} }}"
-            rows = self.rows(
-                f"""SELECT ?task ?due ?phrase ?section ?heading ?plan ?planTitle ?text ?lead ?leadLabel
-                   WHERE {{ {deadlines}
-                     ?task lt:section ?section ; lt:text ?text .
-                     ?plan rdfs:label ?planTitle .
-                     OPTIONAL {{ ?d lt:phrase ?phrase }}
-                     OPTIONAL {{ ?task lt:heading ?heading }}
-                     OPTIONAL {{ ?lead lt:leads ?task OPTIONAL {{ ?lead rdfs:label ?leadLabel }} FILTER(BOUND(?leadLabel)) }} }}
-                   ORDER BY ?due ?planTitle ?section ?task""",
-                **({"plan": plan} if plan else {}),
-            )
-            out: dict[tuple, dict] = {}
-            for row in rows:
-                key = (row["task"], row["due"])
-                item = out.get(key)
-                if item is None:
-                    item = out[key] = {
-                        k: row[k]
-                        for k in ("task", "due", "phrase", "section", "heading", "plan", "planTitle")
-                    }
-                    item["excerpt"] = _excerpt(row["text"], "", 50)
-                    item["leads"] = []
-                else:  # two deadlines of one date (于2020年底前, 2020年底前): both phrases
-                    item["phrase"] = with_phrase(item["phrase"], row["phrase"])
-                if row["lead"] and all(x["agency"] != row["lead"] for x in item["leads"]):
-                    item["leads"].append({"agency": row["lead"], "label": row["leadLabel"]})
-            for item in out.values():
-                item["leads"].sort(key=lambda x: (x["label"], x["agency"]))
-            return list(out.values())
-
-        return self.cached(("due", before, plan), compute)
 
     # -- a plan --
 

@@ -14,6 +14,8 @@ a place or plan (narrowing the answer to that plan's tasks) or an agency (its ta
 - Tasks whose own text holds every word come first, then those found by their plan or agency; within each, by
   plan and position in the plan.
 
+`search_rows` and `with_excerpts` make the tasks found the rows of /search (a list of web.lists).
+
 Text matches come from the store's task text table (`kg.texts`, an in-memory scan: no SPARQL scan of every
 task text), or from SPARQL on a remote endpoint. Only the tasks of the page on screen have their facts looked
 up, unless every row is asked for (downloads, JSON).
@@ -187,3 +189,39 @@ def highlight(text: str, spans) -> Markup:
         at = end
     out.append(str(escape(text[at:])))
     return Markup("".join(out))
+
+
+# --- search results as a list (web.lists) ------------------------------------------------------------
+
+
+def _repository():
+    from flask import current_app
+
+    return current_app.extensions["repository"]
+
+
+def search_rows(params: dict) -> list[dict]:
+    """The tasks the words of params["q"] find, in their order, as list rows with the task's facts (from the
+    report base rows: no query a task) and how each was found."""
+    from kg import reports
+
+    repo = _repository()
+    found, index = repo.search_found(params["q"]), reports.leads_base(repo)["by_iri"]
+    rows = []
+    for iri in found["order"]:
+        if iri in index:
+            row = reports.task_row(index[iri]) | {
+                "deadlines": index[iri]["deadlines"],
+                "ownText": iri in found["own"],
+            }
+            rows.append(row | {"matchedAgencies": found["via"].get(iri, [])})
+    return rows
+
+
+def with_excerpts(rows: list[dict], params: dict, fmt: str) -> list[dict]:
+    """The rows shown with their text around the words, marked (a download writes the whole text instead)."""
+    if fmt in ("csv", "xlsx"):
+        return rows
+    words = query_words(params["q"])
+    facts = _repository().task_facts([row["task"] for row in rows])
+    return [row | excerpt(facts[row["task"]]["text"], words) for row in rows if row["task"] in facts]

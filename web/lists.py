@@ -1,0 +1,578 @@
+"""One list view for every list and report of the explorer (Datasette's table view is the model): a list is a
+declaration — where its rows come from, its tables' columns and their kinds, the facets that apply — and
+`serve(view)` answers it as HTML, JSON, CSV and XLSX alike:
+
+- facets with counts (kg.reports.FACETS: plan, place, level, role, agency, deadline year, has a lead, lead gone
+  in the reform), computed once per (list, parameters, filters) over the whole answer and cached in the
+  Repository's cache; a filter is a URL parameter named as its facet (?plan=…&year=2020), several values of one
+  facet are alternatives, facets combine; the same filters narrow the JSON and the downloads;
+- a filter value the list cannot use as it is (a plan's title or 文号 instead of its IRI, a place or agency by
+  name) is resolved to what it names; when it names nothing, or several, the page says so (a message on the
+  page, "messages" in the JSON, a line of the about sheet), never a silently empty table;
+- sorting (?_sort=KEY, ?_sort_desc=KEY) and paging (?page=N, ?_size=N or all) on the server over the whole
+  answer; the JSON and downloads carry every row unless ?_size= asks for a page.
+
+A view's main table (its first unless it names another) is its list: facets count its rows and sorting applies to it; the others (summaries) are
+derived from the filtered rows. The JSON is {parameters…, TABLE: rows…, "total", "facets": {name: {value:
+count}}, "facetLabels", "filters", "messages"}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import abort, current_app, render_template, request
+from markupsafe import Markup, escape
+
+from kg import reports
+from web.export import table_response, task_table
+from web.i18n import t
+from web.repository import LEVEL_RANK, ROLES, iri_from_request_path, page_url
+from web.search import normalise
+
+TABLE_FORMATS = ("csv", "xlsx")
+FORMATS = ("html", "json", *TABLE_FORMATS)
+PAGE_SIZE = 50
+FACET_SHOWN = 12  # values a facet lists on the page (the selected ones always)
+_FLAGS = {"1": "1", "true": "1", "yes": "1", "是": "1", "0": "0", "false": "0", "no": "0", "否": "0"}
+
+# columns: (key, i18n label without "pg_", kind); the kind says how the page shows a value (task, plan, agency,
+# agencies, jurisdiction, date, number, decimal, level, role, deadlines, excerpt, marked, text; iri: not shown)
+# and how a download writes it (date, number, agencies; the rest as text)
+TASKS = (
+    ("due", "due_date", "date"),
+    ("phrase", "deadline_phrase", "text"),
+    ("jurisdictionLabel", "jurisdiction", "jurisdiction"),
+    ("planTitle", "plan", "plan"),
+    ("section", "section", "task"),
+    ("leads", "col_leads", "agencies"),
+    ("heldNowBy", "au_held_now", "agencies"),
+    ("excerpt", "col_text", "excerpt"),
+    ("task", "col_iri", "iri"),
+)
+TASK_FACETS = ("plan", "place", "level", "agency", "year", "has_lead", "lead_gone")
+_EXPORT_KINDS = {"date": "date", "number": "number", "decimal": "number", "agencies": "agencies"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a list view. `rows(filtered, params)` derives it from the view's filtered rows (None: they
+    are its rows); `title` and `note` are called with the answer (`Answer`) and give text (a note may be None)."""
+
+    key: str  # its key in the JSON, and its ?table= name unless `name` is given
+    columns: tuple | Callable
+    title: Callable[[Answer], str]
+    rows: Callable[[list[dict], dict], list[dict]] | None = None
+    name: str | None = None
+    note: Callable[[Answer], str | None] | None = None
+    query: str | None = None  # the canned query answering it: queries/<query>.rq
+    download: str | None = None  # its download's file name (default: the view's)
+    export: tuple | None = None  # the download's own columns (default: its columns; tasks add theirs)
+    css: str = "audit"
+
+    @property
+    def ref(self) -> str:
+        return self.name or self.key.replace("_", "-")
+
+    def columns_for(self, params: dict) -> tuple:
+        return self.columns(params) if callable(self.columns) else self.columns
+
+
+@dataclass(frozen=True)
+class ListView:
+    """A list of the explorer: `source(params)` gives every row (cached by the source), `params(messages)` the
+    request's own parameters (validated; a note appended to `messages` where one was resolved)."""
+
+    name: str
+    source: Callable[[dict], list[dict]]
+    tables: tuple[Table, ...]
+    title: Callable[[dict], str]
+    facets: tuple[str, ...] = ()
+    params: Callable[[list], dict] = lambda messages: {}
+    intro: str | None = None  # i18n key
+    fields: tuple[str, ...] = ()  # the form's inputs: as_of, days, before, plan, groups (their own templates)
+    extra: Callable[[Answer], dict] | None = None  # more of the answer, for the JSON and the page
+    decorate: Callable[[list[dict], dict, str], list[dict]] | None = None  # rows shown (fmt), completed
+    query: str | None = None
+    template: str = "list.html"
+    page_size: int = PAGE_SIZE
+    json_params: tuple[str, ...] | None = None  # the parameters the JSON carries (default: all)
+    main: str | None = (
+        None  # the key of its list, the table facets count and sorting orders (default: the first)
+    )
+
+    @property
+    def list(self) -> Table:
+        return next((x for x in self.tables if x.key == self.main), self.tables[0])
+
+
+@dataclass
+class Answer:
+    key: tuple
+    view: ListView
+    params: dict
+    selected: dict[str, list[str]]
+    tables: dict[str, list[dict]]
+    facets: dict[str, dict[str, int]]
+    labels: dict[str, dict[str, str]]
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[dict]:
+        return self.tables[self.view.list.key]
+
+
+def repository():
+    return current_app.extensions["repository"]
+
+
+def paged(rows: list[dict], key: str, size: int | None) -> dict:
+    from web.pages import paged as page_of
+
+    return page_of(rows, key, size)
+
+
+# --- the request: filters, sort, page ----------------------------------------------------------------
+
+
+def options(name: str) -> list[tuple[str, list[str]]]:
+    """What a facet's values may name: (value, its names) for plans, places and agencies."""
+    repo = repository()
+
+    def compute():
+        if name == "plan":
+            return [(p["plan"], [p["title"], p["docNumber"] or ""]) for p in repo.plans() if p["loaded"]]
+        if name == "agency":
+            return [(a["agency"], [a["label"], *(a["aliases"] or "").split("、")]) for a in repo.agencies()]
+        places = {p["jurisdiction"]: p["jurisdictionLabel"] for p in repo.plans() + repo.agencies()}
+        return [(iri, [label or ""]) for iri, label in places.items() if iri]
+
+    return repo.cached(("list-options", name), compute)
+
+
+def resolve(name: str, value: str, messages: list) -> list[str]:
+    """The facet values a filter value names: itself when the list can use it; a plan, place or agency named
+    by its title, 文号, name or a part of one; a level, role or yes/no by its word. A value naming nothing, or
+    several things, adds a message (which the page shows) saying so."""
+    value = value.strip()
+    if name in ("has_lead", "lead_gone"):
+        found = [_FLAGS[value.lower()]] if value.lower() in _FLAGS else []
+    elif name == "year":
+        found = [value] if value.isdigit() and len(value) == 4 else []
+    elif name in ("level", "role"):
+        codes = list(LEVEL_RANK) if name == "level" else list(ROLES)
+        found = [c for c in codes if value in (c, t(f"pg_{name}_{c}"))]
+    else:
+        named = options(name)
+        known = {iri for iri, _names in named}
+        iri = value
+        if not value.startswith(("http://", "https://")):
+            iri = iri_from_request_path(value.removeprefix("/id/"))
+        elif not _is_iri(value):
+            abort(400, description=t("pg_bad_iri", name=name, value=value))
+        if value in known or iri in known:
+            return [value if value in known else iri]
+        word = normalise(value.removeprefix("/id/"))
+        found = [v for v, names in named if any(word == normalise(n) for n in names if n)]
+        found = found or [v for v, names in named if any(word in normalise(n) for n in names if n)]
+        if len(found) == 1:
+            label = _label(name, found[0])
+            messages.append({"text": t("ls_resolved", facet=t(f"ls_facet_{name}"), value=value, label=label)})
+    if not found:
+        messages.append({"text": t("ls_unknown", facet=t(f"ls_facet_{name}"), value=value)})
+        return [value]  # it names nothing: nothing matches it, and the message says why
+    if len(found) > 1:
+        choices = [
+            {"label": _label(name, v), "url": _with_args([(name, v)], drop=(name,))} for v in found[:20]
+        ]
+        messages.append(
+            {
+                "text": t("ls_several", facet=t(f"ls_facet_{name}"), value=value, n=len(found)),
+                "choices": choices,
+            }
+        )
+    return found
+
+
+def _is_iri(value: str) -> bool:
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _label(name: str, value: str) -> str:
+    if name in ("plan", "agency", "place"):
+        return next((names[0] for v, names in options(name) if v == value), value)
+    if name in ("level", "role"):
+        return t(f"pg_{name}_{value}")
+    if name in ("has_lead", "lead_gone"):
+        return t("pg_yes") if value == "1" else t("pg_no")
+    return value
+
+
+def selected_filters(names: tuple[str, ...], messages: list) -> dict[str, list[str]]:
+    """The request's filters on the facets `names`: {name: [values]} (each value resolved)."""
+    selected = {}
+    for name in names:
+        values = [
+            v for raw in request.args.getlist(name) if raw.strip() for v in resolve(name, raw, messages)
+        ]
+        if values:
+            selected[name] = list(dict.fromkeys(values))
+    return selected
+
+
+def _with_args(add: list[tuple[str, str]], drop: tuple[str, ...] = (), remove: tuple | None = None) -> str:
+    """The current page's URL with `add`ed parameters, without those named in `drop`, the pair `remove` and
+    any page number (a new answer starts at its first page)."""
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k not in drop and (k, v) != remove and not k.startswith("page") and k != "format"
+    ]
+    return request.path + "?" + urlencode(args + add)
+
+
+def _sort_arg(columns) -> tuple[str, bool] | None:
+    keys = {key for key, _label, kind in columns}
+    for arg, descending in (("_sort", False), ("_sort_desc", True)):
+        key = request.args.get(arg)
+        if key:
+            if key not in keys:
+                abort(400, description=t("ls_bad_sort", value=key, allowed=", ".join(sorted(keys))))
+            return key, descending
+    return None
+
+
+def _sort_key(kind: str, key: str):
+    def value(row):
+        v = row.get(key)
+        if kind == "agencies":
+            v = "、".join(a["label"] for a in v or [])
+        elif kind == "deadlines":
+            v = v[0]["due"] if v else None
+        elif kind in ("number", "decimal"):
+            return (v is None, v if isinstance(v, int | float) else 0)
+        return (v in (None, ""), str(v or ""))
+
+    return value
+
+
+def _size(default: int | None) -> int | None:
+    """?_size=N rows a page, or "all" (None: every row)."""
+    value = request.args.get("_size", "").strip().lower()
+    if not value:
+        return default
+    if value == "all":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        abort(400, description=t("ls_bad_size", value=value))
+    return int(value)
+
+
+# --- the answer --------------------------------------------------------------------------------------
+
+
+def answer(view: ListView, params: dict, selected: dict[str, list[str]]) -> Answer:
+    """The view's tables and facet counts for `params` and the filters `selected`, cached per both."""
+    key = (
+        "list",
+        view.name,
+        tuple(sorted(params.items())),
+        tuple(sorted((k, tuple(v)) for k, v in selected.items())),
+    )
+
+    def compute():
+        kept = reports.keep(view.source(params), {k: set(v) for k, v in selected.items()})
+        tables = {table.key: table.rows(kept, params) if table.rows else kept for table in view.tables}
+        counts, labels = reports.facet_counts(tables[view.list.key], view.facets)
+        return Answer(key, view, params, selected, tables, counts, labels)
+
+    found = repository().cached(key, compute)
+    if view.extra and not found.extra:
+        found.extra = view.extra(found)
+    return found
+
+
+def _sorted(answer_: Answer, table: Table) -> list[dict]:
+    rows = answer_.tables[table.key]
+    if table is not answer_.view.list:
+        return rows
+    order = _sort_arg(table.columns_for(answer_.params))
+    if order is None:
+        return rows
+    key, descending = order
+    kind = next(kind for k, _label, kind in table.columns_for(answer_.params) if k == key)
+    cache = ("list-sorted", answer_.key, key, descending)
+    return repository().cached(cache, lambda: sorted(rows, key=_sort_key(kind, key), reverse=descending))
+
+
+def serve(view: ListView, suffix: str | None = None):
+    """The view for this request, in the format it asks for (suffix, ?format=, Accept)."""
+    from web.pages import json_response, wanted_format
+
+    fmt = wanted_format(suffix, FORMATS)
+    messages: list[dict] = []
+    params = view.params(messages)
+    selected = selected_filters(view.facets, messages)
+    found = answer(view, params, selected)
+    if fmt in TABLE_FORMATS:
+        return _download(found, fmt, messages)
+    first = view.list
+    if fmt == "json":
+        shown = paged(_sorted(found, first), "page", _size(None))
+        rows = _decorated(view, shown["rows"], params, fmt)
+        body = {k: v for k, v in params.items() if view.json_params is None or k in view.json_params}
+        body |= found.extra | {
+            table.key: found.tables[table.key] for table in view.tables if table is not first
+        }
+        body |= {first.key: rows, "total": shown["total"], "facets": found.facets}
+        body |= {"facetLabels": _facet_labels(found), "filters": selected, "messages": messages}
+        if shown["pages"] > 1:
+            body |= {k: shown[k] for k in ("page", "pages")}
+        return json_response(body)
+    sections = []
+    for table in view.tables:
+        paging = paged(
+            _sorted(found, table),
+            "page" if len(view.tables) == 1 else f"page_{table.key}",
+            _size(view.page_size),
+        )
+        paging["rows"] = _decorated(view, paging["rows"], params, fmt)
+        sections.append(
+            {
+                "table": table,
+                "id": table.key.replace("_", "-"),
+                "title": table.title(found),
+                "note": table.note(found) if table.note else None,
+                "columns": table.columns_for(params),
+                "paging": paging,
+                "sortable": table is first,
+            }
+        )
+    return render_template(
+        view.template,
+        view=view,
+        answer=found,
+        params=params,
+        sections=sections,
+        title=view.title(params),
+        messages=messages,
+        facets=_facet_panel(found),
+        **found.extra,
+    )
+
+
+def _decorated(view: ListView, rows: list[dict], params: dict, fmt: str) -> list[dict]:
+    return view.decorate(rows, params, fmt) if view.decorate else rows
+
+
+def _facet_labels(found: Answer) -> dict[str, dict[str, str]]:
+    return {
+        name: {v: _facet_value_label(name, v, found.labels[name].get(v)) for v in values}
+        for name, values in found.facets.items()
+    }
+
+
+def _facet_value_label(name: str, value: str, label: str | None) -> str:
+    if name in ("level", "role", "has_lead", "lead_gone"):
+        return _label(name, value)
+    return label or value
+
+
+def _facet_panel(found: Answer) -> list[dict]:
+    """The facets as the page lists them: each value with its count and the URL adding or removing it."""
+    panel = []
+    for name in found.view.facets:
+        counts = found.facets.get(name, {})
+        chosen = found.selected.get(name, [])
+        first = list(counts)[:FACET_SHOWN]
+        values = first + [v for v in chosen if v not in first]
+        items = []
+        for value in values:
+            on = value in chosen
+            label = _facet_value_label(name, value, found.labels[name].get(value))
+            url = _with_args([], remove=(name, value)) if on else _with_args([(name, value)])
+            items.append(
+                {"value": value, "label": label, "count": counts.get(value, 0), "on": on, "url": url}
+            )
+        if items:
+            panel.append(
+                {
+                    "name": name,
+                    "title": t(f"ls_facet_{name}"),
+                    "values": items,
+                    "more": max(0, len(counts) - len(values)),
+                }
+            )
+    return panel
+
+
+# --- downloads ---------------------------------------------------------------------------------------
+
+
+def _download(found: Answer, fmt: str, messages: list[dict]):
+    view = found.view
+    refs = {table.ref: table for table in view.tables}
+    ref = request.args.get("table", view.list.ref)
+    if ref not in refs:
+        abort(400, description=t("au_bad_table", value=ref, allowed=", ".join(refs)))
+    table = refs[ref]
+    rows = paged(_sorted(found, table), "page", _size(None))["rows"]
+    rows = _decorated(view, rows, found.params, fmt)
+    columns = table.columns_for(found.params)
+    export = [(key, label, _EXPORT_KINDS.get(kind, "text")) for key, label, kind in table.export or columns]
+    rows = _labelled(rows, table.export or columns)
+    filters = download_filters(found)
+    for message in messages:
+        filters[t("ls_message")] = message["text"]
+    name = table.download or view.name
+    if any(key == "task" for key, _label, _kind in columns):
+        return task_table(name, fmt, export, rows, filters=filters, title=view.title(found.params))
+    return table_response(name, fmt, export, rows, filters=filters, title=view.title(found.params))
+
+
+def _labelled(rows: list[dict], columns) -> list[dict]:
+    """Rows whose coded values (levels, roles) a download writes as words."""
+    coded = [(key, kind) for key, _label, kind in columns if kind in ("level", "role")]
+    if not coded:
+        return rows
+    return [
+        row | {key: t(f"pg_{kind}_{row[key]}") if row.get(key) else "" for key, kind in coded} for row in rows
+    ]
+
+
+def download_filters(found: Answer) -> dict[str, str]:
+    """The view's parameters and filters ({label: value}, plans and agencies by name) for a download's file name
+    and about sheet."""
+    filters = {}
+    for key, value in found.params.items():
+        if value in (None, "", False):
+            continue
+        if key in ("plan", "agency"):
+            value = _label(key, value)
+        filters[t(f"pg_filter_{key}")] = "" if value is True else str(value)
+    for name, values in found.selected.items():
+        labels = [
+            _facet_value_label(name, v, found.labels.get(name, {}).get(v) or _label(name, v)) for v in values
+        ]
+        filters[t(f"pg_filter_{name}") if name in ("plan", "agency") else t(f"ls_facet_{name}")] = "、".join(
+            labels
+        )
+    return filters
+
+
+# --- the page: cells, links --------------------------------------------------------------------------
+
+
+def _link(iri, label) -> str:
+    return f'<a href="{escape(page_url(iri))}">{escape(label or iri)}</a>'
+
+
+def cell(row: dict, key: str, kind: str) -> str:
+    """One cell of a list table, as HTML (every value escaped): a page shows 50 rows of six cells or more, and
+    a Jinja macro a cell cost more than the rest of the page together."""
+    from web.search import highlight
+
+    value = row.get(key)
+    if kind == "task":
+        html = f'<span class="nowrap">{_link(row["task"], value or "-")}</span>'
+        return html + (f"<br><strong>{escape(row['heading'])}</strong>" if row.get("heading") else "")
+    if kind in ("plan", "agency"):
+        html = _link(row[kind], value)
+        if kind == "agency" and row.get("group") is True:
+            html += f' <span class="muted">({escape(t("pg_group"))})</span>'
+        if kind == "plan" and row.get("loaded") is False:
+            html += f' <span class="muted">({escape(t("pg_cited_only"))})</span>'
+        return html
+    if kind == "agencies":
+        if value:
+            return "、".join(_link(a["agency"], a["label"]) for a in value)
+        return f'<span class="gap">{escape(t("pg_no_lead"))}</span>' if key == "leads" else ""
+    if kind == "jurisdiction":
+        label = value or t("pg_unknown")
+        return _link(row["jurisdiction"], label) if row.get("jurisdiction") else str(escape(label))
+    if kind == "date":
+        return f'<time datetime="{escape(value)}">{escape(value)}</time>' if value else ""
+    if kind == "deadlines":
+        return "；".join(
+            f'<time datetime="{escape(d["due"])}" title="{escape(d["phrase"] or "")}">{escape(d["due"])}</time>'
+            for d in value or []
+        )
+    if kind == "excerpt":
+        return f'<span class="excerpt">{escape(value)}</span>'
+    if kind == "marked":
+        html = f'<span class="excerpt">{highlight(value, row.get("marks"))}</span>'
+        if not row.get("ownText") and row.get("matchedAgencies"):
+            via = t("search_via_agency", names="、".join(row["matchedAgencies"]))
+            html += f'<br><span class="muted">{escape(via)}</span>'
+        return html
+    if kind == "decimal":
+        return format(Decimal(repr(value)), "f") if isinstance(value, float) else str(escape(value))
+    if kind in ("level", "role"):
+        return str(escape(t(f"pg_{kind}_{value}"))) if value else ""
+    return str(escape("" if value is None else value))
+
+
+def table_rows(section: dict) -> Markup:
+    """The <tr> rows of a list table's page on screen (its columns of kind "iri" are not shown)."""
+    columns = [(key, kind) for key, _label, kind in section["columns"] if kind != "iri"]
+    out = []
+    for row in section["paging"]["rows"]:
+        css = ' class="own-text"' if row.get("ownText") else ' class="by-context"' if "ownText" in row else ""
+        cells = "".join(f'<td class="k-{kind}">{cell(row, key, kind)}</td>' for key, kind in columns)
+        out.append(f"<tr{css}>{cells}</tr>")
+    return Markup("\n".join(out))
+
+
+def sort_url(key: str) -> str:
+    """This list sorted by `key`: ascending, or descending when it is sorted ascending by it already."""
+    descending = request.args.get("_sort") == key
+    return _with_args([("_sort_desc" if descending else "_sort", key)], drop=("_sort", "_sort_desc"))
+
+
+def sort_state(key: str) -> str | None:
+    if request.args.get("_sort") == key:
+        return "ascending"
+    return "descending" if request.args.get("_sort_desc") == key else None
+
+
+def query_url(name: str | None, **params) -> str | None:
+    """The SPARQL editor with the canned query `name`, its parameters bound to this page's (the plan by
+    its title, which the canned queries match as words); None when there is no such query."""
+    if not name:
+        return None
+    from kg.store import bind_parameters
+    from web.sparql import canned_query
+
+    saved = canned_query(name)
+    if saved is None:
+        return None
+    given = {k: str(v) for k, v in params.items() if v is not None and k in {p.name for p in saved.params}}
+    return "/sparql?query=" + quote(bind_parameters(saved.sparql, saved.values(given)))
+
+
+def route(blueprint, path: str, endpoint: str, view: ListView) -> None:
+    """Serve `view` at `path`, and as JSON, CSV and XLSX at `path`.json, .csv, .xlsx."""
+
+    def handler(suffix: str | None = None):
+        return serve(view, suffix)
+
+    blueprint.add_url_rule(path, endpoint, handler)
+    blueprint.add_url_rule(path + ".<any(json, csv, xlsx):suffix>", endpoint, handler)
+
+
+def register(app) -> None:
+    app.jinja_env.globals.update(
+        list_rows=table_rows,
+        list_sort_url=sort_url,
+        list_sort_state=sort_state,
+        list_query_url=query_url,
+        list_label=_label,
+    )
