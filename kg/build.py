@@ -312,6 +312,7 @@ def plan_triples(plan: Plan) -> Iterator[Triple]:
     for n, target in enumerate(plan.targets, 1):
         yield from target_triples(node, n, target)
     covered, measures = plan.coverage()
+    yield node, OX_LT.planText, ox.Literal(plan.text)  # the text every offset of the plan counts in
     yield node, OX_LT.measureCount, _int(measures)
     yield node, OX_LT.coveredMeasureCount, _int(covered)
     stated: set = set()  # agencies (with a surface form) this plan has described already

@@ -38,7 +38,7 @@ from kg.linking import TaskLink, link_task_texts, link_triples, relink_task_text
 from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes
 from kg.store import StoreGeneration, _quads, build_lock, recover_store, run_query, store_exists
 from kg.succession import agency_successions, succession_triples
-from kg.texts import keep_plan_text, write_plan_text, write_task_texts
+from kg.texts import keep_plan_source, write_plan_source, write_task_texts
 from loaders.corpus import load_file
 from loaders.plan import unify_citations
 from loaders.reading import MAX_PLAN_BYTES, PlanInputError
@@ -460,7 +460,7 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log) -> Buil
                 refuse(path, result.problem)
                 continue
             own, digest = split_plan(result.plan, source, stamp)
-            write_plan_text(generation.folder, digest.plan, source, result.plan.text)
+            write_plan_source(generation.folder, digest.plan, source)
             del result  # the records: only the digest is kept
             holder = owner.get(digest.graph)
             if holder is not None and holder != source:
@@ -514,7 +514,7 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log) -> Buil
         _write_digests(generation.folder / LEDGER, report.digests)
         for digest in report.digests:
             if digest.source not in written:
-                keep_plan_text(store_dir, generation.folder, digest.plan)
+                keep_plan_source(store_dir, generation.folder, digest.plan)
         write_task_texts(generation.folder, (task for d in report.digests for task in d.tasks))
         generation.flush()  # the buffered graphs, so the query below sees them
         report.warnings += shared_place_names(generation.store)

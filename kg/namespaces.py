@@ -73,6 +73,7 @@ class LT(DefinedNamespace):
     tasksCollectiveOnlyInPlan: URIRef
     # a plan's coverage: its measures, and those naming an accountable unit
     measureCount: URIRef
+    planText: URIRef  # the plan's display text
     coveredMeasureCount: URIRef
     # places and plans
     jurisdiction: URIRef

@@ -99,48 +99,48 @@ def task_texts(store_dir: Path | str) -> TaskTexts | None:
         return texts
 
 
-# --- each plan's own text, for the explorer's text view and evidence links ---------------------------
+# --- each plan's source file, for the explorer's download of it ---------------------------------------
+# (the plan's text itself is in the graph: lt:planText)
 
-PLAN_TEXTS = "lantian-plan-texts"  # in the store folder: one JSON file per plan (see `write_plan_text`)
+PLAN_SOURCES = "lantian-plan-sources"  # in the store folder: one JSON file per plan (see `write_plan_source`)
 
 
-def _plan_text_path(folder: Path | str, plan_iri: str) -> Path:
+def _plan_source_path(folder: Path | str, plan_iri: str) -> Path:
     import hashlib
 
-    return Path(folder) / PLAN_TEXTS / (hashlib.sha1(plan_iri.encode("utf-8")).hexdigest()[:20] + ".json")
+    return Path(folder) / PLAN_SOURCES / (hashlib.sha1(plan_iri.encode("utf-8")).hexdigest()[:20] + ".json")
 
 
-def write_plan_text(folder: Path | str, plan_iri: str, source: str, text: str) -> None:
-    """Keep the plan's display text (the text every stored offset counts in) and the path of the file it
-    was read from, in the store folder being written."""
+def write_plan_source(folder: Path | str, plan_iri: str, source: str) -> None:
+    """Keep the path of the file the plan was read from, in the store folder being written."""
     import json
 
-    path = _plan_text_path(folder, plan_iri)
+    path = _plan_source_path(folder, plan_iri)
     path.parent.mkdir(exist_ok=True)
     path.write_text(
-        json.dumps({"plan": plan_iri, "source": source, "text": text}, ensure_ascii=False), "utf-8"
+        json.dumps({"plan": plan_iri, "source": source}, ensure_ascii=False), "utf-8"
     )
 
 
-def keep_plan_text(old_folder: Path | str, new_folder: Path | str, plan_iri: str) -> bool:
-    """Copy a plan's kept text from the live store to the one being written (a plan a build reuses is not
-    read again); False when the live store has none (written by an older version)."""
+def keep_plan_source(old_folder: Path | str, new_folder: Path | str, plan_iri: str) -> bool:
+    """Copy a plan's kept source path from the live store to the one being written (a plan a build reuses is
+    not read again); False when the live store has none (written by an older version)."""
     import shutil
 
-    old = _plan_text_path(old_folder, plan_iri)
+    old = _plan_source_path(old_folder, plan_iri)
     if not old.is_file():
         return False
-    new = _plan_text_path(new_folder, plan_iri)
+    new = _plan_source_path(new_folder, plan_iri)
     new.parent.mkdir(exist_ok=True)
     shutil.copyfile(old, new)
     return True
 
 
-def read_plan_text(folder: Path | str, plan_iri: str) -> dict | None:
-    """{"plan", "source", "text"} as the build kept them, or None when the store keeps no text for the plan."""
+def read_plan_source(folder: Path | str, plan_iri: str) -> dict | None:
+    """{"plan", "source"} as the build kept them, or None when the store keeps no source path for the plan."""
     import json
 
     try:
-        return json.loads(_plan_text_path(folder, plan_iri).read_text("utf-8"))
+        return json.loads(_plan_source_path(folder, plan_iri).read_text("utf-8"))
     except (OSError, ValueError):
         return None

@@ -449,6 +449,25 @@ def test_editing_a_canned_query_field_changes_the_answer(tab, server):
     assert not watch.errors, watch.errors
 
 
+def test_a_two_column_aggregate_shows_as_a_bar_chart(tab, server):
+    page, watch = tab
+    query = "SELECT ?plan (COUNT(?task) AS ?tasks) WHERE { ?task lt:inPlan ?plan } GROUP BY ?plan ORDER BY DESC(?tasks)"
+    _goto(page, server.url + "/sparql?query=" + quote(query))
+    if not page.locator(".yasqe, .CodeMirror").count():
+        pytest.skip("the YASGUI bundle is not installed (make install copies it into web/static/vendor)")
+    page.locator(".yasr table tbody tr").first.wait_for(timeout=15000)
+    counts = [int(c) for c in page.locator(".yasr table tbody tr td:nth-child(3)").all_inner_texts()]
+    page.get_by_text("条形图").click()
+    bars = page.locator(".bar-chart rect.bar")
+    bars.first.wait_for(timeout=5000)
+    widths = [float(w) for w in bars.evaluate_all("rects => rects.map(r => r.getAttribute('width'))")]
+    # one bar a plan, as long as its count relative to the largest (the five bundled plans)
+    assert len(widths) == len(counts) == 5
+    assert all(abs(w / max(widths) - c / max(counts)) < 0.01 for w, c in zip(widths, counts, strict=True))
+    _shot(page, "19-bar-chart")
+    assert not watch.errors, watch.errors
+
+
 # --- evidence, readable networks, phones ---------------------------------------------------------
 
 # an element sticking out past the viewport's right edge, unless a box that scrolls (or clips) holds it

@@ -235,3 +235,44 @@ def test_an_invalid_iri_parameter_is_a_400_page_in_the_users_language(
         status, _, body = http_get(port, f"{path}?{urlencode(params | {'lang': 'en'})}")
         assert status == 400
         assert f"The parameter {name} is not a valid resource identifier" in body
+
+
+def test_a_heavy_clients_query_runs_at_a_lower_cpu_priority(built_store):
+    """The cores go to the other clients first: a query of a client that spent 5 s this minute runs at niceness
+    HEAVY_NICENESS in its worker, and the worker is back at 0 for the next client."""
+    import os
+
+    from web.query_worker import HEAVY_NICENESS, QueryPool, QueryRequest, QueryTimeout
+
+    pool = QueryPool(built_store, size=1)
+    try:
+        light = QueryRequest("ASK { ?s ?p ?o }", {"ASK": "application/sparql-results+json"}, 30, 10, client="a")
+        pool.run(light)  # the worker is up
+        heavy = QueryRequest(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+            {"SELECT": "application/sparql-results+json"},
+            2.0,
+            10,
+            client="b",
+            spent=5.0,
+        )
+        seen: dict = {}
+
+        def watch():
+            time.sleep(0.8)
+            (worker,) = pool._busy
+            seen["heavy"] = os.getpriority(os.PRIO_PROCESS, worker.process.pid)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        with pytest.raises(QueryTimeout):
+            pool.run(heavy)
+        watcher.join()
+        assert seen["heavy"] == HEAVY_NICENESS
+        pool.run(light)  # the stopped worker's replacement is up
+        (worker,) = pool._idle
+        quick = QueryRequest(light.sparql, light.media_types, 30, 10, client="b", spent=5.0)
+        pool.run(quick)  # a heavy client's query that ends: the same worker, its priority given back
+        assert pool._idle == [worker] and os.getpriority(os.PRIO_PROCESS, worker.process.pid) == 0
+    finally:
+        pool.close()

@@ -153,7 +153,7 @@ def test_plan_page_offers_its_source_file_and_says_when_it_is_gone(tmp_path):
     plan_file.unlink()
     page = _html(client, page_url(plan_iri))
     assert f'href="{page_url(plan_iri)}/source"' not in page
-    assert "源文件已不在构建时的位置" in page
+    assert "源文件不在本服务器上" in page
     gone = _html(client, f"{page_url(plan_iri)}/source", status=404)
     assert "源文件不可用" in gone
     assert _html(client, f"{page_url(plan_iri)}/text").count("<p id=") > 20  # the kept text outlives the file

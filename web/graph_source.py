@@ -44,7 +44,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.store import StoreMissingError, store_exists
-from kg.texts import TaskTexts, read_plan_text, task_texts
+from kg.texts import TaskTexts, read_plan_source, task_texts
 from web.query_worker import (
     GRAPH_TYPES,
     TURTLE,
@@ -210,9 +210,9 @@ class LocalStore:
         """The store's task text table (`kg.texts`), for word search; None when it has none."""
         return task_texts(self.store_dir)
 
-    def plan_text(self, plan_iri: str) -> dict | None:
-        """The plan's text and source path as the build kept them (`kg.texts`); None when not kept."""
-        return read_plan_text(self.store_dir, plan_iri)
+    def plan_source(self, plan_iri: str) -> dict | None:
+        """The plan's source path as the build kept it (`kg.texts`); None when not kept."""
+        return read_plan_source(self.store_dir, plan_iri)
 
     def _query(self, sparql: str):
         return self._open().query(sparql, prefixes=self.prefixes, use_default_graph_as_union=True)

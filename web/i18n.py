@@ -243,6 +243,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pg_filter": {"zh": "筛选", "en": "Filter"},
     "pg_gap_no_deadline": {"zh": "无完成时限的任务", "en": "Tasks with no deadline"},
     "pg_gap_no_lead": {"zh": "无牵头单位的任务", "en": "Tasks with no lead agency"},
+    "sparql_view_table": {"zh": "表格", "en": "Table"},
+    "sparql_view_chart": {"zh": "条形图", "en": "Bar chart"},
     "pg_gap_no_unit": {"zh": "未明确责任单位的措施", "en": "Measures with no accountable unit"},
     "pg_coverage": {"zh": "责任覆盖率", "en": "Coverage"},
     "pg_coverage_counts": {
@@ -646,8 +648,8 @@ MESSAGES.update(
         "txt_open": {"zh": "阅读原文", "en": "Read the text"},
         "txt_download": {"zh": "下载源文件", "en": "Download the source file"},
         "txt_source_gone": {
-            "zh": "源文件已不在构建时的位置，无法下载",
-            "en": "the file is no longer where the build read it: no download",
+            "zh": "源文件不在本服务器上（已移走，或数据来自远程端点），无法下载",
+            "en": "the source file is not on this server (moved, or the graph is a remote endpoint's): no download",
         },
         "txt_in_text": {"zh": "原文出处", "en": "In the text"},
         "txt_see_sentence": {"zh": "查看原句", "en": "see the sentence"},

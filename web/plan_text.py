@@ -1,4 +1,4 @@
-"""A plan's own text, as the build kept it (`kg.texts.write_plan_text`): the text view with a fact's sentence
+"""A plan's own text, as the graph states it (`lt:planText`): the text view with a fact's sentence
 highlighted, the table row (and its header) an offset stands in, the outline's heading titles, and the plan's
 source file. Every offset of the graph counts characters of this text.
 
@@ -17,7 +17,10 @@ from pathlib import Path
 from flask import abort, render_template, request, send_file
 from markupsafe import Markup, escape
 
+from kg.namespaces import LT
 from web.i18n import t
+
+LT_PLAN_TEXT = str(LT.planText)
 
 _SENTENCE_STOP = re.compile(r"[。！？!?\n\t]")
 _TRAILING = "。！？!?"
@@ -257,12 +260,24 @@ def evidence_url(plan_iri: str, start: int | None, end: int | None) -> str:
 
 
 def kept_text(plan_iri: str) -> dict | None:
-    """What the store keeps of the plan's text and source path, or None (a remote endpoint, an older store)."""
+    """The plan's text (`lt:planText`, from the graph: a remote endpoint serves it too) and, where the build
+    kept it beside a local store, the path of its source file; None for a plan with no text (a cited plan, a
+    store built before the text was stated)."""
     from web.pages import repository
 
-    source = repository().source
-    reader = getattr(source, "plan_text", None)
-    return reader(plan_iri) if reader else None
+    repo = repository()
+
+    def read() -> dict | None:
+        rows = repo.source.select(
+            f"SELECT ?text WHERE {{ <{plan_iri}> <{LT_PLAN_TEXT}> ?text }} LIMIT 1"
+        )
+        if not rows:
+            return None
+        reader = getattr(repo.source, "plan_source", None)
+        local = reader(plan_iri) if reader else None
+        return {"plan": plan_iri, "text": rows[0]["text"], "source": (local or {}).get("source")}
+
+    return repo.cached(("plan-text", plan_iri), read)
 
 
 def source_file(plan_iri: str) -> Path | None:

@@ -45,6 +45,7 @@ RESULT_TYPES = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 GRAPH_TYPES = (TURTLE, N_TRIPLES, JSON_LD)
 FAIR_SHARE = 1.0  # seconds a query runs before a waiting query of a client that spent less may stop it
 HEAVY = 2.0  # seconds spent in the last minute from which a client's queries leave one worker to the others
+HEAVY_NICENESS = 15  # a heavy client's query runs at this CPU priority: the cores go to the others' queries first
 
 
 class QueryTimeout(Exception):
@@ -372,6 +373,16 @@ class _Worker:
         self.spent = 0.0
         self.heavy = False
         self.preempted = False
+        self.lowered = False  # running at HEAVY_NICENESS
+
+    def set_niceness(self, niceness: int) -> bool:
+        """Run at CPU priority `niceness`; False when not allowed (raising it back needs CAP_SYS_NICE)."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, niceness)
+        except (OSError, TypeError):  # not permitted, or the process is gone
+            return False
+        self.lowered = niceness > 0
+        return True
 
     def ready(self, timeout: float = 60.0) -> bool:
         """Wait for the worker's "ready" (its modules loaded, the parser built)."""
@@ -395,7 +406,8 @@ class QueryPool:
     idle worker goes to the waiting query of the client that spent least; a heavy client's query (one that
     spent `heavy` s or more) never takes the last worker free of heavy queries; and when every worker's query
     has run `fair_share` s, a waiting query may stop the one of a client that spent more (its worker is
-    replaced by a warm one started in the background)."""
+    replaced by a warm one started in the background). A heavy client's query runs at a lower CPU priority
+    (HEAVY_NICENESS), so on a busy machine the cores serve the other clients' queries first."""
 
     def __init__(
         self,
@@ -473,6 +485,8 @@ class QueryPool:
                         worker.client, worker.started, worker.spent = request.client, now, request.spent
                         worker.heavy, worker.preempted = request.spent >= self.heavy, False
                         self._busy.append(worker)
+                        if worker.heavy:  # the client ran heavy queries: its next one yields the cores
+                            worker.set_niceness(HEAVY_NICENESS)
                         return worker
                     self._preempt(request, now)
                     if request.remaining() <= 0:
@@ -540,6 +554,8 @@ class QueryPool:
                 raise QueryFailed("memory", self._memory_message()) from None
             raise QueryFailed("evaluation", f"the query worker failed after {seconds:.1f} s") from error
         if worker.preempted:  # answered just as it was stopped: the answer stands, the worker is gone
+            self._replace(worker)
+        elif worker.lowered and not worker.set_niceness(0):  # a worker that cannot be given back its priority
             self._replace(worker)
         else:
             self._release(worker)

@@ -326,6 +326,7 @@ def _editor_html(lang: str, sparql: str, mtimes: tuple, app_id: int, form: tuple
         "rowLimit": current_app.config["ROW_LIMIT"],
         "cannedUrl": url_for("sparql.canned"),
         "tableUrl": url_for("sparql.results_table", fmt="csv").replace(".csv", ".FORMAT"),
+        "labels": {"table": t("sparql_view_table"), "chart": t("sparql_view_chart")},
     }
     chosen = None
     if form:

@@ -125,6 +125,57 @@
     }
     Yasr.registerPlugin("table", LantianTable);
 
+    // a two-column aggregate (a label or an IRI, then a number) as horizontal bars, drawn as inline SVG
+    class BarChart {
+      constructor(yasr) {
+        this.yasr = yasr;
+        this.label = config.labels.chart;
+        this.priority = 5;
+      }
+      rows() {
+        const results = this.yasr.results;
+        const variables = results && results.getVariables ? results.getVariables() : [];
+        if (!variables || variables.length !== 2) return null;
+        const [name, value] = variables;
+        const rows = [];
+        for (const binding of results.getBindings() || []) {
+          const number = binding[value] && binding[value].type === "literal" ? Number(binding[value].value) : NaN;
+          if (!binding[name] || !Number.isFinite(number)) return null;
+          rows.push({ term: binding[name], number });
+        }
+        return rows.length ? rows : null;
+      }
+      canHandleResults() {
+        return this.rows() !== null;
+      }
+      getIcon() {
+        const icon = document.createElement("span");
+        icon.textContent = "▤";
+        return icon;
+      }
+      draw() {
+        const rows = this.rows().slice(0, 60);
+        const most = Math.max(...rows.map((r) => Math.abs(r.number)), 1);
+        const line = 22, labelWidth = 300, barWidth = 420;
+        const parts = rows.map((r, i) => {
+          const y = i * line;
+          const text = r.term.type === "uri" ? shortName(r.term.value) : r.term.value;
+          const label = escapeHtml(text.length > 24 ? text.slice(0, 23) + "…" : text);
+          const named = r.term.type === "uri"
+            ? "<a href='" + escapeHtml(localHref(r.term.value)) + "'><text x='" + (labelWidth - 6) + "' y='" + (y + 15) + "' text-anchor='end'>" + label + "</text></a>"
+            : "<text x='" + (labelWidth - 6) + "' y='" + (y + 15) + "' text-anchor='end'>" + label + "</text>";
+          const width = Math.max(1, Math.round((Math.abs(r.number) / most) * barWidth));
+          return named + "<rect class='bar' x='" + labelWidth + "' y='" + (y + 4) + "' width='" + width + "' height='14'></rect>" +
+            "<text x='" + (labelWidth + width + 4) + "' y='" + (y + 15) + "'>" + escapeHtml(String(r.number)) + "</text>";
+        });
+        const figure = document.createElement("figure");
+        figure.className = "bar-chart";
+        figure.innerHTML = "<svg role='img' width='" + (labelWidth + barWidth + 80) + "' height='" + rows.length * line + "'>" + parts.join("") + "</svg>";
+        this.yasr.resultsEl.appendChild(figure);
+      }
+    }
+    Yasr.registerPlugin("barChart", BarChart);
+
     yasqe = new Yasqe(document.getElementById("yasqe"), {
       value: textarea.value,
       persistenceId: null,
@@ -144,7 +195,7 @@
     yasr = new Yasr(document.getElementById("yasr"), {
       persistenceId: null,
       prefixes: config.prefixes,
-      pluginOrder: ["table", "response"],
+      pluginOrder: ["table", "barChart", "response"],
       defaultPlugin: "table",
     });
     yasqe.on("queryResponse", (instance, response, duration) => {
