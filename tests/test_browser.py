@@ -406,9 +406,10 @@ def test_hostile_plan_renders_as_text_everywhere(hostile_tab, hostile_server):
 # --- issue 18: search as an auditor types it; a canned query as a form ------------------------------
 
 
-def test_search_for_a_place_and_a_word_finds_its_dust_tasks(tab, server):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_search_for_a_place_and_a_word_finds_its_dust_tasks(tab, server, lang):
     page, watch = tab
-    _goto(page, server.url + "/")
+    _goto(page, server.url + "/?lang=" + lang)
     page.fill("header form.search input[name=q]", "红河州 扬尘")
     page.press("header form.search input[name=q]", "Enter")
     page.wait_for_selector("table.search-results")
@@ -418,17 +419,49 @@ def test_search_for_a_place_and_a_word_finds_its_dust_tasks(tab, server):
         row = rows.nth(i)
         assert row.locator("td").first.inner_text().startswith("红河州")  # the plan: 红河州's only
         assert "扬尘" in row.locator("mark").all_inner_texts()  # the word marked in the text
-    _shot(page, "18-search-place-and-word")
+    _shot(page, f"18-search-place-and-word-{lang}")
     _goto(page, server.url + "/search?q=" + quote("住建局"))
     assert "红河州住房和城乡建设局" in page.inner_text("#agencies")
     assert "红河州住房和城乡建设局" in page.inner_text("table.search-results")
-    _shot(page, "18-search-abbreviation")
+    _shot(page, f"18-search-abbreviation-{lang}")
     assert not watch.errors, watch.errors
 
 
-def test_editing_a_canned_query_field_changes_the_answer(tab, server):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overdue_narrowed_to_one_plan_downloads_as_a_workbook_with_dates_and_leads(browser, server, lang):
+    """The auditor's journey: overdue as of 2021-01-01, narrowed to 红河's plan by its facet, downloaded as XLSX:
+    only that plan's rows, each due date a date cell, the lead agencies in a column of their own."""
+    import datetime
+    import io
+
+    from openpyxl import load_workbook
+
+    page = browser.new_page(viewport={"width": 1300, "height": 1000}, accept_downloads=True)
+    _goto(page, f"{server.url}/audit/overdue?as_of=2021-01-01&lang={lang}")
+    facet = page.locator("#facet-plan a").filter(has_text="红河州")
+    shown = int(facet.first.locator("xpath=following-sibling::span[@class='count']").inner_text())
+    facet.first.click()
+    page.wait_for_load_state()
+    assert "plan=" in page.url
+    _shot(page, f"18-overdue-one-plan-{lang}")
+    with page.expect_download() as download:
+        page.locator("main a[href$='format=xlsx']").first.click()  # the deadlines' table, not a summary
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    # the overdue deadlines' sheet (after the "about" sheet; summaries by agency and place follow it)
+    sheet = next(ws for ws in book.worksheets[1:] if isinstance(ws["A2"].value, datetime.date))
+    header = [c.value for c in sheet[1]]
+    lead = next(i for i, h in enumerate(header) if h and (h == "牵头单位" or h.lower().startswith("lead")))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == shown  # the facet's count, and only the narrowed rows
+    assert all(isinstance(r[0], datetime.datetime | datetime.date) and r[0].year <= 2020 for r in rows)
+    assert any(r[lead] == "红河州环境保护局" or "红河州环境保护局" in str(r[lead]) for r in rows)
+    page.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_editing_a_canned_query_field_changes_the_answer(tab, server, lang):
     page, watch = tab
-    _goto(page, server.url + "/sparql/canned/tasks-due-before")
+    _goto(page, server.url + "/sparql/canned/tasks-due-before?lang=" + lang)
     if not page.locator(".yasqe, .CodeMirror").count():
         pytest.skip("the YASGUI bundle is not installed (make install copies it into web/static/vendor)")
     field = page.locator("#param-before")
@@ -445,7 +478,7 @@ def test_editing_a_canned_query_field_changes_the_answer(tab, server):
     query = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
     assert query.count("VALUES ?before") == 1 and 'VALUES ?before { "2020-06-30"' in query
     assert "before=2020-06-30" in page.url  # the form's URL, shareable
-    _shot(page, "18-canned-query-form")
+    _shot(page, f"18-canned-query-form-{lang}")
     assert not watch.errors, watch.errors
 
 
@@ -484,9 +517,10 @@ OVERFLOWING = """w => {
     return {scroll: document.documentElement.scrollWidth, out: out.slice(0, 5)}; }"""
 
 
-def test_an_appendix_attribution_opens_its_row_highlighted_in_the_plan_text(tab, server):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_appendix_attribution_opens_its_row_highlighted_in_the_plan_text(tab, server, lang):
     page, watch = tab
-    _goto(page, server.url + f"/id/task/{HONGHE}/二.(一)")
+    _goto(page, server.url + f"/id/task/{HONGHE}/二.(一)?lang={lang}")
     box = page.locator("table.evidence-row").first
     assert box.locator("thead th").all_inner_texts() == ["主要任务", "责任单位"]
     page.locator("a.evidence-link").first.click()
@@ -496,7 +530,7 @@ def test_an_appendix_attribution_opens_its_row_highlighted_in_the_plan_text(tab,
     assert mark.is_visible()
     assert "州环境保护局" in "".join(page.locator(".plan-body mark.evidence-mark").all_inner_texts())
     assert page.locator(".plan-body .row-marked").count() >= 1  # the row's task lines, shaded
-    _shot(page, "19-evidence-appendix-row")
+    _shot(page, f"19-evidence-appendix-row-{lang}")
     assert not watch.errors, watch.errors
 
 
