@@ -45,6 +45,7 @@ _SUFFIX = re.compile(
     r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:" + "|".join(re.escape(s) for s, _ in _SUFFIXES) + r")[。.]?\s*$"
 )
 _SUFFIX_ROLE = dict(_SUFFIXES)
+_SUFFIX_WORDS = tuple(_SUFFIX_ROLE)  # for str.endswith
 _OPEN, _CLOSE = "（(〔[【<《", "）)〕]】>》"
 # what a list item must end with to be taken for an agency or a collective of agencies
 _AGENCY_END = re.compile(
@@ -232,27 +233,44 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
 def _sentence_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
     """Sentences, or a sentence's last clauses after a comma ("…，由X负责。"), that are wholly an attribution,
     outside brackets; the earliest start that parses wins."""
-    depths = _depths(line)
     found = []
     sentences = list(_SENTENCE.finditer(line))
     for n, sentence in enumerate(sentences):
         a = sentence.start()
         text = _TRAILING_NOISE.sub("", sentence.group())
         end = a + len(text)
-        for by in _BY.finditer(text):
+        last = n == len(sentences) - 1 and "由" in text
+        if not (text.rstrip("。.；; \t").endswith(_SUFFIX_WORDS) or LABEL.search(text) or last):
+            continue  # an attribution sentence ends in a role word or holds a label: most sentences do not
+        # the earliest start whose tail parses: tried from the last (a tail parses only if the shorter ones do)
+        best = None
+        for by in reversed(list(_BY.finditer(text))):
             start = a + by.end()
-            if start >= end or depths[start]:
+            if start >= end or _depth_at(line, start):
                 continue
             clauses = parse_attribution(line[start:end])
-            if clauses:
-                found.append((a + by.start(), end, _shift(clauses, start)))
+            if not clauses:
                 break
+            best = (a + by.start(), end, _shift(clauses, start))
+        if best:
+            found.append(best)
         else:
-            last = _BY_WHOM.search(text) if n == len(sentences) - 1 else None
-            if last and not depths[a + last.start()] and looks_like_agency_list(last.group("list")):
+            last = _BY_WHOM.search(text) if last else None
+            if last and not _depth_at(line, a + last.start()) and looks_like_agency_list(last.group("list")):
                 clause = Clause(Role.RESPONSIBLE, last.group("list"), a + last.start("list"), a + last.end("list"))
                 found.append((a + last.start(), end, [clause]))
     return found
+
+
+_BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")
+
+
+def _depth_at(line: str, offset: int) -> int:
+    """How many brackets are open at `offset` of `line`."""
+    depth = 0
+    for mark in _BRACKET.finditer(line, 0, offset):
+        depth = depth + 1 if mark.group() in _OPEN else max(0, depth - 1)
+    return depth
 
 
 def _depths(line: str) -> list[int]:
@@ -269,6 +287,8 @@ def _depths(line: str) -> list[int]:
 
 def _open_bracket(line: str) -> list[tuple[int, int, list[Clause]]]:
     """A bracket left open at the end of a cut text: the clauses readable before the cut item."""
+    if sum(map(line.count, "（(〔[")) <= sum(map(line.count, "）)〕]")):
+        return []  # every bracket closed (the common case)
     depths = _depths(line)
     if depths[-1] == 0:
         return []

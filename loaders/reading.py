@@ -14,18 +14,17 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html.parser import HTMLParser
 from importlib.resources import files
 from pathlib import Path
-from unicodedata import east_asian_width
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from charset_normalizer import from_bytes
 from charset_normalizer.constant import FREQUENCIES
 from opencc import OpenCC
 
-from loaders.tables import flatten_html_tables, recover_rows
+from loaders.tables import display_width, flatten_html_tables, recover_rows
 
 PLAN_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".doc", ".wps", ".ofd")
 _FORMATS = {
@@ -404,15 +403,17 @@ _PINYIN = re.compile(
     rf"(?<=[{_HAN}])[（(]\s*(?:{_SYLLABLE}(?:\s*/\s*{_SYLLABLE})*)\s*[)）]"
 )
 _NEUTRAL = re.compile(r"[（(](?:de|le|men|zi|me|ma|ne|ba)[)）]")
+_TONE_MARK = re.compile(f"[{_TONED}]")
+_LINE_BREAK = re.compile(r"(\f)|\r\n|[\r\n\v\x1c-\x1e\x85\u2028\u2029]")
 
 
-def _drop_pinyin(line: str) -> str:
+def _drop_pinyin(text: str) -> str:
     """Remove pinyin readings injected after characters (a tone mark, or a neutral-tone particle's reading)."""
-    return _PINYIN.sub(lambda m: "" if set(_TONED) & set(m[0]) or _NEUTRAL.fullmatch(m[0]) else m[0], line)
+    return _PINYIN.sub(lambda m: "" if set(_TONED) & set(m[0]) or _NEUTRAL.fullmatch(m[0]) else m[0], text)
 
 
 def _clean_line(line: str) -> str:
-    line = _drop_pinyin(_ANY_SPACE.sub(" ", line)).strip(" ")
+    line = _ANY_SPACE.sub(" ", line).strip(" ")
     line = _cells(line)
     line = _SPACE_RUN.sub(" ", line)
     heading = _MD_HEADING.match(line)
@@ -458,22 +459,33 @@ def _join(first: str, second: str) -> str:
 class _Line:
     text: str  # cleaned
     table: bool  # a table row (cells separated by tabs)
-    indent: int  # columns of white space it began with (a PDF paragraph's first line is indented more)
     after_break: bool  # the first line after a page footer or a form feed
-    width: int  # columns it took as written, indentation included
+    raw: str  # as written, indentation included
+
+    @cached_property
+    def width(self) -> int:
+        """Columns it took as written."""
+        return display_width(self.raw)
+
+    @cached_property
+    def indent(self) -> int:
+        """Columns of white space it began with (a PDF paragraph's first line is indented more)."""
+        return display_width(_INDENT.match(self.raw).group())
 
 
 _INDENT = re.compile(f"[{_SPACES}\t]*")
 
 
-def _width(text: str) -> int:
-    """Columns a line takes: two for a Chinese (wide) character, one for the others."""
-    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _wrap_width(lines: list[_Line]) -> int:
     """The width at which a PDF's text layer wrapped the lines (0 when they were not hard-wrapped): most long lines
     end within a column or two of one width."""
+    # first by characters (cheap): wrapped lines are of about one length, a wide character or two narrow ones
+    # a column pair; a text of whole paragraphs, one a line, is not
+    lengths = Counter(len(line.raw) for line in lines if not line.table and len(line.raw) >= 12)
+    if sum(lengths.values()) < 6 or max(sum(lengths[n - k] for k in range(8)) for n in lengths) < 0.4 * sum(
+        lengths.values()
+    ):
+        return 0
     widths = Counter(line.width for line in lines if not line.table and line.width >= 24)
     long = sum(widths.values())
     if long < 6:
@@ -502,22 +514,24 @@ def clean_lines(raw: str) -> str:
     dropped, broken lines re-joined (hard-wrapped PDF lines, lines broken by a page break)."""
     rows: list[_Line] = []
     after_break = False
-    for raw_line in re.split(r"\r\n|(?<=\f)|[\r\n\v\x1c-\x1e\x85\u2028\u2029]", raw):
-        form_feed = raw_line.endswith("\f")
-        raw_line = raw_line.replace("\u200b", "").replace("\ufeff", "").rstrip("\f")
+    if _TONE_MARK.search(raw):  # pinyin readings a web page injected (their tone marks give them away)
+        raw = _drop_pinyin(raw)
+    parts = _LINE_BREAK.split(raw)  # lines, each followed by its break: "\f" for a form feed, else None
+    for n in range(0, len(parts), 2):
+        form_feed = n + 1 < len(parts) and parts[n + 1] == "\f"
+        raw_line = parts[n].replace("\u200b", "").replace("\ufeff", "")
         line = _clean_line(raw_line)
         if line and _PAGE_NUMBER_RE.match(line):
             after_break = True
         elif line:
-            indent = _width(_INDENT.match(raw_line).group())
-            rows.append(_Line(line, "\t" in raw_line, indent, after_break, _width(raw_line.rstrip())))
+            rows.append(_Line(line, "\t" in raw_line, after_break, raw_line.rstrip()))
             after_break = False
         after_break = after_break or form_feed
     titles = _running_titles(rows)
     rows = [row for row in rows if not (row.after_break and row.text in titles)]
     wrap = _wrap_width(rows)
     # the left margin of the wrapped lines (a paragraph's first line is indented past it)
-    full = [row.indent for row in rows if not row.table and wrap - 2 <= row.width <= wrap]
+    full = [row.indent for row in rows if not row.table and wrap - 2 <= row.width <= wrap] if wrap else []
     margin = Counter(full).most_common(1)[0][0] if full else 0
     lines: list[str] = []
     previous: _Line | None = None
@@ -607,11 +621,16 @@ def _variants() -> tuple[dict[int, str], frozenset[str]]:
     )
 
 
+@lru_cache(maxsize=1)
+def _marker_pattern(markers: frozenset[str]) -> re.Pattern:
+    return re.compile(f"[{''.join(sorted(markers))}]")
+
+
 def _standard_characters(text: str) -> str:
     """Lines written in Martian script (three or more of its marker characters) with their standard characters;
     other lines as they are (汾 of 汾阳市 is no variant there)."""
     table, markers = _variants()
-    if not markers.intersection(text):
+    if not _marker_pattern(markers).search(text):
         return text
     return "\n".join(
         line.translate(table) if len(markers.intersection(line)) >= 3 else line for line in text.split("\n")

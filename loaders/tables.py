@@ -69,9 +69,16 @@ _NOT_IN_WORD = re.compile(r"[\s|｜:：*_]")
 def _meaning(cell: str) -> tuple[str, int] | None:
     """(meaning, rank) of a header cell ("主 要 内 容", "完成時限" …), or None when it is no header word."""
     word = _NOT_IN_WORD.sub("", unicodedata.normalize("NFKC", cell))
-    if not word or len(word) > 10:
+    if not word or len(word) > 10 or not _header_characters().issuperset(word):
         return None
     return _header_words().get(word) or _header_words().get(_t2s().convert(word))
+
+
+@lru_cache(maxsize=1)
+def _header_characters() -> frozenset[str]:
+    """The characters of the header words, Simplified and Traditional: a cell with another is no header word."""
+    words = "".join(_header_words())
+    return frozenset(words + OpenCC("s2t").convert(words) + OpenCC("s2tw").convert(words))
 
 
 def read_header(cells: list[str]) -> list[tuple[str, int]] | None:
@@ -273,8 +280,19 @@ def _fill(cells: list[str], meanings: list[str]) -> list[str]:
 # --- PDF-to-text layout mode
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+# the East Asian wide and full-width characters (Unicode's East_Asian_Width W and F), which take two columns
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
+)
+
+
+def display_width(text: str) -> int:
+    """Columns a line takes in a monospaced layout: two for a Chinese (wide) character, one for the others."""
+    return len(text) + len(_WIDE.findall(text))
+
+
+
 
 
 _CHUNK = re.compile(r"\S+(?: \S+)*")
@@ -285,8 +303,8 @@ def _chunks(line: str) -> list[tuple[int, int, str]]:
     line = line.replace("\f", "").replace("\u3000", "  ").replace("\t", "    ").rstrip()
     out = []
     for m in _CHUNK.finditer(line):
-        start = _width(line[: m.start()])
-        out.append((start, start + _width(m.group()), m.group()))
+        start = display_width(line[: m.start()])
+        out.append((start, start + display_width(m.group()), m.group()))
     return out
 
 
