@@ -25,9 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -199,7 +204,7 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
         if p in _ROLE_PREDICATES:
             roles.add((s, p, _value(triple[2])))
     role_counts: dict[str, dict[str, int]] = {}
-    for agency, role, _task in roles:
+    for agency, role, _task in sorted(roles):  # the same digest in every process
         counts = role_counts.setdefault(agency, {})
         counts[role] = counts.get(role, 0) + 1
     agencies = {}
@@ -403,13 +408,16 @@ def build_store(
     on_plan: Callable[[Path, PlanDigest | None, PlanInputError | None], None] | None = None,
     progress: Callable[[list[Path]], Iterable[Path]] = iter,
     log: Callable[[str], None] = lambda message: None,
+    workers: int | None = None,
 ) -> BuildReport:
     """Put the plans in `files` into the store at `store_dir`, one graph each, then the cross-plan graph.
 
     Without `update` the store ends holding exactly these plans; with it, these plans are added or replace
     the graphs of the same files (or the same plans), and every other plan stays. Plans whose fingerprint
     matches the store's digest keep their graph untouched; reading and extracting one file may take at most
-    `time_limit` seconds (None: no limit). The new store is swapped in only when complete;
+    `time_limit` seconds (None: no limit). Plans are read and extracted by `workers` processes (default: one
+    per core), a few files ahead of this process, which alone writes the store, in the files' order: the
+    store is the one a serial build (``workers=1``) writes. The new store is swapped in only when complete;
     raises `NoPlanLoaded` (store unchanged) when not one plan could be loaded and none is kept.
 
     One build at a time holds the store (`kg.store.build_lock`): another waits for it, or with `wait=False`
@@ -418,10 +426,72 @@ def build_store(
     with build_lock(store_dir, wait=wait, on_wait=log):
         for message in recover_store(store_dir):
             log(message)
-        return _build(store_dir, files, update, time_limit, on_plan, progress, log)
+        return _build(store_dir, files, update, time_limit, on_plan, progress, log, workers)
 
 
-def _build(store_dir, files, update, time_limit, on_plan, progress, log) -> BuildReport:
+def _unchanged(old: PlanDigest | None, stamp: str) -> bool:
+    return old is not None and old.fingerprint == stamp
+
+
+def _extract(
+    path: Path, stamp: str, time_limit: float | None
+) -> tuple[list, PlanDigest | None, PlanInputError | None]:
+    """One plan file read and extracted: (its graph's triples, its digest, None), or (…, None, the problem)."""
+    result = load_file(path, time_limit)
+    if result.plan is None:
+        return [], None, result.problem
+    own, digest = split_plan(result.plan, str(path.resolve()), stamp)
+    return own, digest, None
+
+
+def _extract_in_worker(
+    path: Path, stamp: str, time_limit: float | None
+) -> tuple[bytes, PlanDigest | None, PlanInputError | None]:
+    """`_extract` in an extraction process: the triples sent back as N-Triples (one bytes object, not a
+    pickled term a triple)."""
+    own, digest, problem = _extract(path, stamp, time_limit)
+    return (_ntriples(own).encode("utf-8") if digest is not None else b""), digest, problem
+
+
+def default_workers() -> int:
+    """Extraction processes of a build: one per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _extractions(
+    paths: list[Path], stamps: dict, time_limit: float | None, workers: int | None
+) -> Generator[tuple[list, PlanDigest | None, PlanInputError | None], None, None]:
+    """(triples, digest, problem) of each of `paths`, in their order: extracted by a pool of `workers`
+    processes (default: one per core) a few files ahead of the writer, or here when one worker (or one
+    file) is all there is. The writer stays this one process; the results are the serial build's."""
+    workers = default_workers() if workers is None else max(1, workers)
+    if workers == 1 or len(paths) < 2:
+        for path in paths:
+            yield _extract(path, stamps[path], time_limit)
+        return
+    context = multiprocessing.get_context("forkserver")  # no fork of a process holding an open store
+    with ProcessPoolExecutor(min(workers, len(paths)), mp_context=context) as pool:
+        pending: deque = deque()
+        queue = iter(paths)
+        try:
+            for path in queue:
+                pending.append(pool.submit(_extract_in_worker, path, stamps[path], time_limit))
+                if len(pending) >= 4 * workers:
+                    break
+            while pending:
+                data, digest, problem = pending.popleft().result()
+                for path in islice(queue, 1):
+                    pending.append(pool.submit(_extract_in_worker, path, stamps[path], time_limit))
+                triples = (
+                    [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)] if data else []
+                )
+                yield triples, digest, problem
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _build(store_dir, files, update, time_limit, on_plan, progress, log, workers=None) -> BuildReport:
     """`build_store`, the lock held."""
     previous = read_digests(store_dir)
     report = BuildReport(digests=[])
@@ -440,45 +510,63 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log) -> Buil
 
     with StoreGeneration(store_dir, inherit=patch) as generation:
         owner: dict[str, str] = {d.graph: d.source for d in digests.values()}  # graph → the file it holds
-        for path in progress(files):
-            source = str(path.resolve())
+        stamps: dict[Path, str | PlanInputError] = {}
+        for path in files:
             try:
-                stamp = fingerprint(path)
+                stamps[path] = fingerprint(path)
             except PlanInputError as problem:
-                refuse(path, problem)
-                continue
-            old = previous.get(source)
-            if old is not None and old.fingerprint == stamp and owner.get(old.graph, source) == source:
-                digests[source] = old
-                owner[old.graph] = source
-                report.reused += 1
+                stamps[path] = problem
+        # extracted ahead, on every core, in file order: a file whose fingerprint matches its digest is
+        # kept (unless another file took its plan meanwhile: then it is extracted here, in this process)
+        ahead = [
+            path
+            for path in files
+            if isinstance(stamps[path], str)
+            and not _unchanged(previous.get(str(path.resolve())), stamps[path])
+        ]
+        extracted = _extractions(ahead, stamps, time_limit, workers)
+        try:
+            for path in progress(files):
+                source = str(path.resolve())
+                stamp = stamps[path]
+                if isinstance(stamp, PlanInputError):
+                    refuse(path, stamp)
+                    continue
+                old = previous.get(source)
+                if _unchanged(old, stamp) and owner.get(old.graph, source) == source:
+                    digests[source] = old
+                    owner[old.graph] = source
+                    report.reused += 1
+                    if on_plan:
+                        on_plan(path, old, None)
+                    continue
+                if _unchanged(old, stamp):  # its plan was taken by another file: extract it after all
+                    own, digest, problem = _extract(path, stamp, time_limit)
+                else:
+                    own, digest, problem = next(extracted)
+                if problem is not None:
+                    refuse(path, problem)
+                    continue
+                holder = owner.get(digest.graph)
+                if holder is not None and holder != source:
+                    report.warnings.append(
+                        f"{path}: the same plan ({digest.key}) as {holder}, which it replaces in the store"
+                    )
+                    digests.pop(holder, None)
+                if source in digests:  # its previous plan (perhaps under another key) goes
+                    changed.add(digests[source].key)
+                    owner.pop(digests[source].graph, None)
+                    generation.remove_graph(digests[source].graph)
+                changed.add(digest.key)
+                generation.replace_graph(digest.graph, own)
+                digests[source] = digest
+                owner[digest.graph] = source
+                written.add(source)
+                report.loaded += 1
                 if on_plan:
-                    on_plan(path, old, None)
-                continue
-            result = load_file(path, time_limit)
-            if result.plan is None:
-                refuse(path, result.problem)
-                continue
-            own, digest = split_plan(result.plan, source, stamp)
-            del result  # the records: only the digest is kept
-            holder = owner.get(digest.graph)
-            if holder is not None and holder != source:
-                report.warnings.append(
-                    f"{path}: the same plan ({digest.key}) as {holder}, which it replaces in the store"
-                )
-                digests.pop(holder, None)
-            if source in digests:  # its previous plan (perhaps under another key) goes
-                changed.add(digests[source].key)
-                owner.pop(digests[source].graph, None)
-                generation.remove_graph(digests[source].graph)
-            changed.add(digest.key)
-            generation.replace_graph(digest.graph, own)
-            digests[source] = digest
-            owner[digest.graph] = source
-            written.add(source)
-            report.loaded += 1
-            if on_plan:
-                on_plan(path, digest, None)
+                    on_plan(path, digest, None)
+        finally:
+            extracted.close()
         if not report.loaded + report.reused:  # not one of the given plans: keep the store as it was
             raise NoPlanLoaded(report.problems)
         older = sum(1 for d in digests.values() if d.extraction != extraction_version())
