@@ -407,8 +407,9 @@ def _line_hash(line: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(line, digest_size=16).digest(), "little")
 
 
-def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
-    """Replace the store at `store_dir` with `triples` (an rdflib Graph or any iterable of triples).
+def write_store(store_dir: Path | str, triples: Graph | Iterable, *, statistics: bool = True) -> int:
+    """Replace the store at `store_dir` with `triples` (an rdflib Graph or any iterable of triples), and
+    (unless not `statistics`) the statistics graph computed from them (`kg.statistics`), as `kg build` adds it.
 
     It waits for a build running on the store (`build_lock`). The triples go into a new sibling folder that is
     renamed into place only once all are written;
@@ -424,9 +425,13 @@ def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
                 texts.append((quad.subject.value, quad.object.value))
             yield quad
 
+    from kg.statistics import STATISTICS_GRAPH, statistics_triples
+
     with build_lock(store_dir), StoreGeneration(store_dir) as generation:
         generation.store.bulk_extend(noting_texts(_quads(triples)))
         write_task_texts(generation.folder, texts)
+        if statistics:  # what the national lists are ordered by, as `kg build` states it
+            generation.stream_graph(STATISTICS_GRAPH, list(statistics_triples(generation.store)))
         return generation.commit()
 
 

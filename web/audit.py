@@ -506,19 +506,9 @@ def _bipartite_betweenness(size: int, edges: list[tuple[int, int]], top: list[in
     many agencies and tasks), exact in every component of at most `EXACT_BETWEENNESS_WORK` steps and
     estimated from `BETWEENNESS_SAMPLES` sources inside a larger one (`web.betweenness`); and the sizes of
     the components estimated."""
-    from web.betweenness import betweenness
+    from kg.betweenness import bipartite_betweenness
 
-    raw, sampled = betweenness(size, edges, EXACT_BETWEENNESS_WORK, BETWEENNESS_SAMPLES, seed=0)
-    n, m = len(top), size - len(top)
-    s, t = divmod(n - 1, m)
-    top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
-    p, r = divmod(m - 1, n)
-    bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
-    top_set = set(top)
-    values = {
-        node: float(value) / (top_max if node in top_set else bottom_max) for node, value in enumerate(raw)
-    }
-    return values, sampled
+    return bipartite_betweenness(size, edges, top, EXACT_BETWEENNESS_WORK, BETWEENNESS_SAMPLES)
 
 
 def timeline(plan: str | None = None, agency: str | None = None) -> dict:
