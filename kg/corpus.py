@@ -472,10 +472,12 @@ def _extract(
 def _extract_in_worker(
     path: Path, stamp: str, time_limit: float | None
 ) -> tuple[bytes, PlanDigest | None, PlanInputError | None]:
-    """`_extract` in an extraction process: the triples sent back as N-Triples (one bytes object, not a
-    pickled term a triple)."""
+    """`_extract` in an extraction process: the triples sent back as N-Quads in the plan's graph (one bytes
+    object, which the store loads with its own parser: no pickled term, nor Python object, a triple)."""
     own, digest, problem = _extract(path, stamp, time_limit)
-    return (_ntriples(own).encode("utf-8") if digest is not None else b""), digest, problem
+    if digest is None:
+        return b"", digest, problem
+    return ox.serialize(_quads(own, ox.NamedNode(digest.graph)), format=ox.RdfFormat.N_QUADS), digest, problem
 
 
 def default_workers() -> int:
@@ -525,7 +527,7 @@ class _Extractions:
     def __iter__(self):
         return self
 
-    def __next__(self) -> tuple[list, PlanDigest | None, PlanInputError | None]:
+    def __next__(self) -> tuple[list | bytes, PlanDigest | None, PlanInputError | None]:
         if self.pool is None:
             return self._serial()
         if not self.pending:
@@ -533,8 +535,7 @@ class _Extractions:
         data, digest, problem = self.pending.popleft().result()
         for path in islice(self.queue, 1):
             self._submit(path)
-        triples = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)] if data else []
-        return triples, digest, problem
+        return data, digest, problem
 
     def _serial(self) -> tuple[list, PlanDigest | None, PlanInputError | None]:
         path = next(self.queue)
@@ -619,7 +620,10 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=No
                     owner.pop(digests[source].graph, None)
                     generation.remove_graph(digests[source].graph)
                 changed.add(digest.key)
-                generation.replace_graph(digest.graph, own)
+                if isinstance(own, bytes):  # from an extraction process: N-Quads in the plan's graph
+                    generation.replace_graph_nquads(digest.graph, own)
+                else:
+                    generation.replace_graph(digest.graph, own)
                 digests[source] = digest
                 owner[digest.graph] = source
                 written.add(source)
