@@ -74,6 +74,7 @@ class LT(DefinedNamespace):
     betweennessInPlan: URIRef
     # the statistics graph (kg.statistics): what the national lists are ordered by, computed by the build
     dueOrder: URIRef
+    taskOrder: URIRef
     tasksLedRank: URIRef
     tasksSupportedRank: URIRef
     tasksImplementedRank: URIRef

@@ -11,6 +11,8 @@ by ``kg build --update``), readable in SPARQL and pushed with the rest:
   its plan's place, then the task's IRI), written yyyymmdd × 10⁸ + rank, so that "due before D" is the integer
   range below D × 10⁸ and a page of overdue deadlines is an ordered read of small integers; the deadlines of
   one task and one date share one number (the lists show one row for them);
+- each task's ``lt:taskOrder``: its rank in the national order of tasks by place, plan title and IRI (the
+  order of the gap lists);
 - each agency's rank by its number of tasks in each role (``lt:tasksLedRank`` …: most tasks first, then by
   name, then IRI: a page of the ranking is a range of ranks, the same rows in every process);
 - the brokers over the whole corpus, collectives left out: each agency's ``lt:betweenness`` (bipartite,
@@ -60,19 +62,26 @@ def statistics_triples(store: ox.Store) -> Iterator[ox.Triple]:
     for agency, label in _table(store, "SELECT ?a ?label WHERE { ?a a lt:Agency ; rdfs:label ?label }"):
         if agency not in labels or label < labels[agency]:
             labels[agency] = label
-    yield from due_order_triples(store)
+    places = _plan_places(store)
+    yield from due_order_triples(store, places)
+    yield from task_order_triples(store, places)
     yield from rank_triples(store, labels)
     yield from broker_triples(store, labels)
 
 
-def due_order_triples(store: ox.Store) -> Iterator[ox.Triple]:
-    """Each deadline's ``lt:dueOrder`` (see the module's docstring)."""
+def _plan_places(store: ox.Store) -> dict[str, str]:
+    """Each plan's place name (the least, should a place have two)."""
     places: dict[str, str] = {}
     for plan, place in _table(
         store, "SELECT ?p ?place WHERE { ?p a lt:Plan ; lt:jurisdiction ?j . ?j rdfs:label ?place }"
     ):
         if plan not in places or place < places[plan]:
             places[plan] = place
+    return places
+
+
+def due_order_triples(store: ox.Store, places: dict[str, str]) -> Iterator[ox.Triple]:
+    """Each deadline's ``lt:dueOrder`` (see the module's docstring)."""
     # each part a sub-SELECT, read through once and joined by hashing
     rows = list(
         _table(
@@ -93,6 +102,20 @@ def due_order_triples(store: ox.Store) -> Iterator[ox.Triple]:
         yield ox.Triple(
             ox.NamedNode(deadline), due_order, ox.Literal(date * DUE_ORDER_SCALE + rank[due, task])
         )
+
+
+def task_order_triples(store: ox.Store, places: dict[str, str]) -> Iterator[ox.Triple]:
+    """Each task's ``lt:taskOrder``: its rank in the national order of tasks, by the name of its plan's place,
+    then the plan's title, then the task's IRI (the order of the gap lists)."""
+    titles: dict[str, str] = {}
+    for plan, title in _table(store, "SELECT ?p ?title WHERE { ?p a lt:Plan ; rdfs:label ?title }"):
+        if plan not in titles or title < titles[plan]:
+            titles[plan] = title
+    rows = _table(store, "SELECT ?task ?p WHERE { ?task lt:inPlan ?p }")
+    keys = sorted((places.get(plan, ""), titles.get(plan, ""), task) for task, plan in rows)
+    task_order = ox.NamedNode(str(LT.taskOrder))
+    for rank, (_, _, task) in enumerate(dict.fromkeys(keys)):
+        yield ox.Triple(ox.NamedNode(task), task_order, ox.Literal(rank))
 
 
 def rank_triples(store: ox.Store, labels: dict[str, str]) -> Iterator[ox.Triple]:
