@@ -126,3 +126,15 @@ def test_update_patches_the_statistics_graph_to_a_full_builds(tmp_path):
     after = _statistics(tmp_path / "store")
     assert after == _statistics(tmp_path / "full")
     assert after != before and len(after) > 500
+
+
+@pytest.mark.parametrize(
+    ("kind", "query"), [("no-lead", "gaps-no-lead"), ("collective-only", "gaps-collective-only")]
+)
+def test_gap_pages_are_the_canned_gap_lists(built_store, repo, kind, query):
+    whole = [r["task"] for r in _canned(built_store, query)]
+    assert whole
+    pages = [repo.gap_page(kind, limit=3, offset=at) for at in range(0, len(whole) + 3, 3)]
+    assert {page["total"] for page in pages} == {len(whole)}
+    assert [r["task"] for page in pages for r in page["rows"]] == whole
+    assert [r["task"] for r in repo.canned_page(query, limit=2, offset=1)] == whole[1:3]

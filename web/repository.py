@@ -692,6 +692,68 @@ class Repository:
         key = "degreeRank" if by == "degree" else "betweennessRank"
         return {"total": total, "rows": sorted(rows.values(), key=lambda r: r[key])}
 
+    def gap_page(self, kind: str, *, plan: str | None = None, limit: int = 100, offset: int = 0) -> dict:
+        """One page of a gap list in the national order of tasks the build states (`lt:taskOrder`: by place,
+        plan title, task): `kind` "no-lead" (tasks no agency leads) or "collective-only" (tasks only
+        collectives answer for); only `plan`'s (an IRI) when given. Returns {"total", "rows": [{task, section,
+        heading, plan, planTitle, jurisdiction, jurisdictionLabel, excerpt}]}; the task's agencies and deadlines
+        are the page's to look up (`task_facts`). gaps-no-lead.rq and gaps-collective-only.rq give the same
+        lists with `limit` and `offset`."""
+        in_plan = f"?task lt:inPlan {ox.NamedNode(plan)} ." if plan else ""
+        if kind == "no-lead":
+            found = f"?task lt:taskOrder ?order . {in_plan} MINUS {{ ?anyLead lt:leads ?task }}"
+        elif kind == "collective-only":
+            found = (
+                "{ SELECT DISTINCT ?task WHERE { ?group a lt:AgencyGroup ; lt:accountableFor ?task } } "
+                "MINUS { SELECT DISTINCT ?task WHERE { ?unit lt:accountableFor ?task MINUS { ?unit a lt:AgencyGroup } } } "
+                f"?task lt:taskOrder ?order . {in_plan}"
+            )
+        else:
+            raise ValueError(f"unknown gap list: {kind}")
+        total = self.cached(
+            ("gap-total", kind, plan),
+            lambda: int(self.table(f"SELECT (COUNT(DISTINCT ?task) AS ?n) WHERE {{ {found} }}")[0][0]),
+        )
+        first, count = max(0, int(offset)), max(0, int(limit))
+        rows = self.table(
+            f"""SELECT ?order ?task ?section ?heading ?plan ?planTitle ?place ?placeLabel ?text WHERE {{
+                 {{ SELECT DISTINCT ?task ?order WHERE {{ {found} }} ORDER BY ?order LIMIT {count} OFFSET {first} }}
+                 ?task lt:inPlan ?plan ; lt:section ?section ; lt:text ?text .
+                 ?plan rdfs:label ?planTitle .
+                 OPTIONAL {{ ?task lt:heading ?heading }}
+                 OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} FILTER(BOUND(?placeLabel)) }} }}
+               ORDER BY ?order"""
+        )
+        page: dict[int, dict] = {}
+        for order, task, section, heading, plan_iri, title, place, place_label, text in rows:
+            page.setdefault(
+                order,
+                {
+                    "task": task,
+                    "section": section,
+                    "heading": heading or "",
+                    "plan": plan_iri,
+                    "planTitle": title,
+                    "jurisdiction": place,
+                    "jurisdictionLabel": place_label,
+                    "excerpt": _excerpt(text, "", 80),
+                },
+            )
+        return {"total": total, "rows": [page[k] for k in sorted(page)]}
+
+    def canned_page(self, name: str, *, limit: int = 100, offset: int = 0, **params: str) -> list[dict]:
+        """One page of the canned query `name` (queries/NAME.rq) with a page form (``# page:``), its other
+        parameters given as words (as `kg query --param` takes them): the rows of the page, as dicts of plain
+        values. For the lists the explorer has no method of its own for (lead gone, timeline, accountable now,
+        a task's counterparts …)."""
+        from kg.store import bind_parameters, canned_queries_dir, page_parameters, read_canned_query
+
+        query = read_canned_query(canned_queries_dir() / f"{name}.rq")
+        if "limit" not in page_parameters(query.sparql):
+            raise ValueError(f"the canned query {name} has no page form")
+        values = query.values({**params, "limit": str(int(limit)), "offset": str(int(offset))})
+        return self.source.select(bind_parameters(query.sparql, values))
+
     def _plan_brokers(self, plan: str) -> list[dict]:
         found = self.table(
             """SELECT ?a ?label ?place ?placeLabel ?degree ?led ?value WHERE {
