@@ -13,6 +13,8 @@ by ``kg build --update``), readable in SPARQL and pushed with the rest:
   one task and one date share one number (the lists show one row for them);
 - each task's ``lt:taskOrder``: its rank in the national order of tasks by place, plan title and IRI (the
   order of the gap lists);
+- ``lt:hasNoLead true`` on each task no agency leads and ``lt:onlyCollectivesAccountable true`` on each task
+  only collectives answer for (the gap lists);
 - each agency's rank by its number of tasks in each role (``lt:tasksLedRank`` …: most tasks first, then by
   name, then IRI: a page of the ranking is a range of ranks, the same rows in every process);
 - the brokers over the whole corpus, collectives left out: each agency's ``lt:betweenness`` (bipartite,
@@ -30,6 +32,7 @@ import pyoxigraph as ox
 
 from kg.betweenness import bipartite_betweenness
 from kg.namespaces import ID, LT, PREFIXES, ROLE_PROPERTY
+from loaders.records import Role
 
 STATISTICS_GRAPH = f"{ID}graph/statistics"
 STATISTICS_LIST = "statistics.nt"  # in the store's lantian-plans/: the graph's triples, for --update's patch
@@ -66,7 +69,12 @@ def statistics_triples(store: ox.Store) -> Iterator[ox.Triple]:
     yield from due_order_triples(store, places)
     yield from task_order_triples(store, places)
     yield from rank_triples(store, labels)
-    yield from broker_triples(store, labels)
+    groups = {agency for (agency,) in _table(store, "SELECT ?a WHERE { ?a a lt:AgencyGroup }")}
+    roles = {}
+    for role, prop in ROLE_PROPERTY.items():
+        roles[role] = sorted(_table(store, f"SELECT ?a ?t WHERE {{ ?a <{prop}> ?t }}"))
+    yield from gap_triples(store, roles, groups)
+    yield from broker_triples(sorted(pair for pairs in roles.values() for pair in pairs), groups, labels)
 
 
 def _plan_places(store: ox.Store) -> dict[str, str]:
@@ -169,14 +177,32 @@ def network_betweenness(roles: list[tuple[str, str]], groups: set[str]) -> dict[
     return {nodes[a]: (values[a], degree[a]) for a in agencies}
 
 
-def broker_triples(store: ox.Store, labels: dict[str, str]) -> Iterator[ox.Triple]:
-    """The brokers over the whole corpus: each agency's ``lt:betweenness``, ``lt:degreeRank`` and
-    ``lt:betweennessRank`` (collectives left out, as the brokers report does by default)."""
-    groups = {agency for (agency,) in _table(store, "SELECT ?a WHERE { ?a a lt:AgencyGroup }")}
-    roles = []
-    for prop in ROLE_PROPERTY.values():
-        roles.extend(_table(store, f"SELECT ?a ?t WHERE {{ ?a <{prop}> ?t }}"))
-    roles.sort()
+def gap_triples(store: ox.Store, roles: dict, groups: set[str]) -> Iterator[ox.Triple]:
+    """``lt:hasNoLead true`` on each task no agency leads, ``lt:onlyCollectivesAccountable true`` on each task
+    whose accountable agencies are all collectives (the gap lists read them instead of a test a task)."""
+    led = {task for _, task in roles[Role.LEADS]}
+    holders: dict[str, set[str]] = {}
+    for pairs in roles.values():
+        for agency, task in pairs:
+            holders.setdefault(task, set()).add(agency)
+    yes = ox.Literal(True)
+    no_lead, collective_only = (
+        ox.NamedNode(str(LT.hasNoLead)),
+        ox.NamedNode(str(LT.onlyCollectivesAccountable)),
+    )
+    for (task,) in sorted(_table(store, "SELECT DISTINCT ?task WHERE { ?task lt:inPlan ?p }")):
+        if task not in led:
+            yield ox.Triple(ox.NamedNode(task), no_lead, yes)
+        if task in holders and holders[task] <= groups:
+            yield ox.Triple(ox.NamedNode(task), collective_only, yes)
+
+
+def broker_triples(
+    roles: list[tuple[str, str]], groups: set[str], labels: dict[str, str]
+) -> Iterator[ox.Triple]:
+    """The brokers over the whole corpus, from the (agency, task) pairs of the four roles: each agency's
+    ``lt:betweenness``, ``lt:degreeRank`` and ``lt:betweennessRank`` (collectives left out, as the brokers report
+    does by default)."""
     found = network_betweenness(roles, groups)
     shown = {a: float(f"{value:.4g}") for a, (value, _) in found.items()}  # as the report shows it
     by_degree = sorted(found, key=lambda a: (-found[a][1], -shown[a], labels.get(a, ""), a))

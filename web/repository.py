@@ -701,13 +701,9 @@ class Repository:
         lists with `limit` and `offset`."""
         in_plan = f"?task lt:inPlan {ox.NamedNode(plan)} ." if plan else ""
         if kind == "no-lead":
-            found = f"?task lt:taskOrder ?order . {in_plan} MINUS {{ ?anyLead lt:leads ?task }}"
+            found = f"?task lt:hasNoLead true ; lt:taskOrder ?order . {in_plan}"
         elif kind == "collective-only":
-            found = (
-                "{ SELECT DISTINCT ?task WHERE { ?group a lt:AgencyGroup ; lt:accountableFor ?task } } "
-                "MINUS { SELECT DISTINCT ?task WHERE { ?unit lt:accountableFor ?task MINUS { ?unit a lt:AgencyGroup } } } "
-                f"?task lt:taskOrder ?order . {in_plan}"
-            )
+            found = f"?task lt:onlyCollectivesAccountable true ; lt:taskOrder ?order . {in_plan}"
         else:
             raise ValueError(f"unknown gap list: {kind}")
         total = self.cached(
