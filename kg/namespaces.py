@@ -75,6 +75,7 @@ class LT(DefinedNamespace):
     # the statistics graph (kg.statistics): what the national lists are ordered by, computed by the build
     dueOrder: URIRef
     taskOrder: URIRef
+    loadOrder: URIRef
     hasNoLead: URIRef
     onlyCollectivesAccountable: URIRef
     tasksLedRank: URIRef

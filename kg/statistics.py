@@ -13,6 +13,7 @@ by ``kg build --update``), readable in SPARQL and pushed with the rest:
   one task and one date share one number (the lists show one row for them);
 - each task's ``lt:taskOrder``: its rank in the national order of tasks by place, plan title and IRI (the
   order of the gap lists);
+- each agency's lt:PlanLoad's ``lt:loadOrder`` (by plan title, tasks held, tasks led, name: agency-load.rq);
 - ``lt:hasNoLead true`` on each task no agency leads and ``lt:onlyCollectivesAccountable true`` on each task
   only collectives answer for (the gap lists);
 - each agency's rank by its number of tasks in each role (``lt:tasksLedRank`` …: most tasks first, then by
@@ -66,10 +67,12 @@ def statistics_triples(store: ox.Store) -> Iterator[ox.Triple]:
         if agency not in labels or label < labels[agency]:
             labels[agency] = label
     places = _plan_places(store)
-    yield from due_order_triples(store, places)
-    yield from task_order_triples(store, places)
-    yield from rank_triples(store, labels)
+    titles = _plan_titles(store)
     groups = {agency for (agency,) in _table(store, "SELECT ?a WHERE { ?a a lt:AgencyGroup }")}
+    yield from due_order_triples(store, places)
+    yield from task_order_triples(store, places, titles)
+    yield from load_order_triples(store, titles, labels, groups)
+    yield from rank_triples(store, labels)
     roles = {}
     for role, prop in ROLE_PROPERTY.items():
         roles[role] = sorted(_table(store, f"SELECT ?a ?t WHERE {{ ?a <{prop}> ?t }}"))
@@ -112,18 +115,46 @@ def due_order_triples(store: ox.Store, places: dict[str, str]) -> Iterator[ox.Tr
         )
 
 
-def task_order_triples(store: ox.Store, places: dict[str, str]) -> Iterator[ox.Triple]:
-    """Each task's ``lt:taskOrder``: its rank in the national order of tasks, by the name of its plan's place,
-    then the plan's title, then the task's IRI (the order of the gap lists)."""
+def _plan_titles(store: ox.Store) -> dict[str, str]:
+    """Each plan's title (the least, should a plan have two)."""
     titles: dict[str, str] = {}
     for plan, title in _table(store, "SELECT ?p ?title WHERE { ?p a lt:Plan ; rdfs:label ?title }"):
         if plan not in titles or title < titles[plan]:
             titles[plan] = title
+    return titles
+
+
+def task_order_triples(
+    store: ox.Store, places: dict[str, str], titles: dict[str, str]
+) -> Iterator[ox.Triple]:
+    """Each task's ``lt:taskOrder``: its rank in the national order of tasks, by the name of its plan's place,
+    then the plan's title, then the task's IRI (the order of the gap lists)."""
     rows = _table(store, "SELECT ?task ?p WHERE { ?task lt:inPlan ?p }")
     keys = sorted((places.get(plan, ""), titles.get(plan, ""), task) for task, plan in rows)
     task_order = ox.NamedNode(str(LT.taskOrder))
     for rank, (_, _, task) in enumerate(dict.fromkeys(keys)):
         yield ox.Triple(ox.NamedNode(task), task_order, ox.Literal(rank))
+
+
+def load_order_triples(
+    store: ox.Store, titles: dict[str, str], labels: dict[str, str], groups: set[str]
+) -> Iterator[ox.Triple]:
+    """Each agency's lt:PlanLoad's ``lt:loadOrder`` (collectives left out): its rank by the plan's title, then
+    the tasks the agency holds in the plan (most first), those it leads (most first), its name, its IRI (the
+    order of agency-load.rq)."""
+    keys = []
+    for load, agency, plan, held, led in _table(
+        store,
+        """SELECT ?load ?a ?p ?held ?led WHERE { ?load lt:ofAgency ?a ; lt:ofPlan ?p ; lt:tasksAccountableForInPlan ?held
+             OPTIONAL { ?load lt:tasksLedInPlan ?led } }""",
+    ):
+        if agency not in groups:
+            keys.append(
+                (titles.get(plan, ""), -int(held), -int(led or 0), labels.get(agency, ""), agency, load)
+            )
+    load_order = ox.NamedNode(str(LT.loadOrder))
+    for rank, key in enumerate(sorted(keys)):
+        yield ox.Triple(ox.NamedNode(key[-1]), load_order, ox.Literal(rank))
 
 
 def rank_triples(store: ox.Store, labels: dict[str, str]) -> Iterator[ox.Triple]:
