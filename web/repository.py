@@ -605,16 +605,9 @@ class Repository:
             item = out.get(order)
             if item is None:
                 item = out[order] = {
-                    "task": task,
                     "due": due,
                     "phrase": phrase,
-                    "section": section,
-                    "heading": heading or "",
-                    "plan": plan_iri,
-                    "planTitle": title,
-                    "jurisdiction": place,
-                    "jurisdictionLabel": place_label,
-                    "excerpt": _excerpt(text, "", 80),
+                    **_listed_task(task, section, heading, plan_iri, title, place, place_label, text),
                     "leads": [],
                 }
             else:  # two deadlines of one date (于2020年底前, 2020年底前): both phrases
@@ -725,17 +718,7 @@ class Repository:
         page: dict[int, dict] = {}
         for order, task, section, heading, plan_iri, title, place, place_label, text in rows:
             page.setdefault(
-                order,
-                {
-                    "task": task,
-                    "section": section,
-                    "heading": heading or "",
-                    "plan": plan_iri,
-                    "planTitle": title,
-                    "jurisdiction": place,
-                    "jurisdictionLabel": place_label,
-                    "excerpt": _excerpt(text, "", 80),
-                },
+                order, _listed_task(task, section, heading, plan_iri, title, place, place_label, text)
             )
         return {"total": total, "rows": [page[k] for k in sorted(page)]}
 
@@ -1429,6 +1412,20 @@ _RANKING = {
     "responsibleFor": ("lt:tasksResponsibleFor", "lt:tasksResponsibleForRank"),
     "accountableFor": ("lt:tasksAccountableFor", "lt:tasksAccountableForRank"),
 }
+
+
+def _listed_task(task, section, heading, plan, title, place, place_label, text) -> dict:
+    """A task as the national lists show it (a row of `deadline_page` or `gap_page`)."""
+    return {
+        "task": task,
+        "section": section,
+        "heading": heading or "",
+        "plan": plan,
+        "planTitle": title,
+        "jurisdiction": place,
+        "jurisdictionLabel": place_label,
+        "excerpt": _excerpt(text, "", 80),
+    }
 
 
 def _date_key(day: date) -> int:
