@@ -37,7 +37,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.store import CannedQuery, bind_parameters, read_canned_query  # noqa: E402
+from kg.store import CannedQuery, bind_parameters, page_parameters, read_canned_query  # noqa: E402
 from kg.texts import TaskTexts, task_texts  # noqa: E402
 
 # Values given to every run of a query, over its defaults: a date in the corpora's span instead of today, and
@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated query names (default: all)")
     parser.add_argument("--no-texts", action="store_true",
                         help="no task text table: '# search:' queries scan the task texts (as on a remote server)")
+    parser.add_argument("--page", type=int, metavar="N",
+                        help="the first page of N rows of each query with a page form ('# page:'; limit=N); "
+                             "the others whole, marked 'whole'")
     parser.add_argument("--param", action="append", default=[], metavar="QUERY:NAME=VALUE",
                         help="a parameter value for one query (repeatable)")
     args = parser.parse_args(argv)
@@ -139,21 +142,30 @@ def main(argv: list[str] | None = None) -> int:
         texts = None if args.no_texts else texts_of(store, folder)
         print(f"store: {args.store} ({len(store):,} quads, {len(texts) if texts else 'no'} task texts); "
               f"{args.repeat} runs per query, best/median/p95 ms", flush=True)
-        header = f"{'query':<24} {'rows':>7} {'best':>8} {'median':>8} {'p95':>8}"
+        header = f"{'query':<30} {'rows':>7} {'best':>8} {'median':>8} {'p95':>8}"
         if args.baseline:
             header += f" | {'base rows':>9} {'base best':>9} {'base med':>9} {'base/ours':>9} same"
         print(header)
         for path in paths:
             query = read_canned_query(path)
-            values = params.get(query.name, {})
+            values = dict(params.get(query.name, {}))
+            paged = args.page is not None and "limit" in page_parameters(query.sparql)
+            if paged:
+                values["limit"] = str(args.page)
             old_path = args.baseline / path.name if args.baseline else None
             old = read_canned_query(old_path) if old_path and old_path.is_file() else None
+            if old is not None and "limit" not in page_parameters(old.sparql):
+                old.params = [p for p in old.params if p.name not in ("limit", "offset")]
             variants = [query] + ([old] if old else [])
             times: list[list[float]] = [[] for _ in variants]
             rows: list[list] = [[] for _ in variants]
             done = [False for _ in variants]
+            def given(variant, values=values):  # a baseline without a page form: its whole answer
+                known = {p.name for p in variant.params}
+                return {k: v for k, v in values.items() if k in known}
+
             for i, variant in enumerate(variants):  # warm-up, unmeasured unless it alone spent the budget
-                seconds, rows[i] = run(store, variant, values, texts)
+                seconds, rows[i] = run(store, variant, given(variant), texts)
                 if seconds > args.budget:
                     times[i].append(seconds)
                     done[i] = True
@@ -163,13 +175,14 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 for k in reversed(range(len(variants))):  # the baseline first, then ours
                     if not done[k]:
-                        seconds, _ = run(store, variants[k], values, texts)
+                        seconds, _ = run(store, variants[k], given(variants[k]), texts)
                         times[k].append(seconds)
                         spent += seconds
                 if spent > args.budget:
                     break
             ms = [[1000 * t for t in ts] for ts in times]
-            line = (f"{query.name:<24} {len(rows[0]):>7,} {min(ms[0]):>8.1f} {statistics.median(ms[0]):>8.1f}"
+            mark = "" if args.page is None else (" page" if paged else " whole")
+            line = (f"{query.name + mark:<30} {len(rows[0]):>7,} {min(ms[0]):>8.1f} {statistics.median(ms[0]):>8.1f}"
                     f" {p95(ms[0]):>8.1f}")
             if old:
                 same = "yes" if sorted(rows[0]) == sorted(rows[1]) else (

@@ -199,3 +199,38 @@ def _batch_betweenness(result, indptr, shift, rank, groups: list[np.ndarray]) ->
         np.add.at(dependency, parents, paths[parents] * ((1.0 + dependency[children]) / paths[children]))
     dependency[sources] = 0.0
     result += np.bincount(node_of, weights=dependency, minlength=result.size)
+
+
+# Exact betweenness costs nodes × edges steps (Brandes) in each connected component (paths never leave one):
+# a component above this is estimated from sampled sources. The national network (79,000 nodes in 2,579
+# components of at most 223) is 13·10⁶ steps in all and its largest component 1.5·10⁵: exact, in about 0.5 s.
+EXACT_BETWEENNESS_WORK = 20_000_000
+BETWEENNESS_SAMPLES = 100
+
+
+def bipartite_betweenness(
+    size: int,
+    edges: list[tuple[int, int]],
+    top: list[int],
+    work_limit: int = EXACT_BETWEENNESS_WORK,
+    k: int = BETWEENNESS_SAMPLES,
+) -> tuple[dict[int, float], list[int]]:
+    """networkx's bipartite betweenness centrality of the network (`bipartite.betweenness_centrality`: a
+    node's share of the shortest paths, over the most a node of its side could have in a network of this
+    many agencies (`top`) and tasks), exact in every component of at most `work_limit` steps and estimated
+    from `k` sources inside a larger one; and the sizes of the components estimated."""
+    raw, sampled = betweenness(size, edges, work_limit, k, seed=0)
+    n, m = len(top), size - len(top)
+    if not n or not m:
+        return {node: 0.0 for node in range(size)}, sampled
+    s, t = divmod(n - 1, m)
+    top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
+    p, r = divmod(m - 1, n)
+    bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
+    top_set = set(top)
+    # (a side whose most is 0, e.g. one agency and one task: no path has an inner node, every value is 0)
+    values = {
+        node: (float(value) / scale if (scale := top_max if node in top_set else bottom_max) else 0.0)
+        for node, value in enumerate(raw)
+    }
+    return values, sampled

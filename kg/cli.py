@@ -149,6 +149,13 @@ def write_graph_file(store_dir: Path, out: Path) -> None:
     is_flag=True,
     help="When another build holds the store, fail at once instead of waiting for it to finish.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes reading and extracting plans (default: one per core; the store is written by one).",
+)
 @store_option
 def build(
     paths: tuple[Path, ...],
@@ -157,6 +164,7 @@ def build(
     verbose: bool,
     time_limit: float,
     no_wait: bool,
+    jobs: int | None,
     store_dir: Path | None,
 ):
     """Load plan files (or folders; no PATH: the bundled corpus) and fill the store.
@@ -204,6 +212,7 @@ def build(
             on_plan=on_plan,
             progress=progress,
             log=lambda m: click.echo(m, err=True),
+            workers=jobs,
         )
     except StoreBusy as error:
         _fail(str(error))

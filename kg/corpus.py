@@ -23,11 +23,20 @@ graph.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -36,6 +45,13 @@ from rdflib import RDF, Graph, URIRef
 from kg import build
 from kg.linking import TaskLink, link_task_texts, link_triples, relink_task_texts, upper_plans
 from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes
+from kg.statistics import (
+    STATISTICS_GRAPH,
+    STATISTICS_LIST,
+    double_literal,
+    network_betweenness,
+    statistics_triples,
+)
 from kg.store import StoreGeneration, _quads, build_lock, recover_store, run_query, store_exists
 from kg.succession import agency_successions, succession_triples
 from kg.texts import keep_plan_source, write_plan_source, write_task_texts
@@ -64,6 +80,7 @@ PLAN_COUNT_PROPERTY = {
     str(LT.responsibleFor): build.OX_LT.tasksResponsibleForInPlan,
     str(LT.accountableFor): build.OX_LT.tasksAccountableForInPlan,
 }
+_FOUR_ROLES = frozenset(str(p) for p in ROLE_PROPERTY.values())
 _AGENCY_PREFIX = f"{ID}agency/"
 _DERIVES_FROM = str(LT.derivesFrom)
 _CODE = Path(__file__).resolve().parent.parent
@@ -199,14 +216,16 @@ def split_plan(plan: Plan, source: Path | str, fingerprint: str = "") -> tuple[l
         if p in _ROLE_PREDICATES:
             roles.add((s, p, _value(triple[2])))
     role_counts: dict[str, dict[str, int]] = {}
-    for agency, role, _task in roles:
+    for agency, role, _task in sorted(roles):  # the same digest in every process
         counts = role_counts.setdefault(agency, {})
         counts[role] = counts.get(role, 0) + 1
     agencies = {}
     for task in plan.tasks:
         for attribution in task.attributions:
             agencies.setdefault(str(build.agency_iri(attribution.agency)), attribution.agency)
-    own.extend(plan_load_triples(node, role_counts, _collective_only_counts(plan)))
+    groups = {iri for iri, agency in agencies.items() if agency.is_group}
+    brokers = network_betweenness(sorted((a, t) for a, p, t in roles if p in _FOUR_ROLES), groups)
+    own.extend(plan_load_triples(node, role_counts, _collective_only_counts(plan), brokers))
     digest = PlanDigest(
         source=str(source),
         fingerprint=fingerprint,
@@ -245,10 +264,14 @@ def plan_load_iri(plan_iri: str, agency_iri: str) -> str:
 
 
 def plan_load_triples(
-    plan_iri: str, role_counts: dict[str, dict[str, int]], collective_only: dict[str, int]
+    plan_iri: str,
+    role_counts: dict[str, dict[str, int]],
+    collective_only: dict[str, int],
+    brokers: dict[str, tuple[float, int]] | None = None,
 ) -> Iterator[tuple]:
     """Each agency's task counts in this plan (``lt:PlanLoad``: ``lt:tasksLedInPlan`` …), for the plan's own
-    graph: counts above 0 only; ``lt:tasksAccountableForInPlan`` is always there."""
+    graph: counts above 0 only; ``lt:tasksAccountableForInPlan`` is always there; and each agency's
+    ``lt:betweennessInPlan`` on the plan's agency–task network (`brokers`: collectives have none)."""
     plan = ox.NamedNode(plan_iri)
     for agency, counts in sorted(role_counts.items()):
         node = ox.NamedNode(plan_load_iri(plan_iri, agency))
@@ -259,6 +282,8 @@ def plan_load_triples(
             yield node, PLAN_COUNT_PROPERTY[role], ox.Literal(n)
         if collective_only.get(agency):
             yield node, build.OX_LT.tasksCollectiveOnlyInPlan, ox.Literal(collective_only[agency])
+        if brokers and agency in brokers:
+            yield node, build.OX_LT.betweennessInPlan, double_literal(brokers[agency][0])
 
 
 def _value(term) -> str:
@@ -403,25 +428,133 @@ def build_store(
     on_plan: Callable[[Path, PlanDigest | None, PlanInputError | None], None] | None = None,
     progress: Callable[[list[Path]], Iterable[Path]] = iter,
     log: Callable[[str], None] = lambda message: None,
+    workers: int | None = None,
 ) -> BuildReport:
     """Put the plans in `files` into the store at `store_dir`, one graph each, then the cross-plan graph.
 
     Without `update` the store ends holding exactly these plans; with it, these plans are added or replace
     the graphs of the same files (or the same plans), and every other plan stays. Plans whose fingerprint
     matches the store's digest keep their graph untouched; reading and extracting one file may take at most
-    `time_limit` seconds (None: no limit). The new store is swapped in only when complete;
+    `time_limit` seconds (None: no limit). Plans are read and extracted by `workers` processes (default: one
+    per core), a few files ahead of this process, which alone writes the store, in the files' order: the
+    store is the one a serial build (``workers=1``) writes. The new store is swapped in only when complete;
     raises `NoPlanLoaded` (store unchanged) when not one plan could be loaded and none is kept.
 
     One build at a time holds the store (`kg.store.build_lock`): another waits for it, or with `wait=False`
     gets `StoreBusy`. A store a dead build left aside is put back first (`kg.store.recover_store`).
     """
-    with build_lock(store_dir, wait=wait, on_wait=log):
-        for message in recover_store(store_dir):
-            log(message)
-        return _build(store_dir, files, update, time_limit, on_plan, progress, log)
+    pool = extraction_pool(workers) if len(files) > 1 else None
+    try:
+        with build_lock(store_dir, wait=wait, on_wait=log):
+            for message in recover_store(store_dir):
+                log(message)
+            return _build(store_dir, files, update, time_limit, on_plan, progress, log, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _build(store_dir, files, update, time_limit, on_plan, progress, log) -> BuildReport:
+def _unchanged(old: PlanDigest | None, stamp: str) -> bool:
+    return old is not None and old.fingerprint == stamp
+
+
+def _extract(
+    path: Path, stamp: str, time_limit: float | None
+) -> tuple[list, PlanDigest | None, PlanInputError | None]:
+    """One plan file read and extracted: (its graph's triples, its digest, None), or (…, None, the problem)."""
+    result = load_file(path, time_limit)
+    if result.plan is None:
+        return [], None, result.problem
+    own, digest = split_plan(result.plan, str(path.resolve()), stamp)
+    return own, digest, None
+
+
+def _extract_in_worker(
+    path: Path, stamp: str, time_limit: float | None
+) -> tuple[bytes, PlanDigest | None, PlanInputError | None]:
+    """`_extract` in an extraction process: the triples sent back as N-Quads in the plan's graph (one bytes
+    object, which the store loads with its own parser: no pickled term, nor Python object, a triple)."""
+    own, digest, problem = _extract(path, stamp, time_limit)
+    if digest is None:
+        return b"", digest, problem
+    return ox.serialize(_quads(own, ox.NamedNode(digest.graph)), format=ox.RdfFormat.N_QUADS), digest, problem
+
+
+def default_workers() -> int:
+    """Extraction processes of a build: one per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _die_with_parent() -> None:
+    """In an extraction process: be killed when the build's process ends, however it ends (Linux's
+    PR_SET_PDEATHSIG), so no worker outlives a build killed outright."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+
+
+def extraction_pool(workers: int | None) -> ProcessPoolExecutor | None:
+    """The processes that read and extract plans (default: one per core; None for one: the build's own),
+    forked at once: before the build takes the store's lock or opens a database, so no worker holds either."""
+    workers = default_workers() if workers is None else max(1, workers)
+    if workers == 1:
+        return None
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent
+    )
+    pool.submit(int).result()  # forks every worker now
+    return pool
+
+
+class _Extractions:
+    """(triples, digest, problem) of each of `paths`, in their order (an iterator): extracted by the `pool`'s
+    processes a few files ahead of the writer, or in this process when there is no pool (or one file). The
+    writer stays this one process; the results are the serial build's."""
+
+    def __init__(
+        self, paths: list[Path], stamps: dict, time_limit: float | None, pool: ProcessPoolExecutor | None
+    ):
+        self.stamps, self.time_limit = stamps, time_limit
+        self.queue = iter(paths)
+        self.pending: deque = deque()
+        self.pool = pool if len(paths) > 1 else None
+        if self.pool is not None:
+            for path in islice(self.queue, 4 * self.pool._max_workers):
+                self._submit(path)
+
+    def _submit(self, path: Path) -> None:
+        self.pending.append(self.pool.submit(_extract_in_worker, path, self.stamps[path], self.time_limit))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> tuple[list | bytes, PlanDigest | None, PlanInputError | None]:
+        if self.pool is None:
+            return self._serial()
+        if not self.pending:
+            raise StopIteration
+        data, digest, problem = self.pending.popleft().result()
+        for path in islice(self.queue, 1):
+            self._submit(path)
+        return data, digest, problem
+
+    def _serial(self) -> tuple[list, PlanDigest | None, PlanInputError | None]:
+        path = next(self.queue)
+        return _extract(path, self.stamps[path], self.time_limit)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *error) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the extractions not read yet (on an error: the pool is then free for nothing else)."""
+        for future in self.pending:
+            future.cancel()
+        self.pending.clear()
+
+
+def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=None) -> BuildReport:
     """`build_store`, the lock held."""
     previous = read_digests(store_dir)
     report = BuildReport(digests=[])
@@ -438,48 +571,68 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log) -> Buil
         if on_plan:
             on_plan(path, None, problem)
 
-    with StoreGeneration(store_dir, inherit=patch) as generation:
+    stamps: dict[Path, str | PlanInputError] = {}
+    for path in files:
+        try:
+            stamps[path] = fingerprint(path)
+        except PlanInputError as problem:
+            stamps[path] = problem
+    # extracted ahead, on every core, in file order: a file whose fingerprint matches its digest is
+    # kept (unless another file took its plan meanwhile: then it is extracted here, in this process)
+    ahead = [
+        path
+        for path in files
+        if isinstance(stamps[path], str) and not _unchanged(previous.get(str(path.resolve())), stamps[path])
+    ]
+    extracted = _Extractions(ahead, stamps, time_limit, pool)
+    with extracted, StoreGeneration(store_dir, inherit=patch) as generation:
         owner: dict[str, str] = {d.graph: d.source for d in digests.values()}  # graph → the file it holds
-        for path in progress(files):
-            source = str(path.resolve())
-            try:
-                stamp = fingerprint(path)
-            except PlanInputError as problem:
-                refuse(path, problem)
-                continue
-            old = previous.get(source)
-            if old is not None and old.fingerprint == stamp and owner.get(old.graph, source) == source:
-                digests[source] = old
-                owner[old.graph] = source
-                report.reused += 1
+        try:
+            for path in progress(files):
+                source = str(path.resolve())
+                stamp = stamps[path]
+                if isinstance(stamp, PlanInputError):
+                    refuse(path, stamp)
+                    continue
+                old = previous.get(source)
+                if _unchanged(old, stamp) and owner.get(old.graph, source) == source:
+                    digests[source] = old
+                    owner[old.graph] = source
+                    report.reused += 1
+                    if on_plan:
+                        on_plan(path, old, None)
+                    continue
+                if _unchanged(old, stamp):  # its plan was taken by another file: extract it after all
+                    own, digest, problem = _extract(path, stamp, time_limit)
+                else:
+                    own, digest, problem = next(extracted)
+                if problem is not None:
+                    refuse(path, problem)
+                    continue
+                write_plan_source(generation.folder, digest.plan, source)
+                holder = owner.get(digest.graph)
+                if holder is not None and holder != source:
+                    report.warnings.append(
+                        f"{path}: the same plan ({digest.key}) as {holder}, which it replaces in the store"
+                    )
+                    digests.pop(holder, None)
+                if source in digests:  # its previous plan (perhaps under another key) goes
+                    changed.add(digests[source].key)
+                    owner.pop(digests[source].graph, None)
+                    generation.remove_graph(digests[source].graph)
+                changed.add(digest.key)
+                if isinstance(own, bytes):  # from an extraction process: N-Quads in the plan's graph
+                    generation.replace_graph_nquads(digest.graph, own)
+                else:
+                    generation.replace_graph(digest.graph, own)
+                digests[source] = digest
+                owner[digest.graph] = source
+                written.add(source)
+                report.loaded += 1
                 if on_plan:
-                    on_plan(path, old, None)
-                continue
-            result = load_file(path, time_limit)
-            if result.plan is None:
-                refuse(path, result.problem)
-                continue
-            own, digest = split_plan(result.plan, source, stamp)
-            write_plan_source(generation.folder, digest.plan, source)
-            del result  # the records: only the digest is kept
-            holder = owner.get(digest.graph)
-            if holder is not None and holder != source:
-                report.warnings.append(
-                    f"{path}: the same plan ({digest.key}) as {holder}, which it replaces in the store"
-                )
-                digests.pop(holder, None)
-            if source in digests:  # its previous plan (perhaps under another key) goes
-                changed.add(digests[source].key)
-                owner.pop(digests[source].graph, None)
-                generation.remove_graph(digests[source].graph)
-            changed.add(digest.key)
-            generation.replace_graph(digest.graph, own)
-            digests[source] = digest
-            owner[digest.graph] = source
-            written.add(source)
-            report.loaded += 1
-            if on_plan:
-                on_plan(path, digest, None)
+                    on_plan(path, digest, None)
+        finally:
+            extracted.close()  # on an error: the extractions not read yet are dropped
         if not report.loaded + report.reused:  # not one of the given plans: keep the store as it was
             raise NoPlanLoaded(report.problems)
         older = sum(1 for d in digests.values() if d.extraction != extraction_version())
@@ -516,10 +669,27 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log) -> Buil
             if digest.source not in written:
                 keep_plan_source(store_dir, generation.folder, digest.plan)
         write_task_texts(generation.folder, (task for d in report.digests for task in d.tasks))
-        generation.flush()  # the buffered graphs, so the query below sees them
+        generation.flush()  # the buffered graphs, so the queries below see them
+        write_statistics(generation, Path(store_dir) / LEDGER / STATISTICS_LIST if patch else None, log)
         report.warnings += shared_place_names(generation.store)
         report.triples = generation.commit()
     return report
+
+
+def write_statistics(generation: StoreGeneration, previous: Path | None, log=lambda message: None) -> None:
+    """The statistics graph (`kg.statistics`) of the generation's plans, computed from its store: written
+    whole, or, given the list of the `previous` graph (the store being a checkpoint of it), patched with the
+    difference. Its triples are listed in lantian-plans/ for the next patch."""
+    started = time.perf_counter()
+    triples = statistics_triples(generation.store)
+    record = generation.folder / LEDGER / STATISTICS_LIST
+    if previous is not None and previous.is_file():
+        changes = generation.patch_graph(STATISTICS_GRAPH, triples, previous, record)
+        log(f"statistics graph: {changes} triples added or removed ({time.perf_counter() - started:.1f} s)")
+    else:
+        generation.remove_graph(STATISTICS_GRAPH)
+        generation.stream_graph_recorded(STATISTICS_GRAPH, triples, record)
+        log(f"statistics graph written ({time.perf_counter() - started:.1f} s)")
 
 
 def shared_place_names(store: ox.Store) -> list[str]:

@@ -71,6 +71,21 @@ class LT(DefinedNamespace):
     tasksResponsibleForInPlan: URIRef
     tasksAccountableForInPlan: URIRef
     tasksCollectiveOnlyInPlan: URIRef
+    betweennessInPlan: URIRef
+    # the statistics graph (kg.statistics): what the national lists are ordered by, computed by the build
+    dueOrder: URIRef
+    taskOrder: URIRef
+    loadOrder: URIRef
+    hasNoLead: URIRef
+    onlyCollectivesAccountable: URIRef
+    tasksLedRank: URIRef
+    tasksSupportedRank: URIRef
+    tasksImplementedRank: URIRef
+    tasksResponsibleForRank: URIRef
+    tasksAccountableForRank: URIRef
+    betweenness: URIRef
+    degreeRank: URIRef
+    betweennessRank: URIRef
     # a plan's coverage: its measures, and those naming an accountable unit
     measureCount: URIRef
     planText: URIRef  # the plan's display text

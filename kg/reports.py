@@ -16,6 +16,8 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
+from kg.betweenness import BETWEENNESS_SAMPLES, bipartite_betweenness
+
 ROLES = ("leads", "supports", "implements", "responsibleFor")
 
 # --- the base rows, once per store generation --------------------------------------------------------
@@ -484,11 +486,6 @@ def network(repo, plan: str | None, groups: bool) -> Network:
     return net
 
 
-# Exact betweenness costs nodes × edges steps (Brandes) in each connected component (paths never leave one):
-# a component above this is estimated from sampled sources. The national network (79,000 nodes in 2,579
-# components of at most 223) is 13·10⁶ steps in all and its largest component 1.5·10⁵: exact, in about 0.5 s.
-EXACT_BETWEENNESS_WORK = 20_000_000
-BETWEENNESS_SAMPLES = 100
 # significant digits kept: a national value is about 10⁻⁶, which rounding to four places made 0
 BETWEENNESS_DIGITS = 4
 
@@ -501,27 +498,6 @@ def significant(value: float) -> float:
 def positional(value: float) -> str:
     """A betweenness as the page shows it: digits after the point, no exponent (2.023e-06 → 0.000002023)."""
     return format(Decimal(repr(value)), "f")
-
-
-def bipartite_betweenness(size: int, edges: list[tuple[int, int]], top: list[int]) -> tuple[dict, list[int]]:
-    """networkx's bipartite betweenness centrality of the network (`bipartite.betweenness_centrality`: a
-    node's share of the shortest paths, over the most a node of its side could have in a network of this
-    many agencies and tasks), exact in every component of at most `EXACT_BETWEENNESS_WORK` steps and
-    estimated from `BETWEENNESS_SAMPLES` sources inside a larger one (`kg.betweenness`); and the sizes of
-    the components estimated."""
-    from kg.betweenness import betweenness
-
-    raw, sampled = betweenness(size, edges, EXACT_BETWEENNESS_WORK, BETWEENNESS_SAMPLES, seed=0)
-    n, m = len(top), size - len(top)
-    s, t = divmod(n - 1, m)
-    top_max = ((m**2) * ((s + 1) ** 2) + m * (s + 1) * (2 * t - s - 1) - t * (2 * s - t + 3)) / 2.0
-    p, r = divmod(m - 1, n)
-    bottom_max = ((n**2) * ((p + 1) ** 2) + n * (p + 1) * (2 * r - p - 1) - r * (2 * p - r + 3)) / 2.0
-    top_set = set(top)
-    values = {
-        node: float(value) / (top_max if node in top_set else bottom_max) for node, value in enumerate(raw)
-    }
-    return values, sampled
 
 
 # --- facets ------------------------------------------------------------------------------------------

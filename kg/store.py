@@ -270,7 +270,7 @@ class StoreGeneration:
     def __init__(self, store_dir: Path | str, *, inherit: bool = False):
         self.store_dir, self.folder, self._retired = _siblings(store_dir)
         self.inherit = inherit
-        self._pending: dict[str, list[ox.Quad]] = {}  # graphs written but not loaded yet
+        self._pending: dict[str, list[ox.Quad] | bytes] = {}  # graphs written but not loaded yet (N-Quads)
         self._pending_quads = 0
         try:
             if inherit:  # a RocksDB checkpoint of the live store (hard links: instant)
@@ -300,6 +300,15 @@ class StoreGeneration:
         quads = list(_quads(triples, ox.NamedNode(graph)))
         self._pending[graph] = quads
         self._pending_quads += len(quads)
+        if self._pending_quads >= self.BATCH:
+            self.flush()
+
+    def replace_graph_nquads(self, graph: str, data: bytes) -> None:
+        """`replace_graph` with the graph's quads as N-Quads (all in `graph`), as an extraction process sends
+        them: loaded by Oxigraph's own parser at the next flush, with no Python object a quad."""
+        self.remove_graph(graph)
+        self._pending[graph] = data
+        self._pending_quads += data.count(b"\n")
         if self._pending_quads >= self.BATCH:
             self.flush()
 
@@ -354,7 +363,8 @@ class StoreGeneration:
 
     def remove_graph(self, graph: str) -> None:
         if graph in self._pending:
-            self._pending_quads -= len(self._pending.pop(graph))
+            held = self._pending.pop(graph)
+            self._pending_quads -= held.count(b"\n") if isinstance(held, bytes) else len(held)
             return
         node = ox.NamedNode(graph)
         if self.store.contains_named_graph(node):
@@ -363,7 +373,11 @@ class StoreGeneration:
     def flush(self) -> None:
         """Bulk-load the buffered graphs."""
         if self._pending:
-            self.store.bulk_extend(quad for quads in self._pending.values() for quad in quads)
+            held = list(self._pending.values())
+            self.store.bulk_extend(quad for quads in held if not isinstance(quads, bytes) for quad in quads)
+            data = b"".join(quads for quads in held if isinstance(quads, bytes))
+            if data:
+                self.store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
         self._pending, self._pending_quads = {}, 0
 
     def keep_graphs(self, graphs: Iterable[str]) -> None:
@@ -407,8 +421,9 @@ def _line_hash(line: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(line, digest_size=16).digest(), "little")
 
 
-def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
-    """Replace the store at `store_dir` with `triples` (an rdflib Graph or any iterable of triples).
+def write_store(store_dir: Path | str, triples: Graph | Iterable, *, statistics: bool = True) -> int:
+    """Replace the store at `store_dir` with `triples` (an rdflib Graph or any iterable of triples), and
+    (unless not `statistics`) the statistics graph computed from them (`kg.statistics`), as `kg build` adds it.
 
     It waits for a build running on the store (`build_lock`). The triples go into a new sibling folder that is
     renamed into place only once all are written;
@@ -424,9 +439,13 @@ def write_store(store_dir: Path | str, triples: Graph | Iterable) -> int:
                 texts.append((quad.subject.value, quad.object.value))
             yield quad
 
+    from kg.statistics import STATISTICS_GRAPH, statistics_triples
+
     with build_lock(store_dir), StoreGeneration(store_dir) as generation:
         generation.store.bulk_extend(noting_texts(_quads(triples)))
         write_task_texts(generation.folder, texts)
+        if statistics:  # what the national lists are ordered by, as `kg build` states it
+            generation.stream_graph(STATISTICS_GRAPH, list(statistics_triples(generation.store)))
         return generation.commit()
 
 

@@ -49,6 +49,9 @@ class PlanInputError(Exception):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self):  # pickled by its fields (a build's extraction processes send it back)
+        return type(self), (self.path, self.problem)
+
 
 @dataclass
 class PlanText:

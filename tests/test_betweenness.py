@@ -1,13 +1,13 @@
-"""Betweenness over arrays (web/betweenness.py) on hand-made agency–task networks of several connected
+"""Betweenness over arrays (kg/betweenness.py) on hand-made agency–task networks of several connected
 components: the exact values a reader can count by hand, exactness per component however large the whole
 network, sampling only inside a component too large, and the audit's bipartite scale and digits."""
 
 import networkx as nx
 from networkx.algorithms import bipartite
 
-from kg.betweenness import betweenness, sampled_betweenness
-from kg.reports import EXACT_BETWEENNESS_WORK, positional, significant
-from kg.reports import bipartite_betweenness as _bipartite_betweenness
+from kg.betweenness import EXACT_BETWEENNESS_WORK, betweenness, sampled_betweenness
+from kg.betweenness import bipartite_betweenness as _bipartite_betweenness
+from kg.reports import positional, significant
 
 # Four components, node numbers interleaved so that no component is a run of consecutive numbers:
 #   a path     agency 0 – task 5 – agency 2 – task 9 – agency 4

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from kg.corpus import CROSS_PLAN_GRAPH, extracted_by_other_code, read_digests
+from kg.statistics import STATISTICS_GRAPH
 from kg.texts import task_texts
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
@@ -77,8 +78,8 @@ def test_each_plan_has_a_graph_and_each_triple_one_graph(corpus):
     plans, store = corpus
     held = graphs(store)
     assert "" not in held  # nothing in the default graph
-    assert CROSS_PLAN_GRAPH in held
-    plan_graphs = set(held) - {CROSS_PLAN_GRAPH}
+    assert CROSS_PLAN_GRAPH in held and STATISTICS_GRAPH in held
+    plan_graphs = set(held) - {CROSS_PLAN_GRAPH, STATISTICS_GRAPH}
     assert len(plan_graphs) == len(list(plans.glob("*.txt"))) == 5
     assert all(name.endswith("/graph") for name in plan_graphs)
     everything = [t for triples in held.values() for t in triples]
@@ -118,8 +119,8 @@ def test_update_with_one_changed_plan_rewrites_only_its_graph(corpus):
     after = graphs(store)
     wuding_graph = next(d.graph for d in read_digests(store).values() if d.source.endswith(WUDING))
     assert set(after) == set(before)
-    assert {g: t for g, t in after.items() if g not in (wuding_graph, CROSS_PLAN_GRAPH)} == {
-        g: t for g, t in before.items() if g not in (wuding_graph, CROSS_PLAN_GRAPH)
+    assert {g: t for g, t in after.items() if g not in (wuding_graph, CROSS_PLAN_GRAPH, STATISTICS_GRAPH)} == {
+        g: t for g, t in before.items() if g not in (wuding_graph, CROSS_PLAN_GRAPH, STATISTICS_GRAPH)
     }
     assert len(after[wuding_graph]) < len(before[wuding_graph])
     now = tasks_of(store, "武定县")
@@ -153,7 +154,7 @@ def test_update_adds_a_new_plan_and_keeps_the_rest(corpus, tmp_path):
     result = kg("build", "--update", str(new), "--store", str(store))
     assert result.exit_code == 0, result.output
     assert "6 plan(s), 1 extracted, 0 unchanged, 5 other(s) kept" in result.stdout
-    assert len(set(graphs(store)) - {CROSS_PLAN_GRAPH}) == 6
+    assert len(set(graphs(store)) - {CROSS_PLAN_GRAPH, STATISTICS_GRAPH}) == 6
     assert any("燃煤锅炉" in text for text in tasks_of(store, "示例县"))
     assert tasks_of(store, "钦州市")  # still there
 
@@ -197,7 +198,7 @@ def test_a_build_of_fewer_plans_removes_the_others_and_what_only_they_named(corp
     assert result.exit_code == 0, result.output
     assert "1 plan(s), 0 extracted, 1 unchanged, 4 removed" in result.stdout
     held = graphs(store)
-    assert len(set(held) - {CROSS_PLAN_GRAPH}) == 1
+    assert len(set(held) - {CROSS_PLAN_GRAPH, STATISTICS_GRAPH}) == 1
     assert not tasks_of(store, "钦州市")
     assert not any('"钦州市环境保护局"@zh' in t for t in held[CROSS_PLAN_GRAPH])
 
@@ -221,7 +222,7 @@ def test_the_same_plan_from_two_files_is_loaded_once_with_a_warning(corpus, tmp_
     result = kg("build", str(plans), str(copy), "--store", str(store))
     assert result.exit_code == 0, result.output
     assert "copy-of-qinzhou.txt" in result.stderr and "which it replaces" in result.stderr
-    assert len(set(graphs(store)) - {CROSS_PLAN_GRAPH}) == 5
+    assert len(set(graphs(store)) - {CROSS_PLAN_GRAPH, STATISTICS_GRAPH}) == 5
     assert len(read_digests(store)) == 5
 
 

@@ -20,6 +20,7 @@ from helpers import free_port, graph_sizes, push_cli, scripted_server, server_ro
 
 from kg.cli import main
 from kg.push import CROSS_PLAN_GRAPH, GraphStoreClient, PushError, SparqlQueryClient
+from kg.statistics import STATISTICS_GRAPH
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 WUDING = "002_448f24fbce9855ca.txt"  # 武定县 plan: the one changed below
@@ -47,11 +48,11 @@ def test_push_reports_what_it_sent(oxigraph_server, built_store):
     assert f"{oxigraph_server}/store" in result.stdout
 
 
-def test_one_named_graph_per_plan_and_one_cross_plan_graph(pushed, built_store):
+def test_one_named_graph_per_plan_one_cross_plan_graph_and_the_statistics(pushed, built_store):
     sizes = graph_sizes(pushed)
-    assert len(sizes) == _loaded_plans(built_store) + 1 == 6
-    assert CROSS_PLAN_GRAPH in sizes
-    assert all(graph.endswith("/graph") for graph in set(sizes) - {CROSS_PLAN_GRAPH})
+    assert len(sizes) == _loaded_plans(built_store) + 2 == 7
+    assert CROSS_PLAN_GRAPH in sizes and STATISTICS_GRAPH in sizes
+    assert all(graph.endswith("/graph") for graph in set(sizes) - {CROSS_PLAN_GRAPH, STATISTICS_GRAPH})
 
 
 def test_the_graphs_together_hold_exactly_the_store(pushed, built_store):
@@ -116,7 +117,7 @@ def test_replacing_one_plan_leaves_the_others_untouched(oxigraph_server, built_s
     after = graph_sizes(oxigraph_server)
     assert set(after) == set(before)
     assert after[WUDING_GRAPH] < before[WUDING_GRAPH]
-    untouched = set(before) - {WUDING_GRAPH, CROSS_PLAN_GRAPH}
+    untouched = set(before) - {WUDING_GRAPH, CROSS_PLAN_GRAPH, STATISTICS_GRAPH}
     assert len(untouched) == 4
     assert {g: after[g] for g in untouched} == {g: before[g] for g in untouched}
     assert push_cli(oxigraph_server, built_store).exit_code == 0  # the other tests see the bundled corpus

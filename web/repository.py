@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 
 from kg.namespaces import ID, LT, PREFIXES, _escape
+from kg.statistics import DUE_ORDER_SCALE
 from web.graph_source import LocalStore, RemoteEndpoint
 
 ID_BASE = str(ID)
@@ -429,9 +430,11 @@ class Repository:
                     },
                 )
             for task, role, agency, label in self.table(
+                # FILTER(… IN …), not VALUES ?role: Oxigraph joined a VALUES of roles with every role statement
+                # of the graph (0.4 s a search page at 6M triples), where the filter checks the tasks' own
                 f"""SELECT ?task ?role ?a ?label WHERE {{ {values}
-                     VALUES ?role {{ lt:leads lt:supports lt:implements lt:responsibleFor }}
-                     ?a ?role ?task OPTIONAL {{ ?a rdfs:label ?label }} }}"""
+                     ?a ?role ?task FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor))
+                     OPTIONAL {{ ?a rdfs:label ?label }} }}"""
             ):
                 held = facts[task]["roles"][_ROLE_BY_IRI[role]] if task in facts else None
                 if held is not None and all(x["agency"] != agency for x in held):
@@ -454,6 +457,232 @@ class Repository:
                 held.sort(key=lambda x: x["label"])
                 self.with_now(held)
         return facts
+
+    # -- due dates --
+
+    def deadline_page(
+        self,
+        kind: str,
+        as_of: str,
+        *,
+        days: int = 90,
+        plan: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> dict:
+        """One page of a list of deadlines, in the national order the build states (`lt:dueOrder`: by date,
+        then the plan's place, then the task): `kind` "overdue" (due before `as_of`), "due-soon" (due from
+        `as_of` to `days` days after it, both included) or "due" (due before `as_of`, as /due lists them);
+        only `plan`'s (an IRI) when given. Returns {"total": rows in the whole list, "rows": [...]}, a row a task
+        and date: task, due, phrase (every wording of that date), section, heading, plan, planTitle,
+        jurisdiction, jurisdictionLabel, excerpt, leads ([{agency, label}], by name; `with_now` adds who
+        holds them now). The page is read by its keys: at 6M triples a page of overdue takes milliseconds
+        where the whole list took over a second. The canned queries overdue.rq, due-soon.rq and
+        tasks-due-before.rq give the same lists, in the same order, with `limit` and `offset`."""
+        start = date.fromisoformat(as_of)  # ValueError on a bad date
+        if kind in ("overdue", "due"):
+            low, high = 0, _date_key(start)
+        elif kind == "due-soon":
+            low, high = _date_key(start), _date_key(start + timedelta(days=int(days) + 1))
+        else:
+            raise ValueError(f"unknown list of deadlines: {kind}")
+        limit, offset = max(0, int(limit)), max(0, int(offset))
+
+        def keys():
+            # a plan's deadlines from its tasks; every plan's by the key alone (one small integer a deadline)
+            # (the plan written in, an IRI serialised by pyoxigraph: a VALUES row outside would not reach
+            # into the sub-SELECT below)
+            found = "?d lt:dueOrder ?order"
+            if plan:
+                found = f"?t lt:inPlan {ox.NamedNode(plan)} ; lt:hasDeadline ?d . {found}"
+            found += f" FILTER(?order >= {low} && ?order < {high})"
+            total = self.table(f"SELECT (COUNT(DISTINCT ?order) AS ?n) WHERE {{ {found} }}")[0][0]
+            return int(total), found
+
+        total, found = self.cached(("deadline-keys", low, high, plan), keys)
+        rows = self.table(
+            f"""SELECT ?order ?task ?due ?phrase ?section ?heading ?plan ?planTitle ?place ?placeLabel ?text
+                       ?lead ?leadLabel
+               WHERE {{ {{ SELECT DISTINCT ?order WHERE {{ {found} }} ORDER BY ?order LIMIT {limit} OFFSET {offset} }}
+                 ?d lt:dueOrder ?order ; lt:dueDate ?due .
+                 ?task lt:hasDeadline ?d ; lt:inPlan ?plan ; lt:section ?section ; lt:text ?text .
+                 ?plan rdfs:label ?planTitle .
+                 OPTIONAL {{ ?d lt:phrase ?phrase }}
+                 OPTIONAL {{ ?task lt:heading ?heading }}
+                 OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} FILTER(BOUND(?placeLabel)) }}
+                 OPTIONAL {{ ?lead lt:leads ?task OPTIONAL {{ ?lead rdfs:label ?leadLabel }} FILTER(BOUND(?leadLabel)) }} }}"""
+        )
+        out: dict[int, dict] = {}
+        for (
+            order,
+            task,
+            due,
+            phrase,
+            section,
+            heading,
+            plan_iri,
+            title,
+            place,
+            place_label,
+            text,
+            lead,
+            lead_label,
+        ) in rows:
+            item = out.get(order)
+            if item is None:
+                item = out[order] = {
+                    "due": due,
+                    "phrase": phrase,
+                    **_listed_task(task, section, heading, plan_iri, title, place, place_label, text),
+                    "leads": [],
+                }
+            else:  # two deadlines of one date (于2020年底前, 2020年底前): both phrases
+                item["phrase"] = with_phrase(item["phrase"], phrase)
+            if lead and all(x["agency"] != lead for x in item["leads"]):
+                item["leads"].append({"agency": lead, "label": lead_label})
+        for item in out.values():
+            item["leads"].sort(key=lambda x: (x["label"] or "", x["agency"]))
+        return {"total": total, "rows": [out[k] for k in sorted(out)]}
+
+    def agency_ranking_page(self, role: str = "leads", *, limit: int = 100, offset: int = 0) -> dict:
+        """One page of the agencies ranked by their number of tasks in `role` (leads, supports, implements,
+        responsibleFor, accountableFor) over all plans, most first, ties by name then IRI, as the build ranks
+        them (`lt:tasksLedRank` …; agencies-by-tasks.rq gives the same rows with `limit` and `offset`).
+        Returns {"total", "rows": [{agency, label, jurisdiction, jurisdictionLabel, tasks, rank}]}."""
+        count, rank = _RANKING[role]  # KeyError on an unknown role
+        total = self.cached(
+            ("ranking-total", role),
+            lambda: int(self.table(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a {rank} ?r }}")[0][0]),
+        )
+        first, last = max(0, int(offset)), max(0, int(offset)) + max(0, int(limit))
+        rows = self.table(
+            f"""SELECT ?rank ?a ?label ?place ?placeLabel ?tasks WHERE {{
+                 ?a {rank} ?rank . FILTER(?rank > {first} && ?rank <= {last})
+                 ?a {count} ?tasks .
+                 OPTIONAL {{ ?a rdfs:label ?label }}
+                 OPTIONAL {{ ?a lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} FILTER(BOUND(?placeLabel)) }} }}
+               ORDER BY ?rank"""
+        )
+        page: dict[int, dict] = {}
+        for r, agency, label, place, place_label, tasks in rows:
+            page.setdefault(
+                r,
+                {
+                    "agency": agency,
+                    "label": label,
+                    "jurisdiction": place,
+                    "jurisdictionLabel": place_label,
+                    "tasks": tasks,
+                    "rank": r,
+                },
+            )
+        return {"total": total, "rows": [page[r] for r in sorted(page)]}
+
+    def broker_page(
+        self, plan: str | None = None, *, by: str = "degree", limit: int = 100, offset: int = 0
+    ) -> dict:
+        """One page of the brokers report (collectives left out) as the build states it: over all plans
+        (`lt:betweenness`, `lt:degreeRank`, `lt:betweennessRank` in the statistics graph) or in `plan` (an IRI:
+        each agency's `lt:betweennessInPlan` on its lt:PlanLoad, ranked here), ordered `by` "degree" (tasks
+        held, then betweenness) or "betweenness". Returns {"total", "rows": [{agency, label, jurisdiction,
+        jurisdictionLabel, degree, leads, betweenness, degreeRank, betweennessRank}]}: the values of
+        /audit/brokers, without computing the network (at 6M triples its first answer took 3–10 s)."""
+        if by not in ("degree", "betweenness"):
+            raise ValueError(f"brokers are ordered by degree or betweenness, not {by}")
+        first, last = max(0, int(offset)), max(0, int(offset)) + max(0, int(limit))
+        if plan:
+            rows = self.cached(("plan-brokers", plan), lambda: self._plan_brokers(plan))
+            key = "degreeRank" if by == "degree" else "betweennessRank"
+            ranked = sorted(rows, key=lambda r: r[key])
+            return {"total": len(ranked), "rows": ranked[first:last]}
+        rank = "lt:degreeRank" if by == "degree" else "lt:betweennessRank"
+        total = self.cached(
+            ("brokers-total",),
+            lambda: int(self.table("SELECT (COUNT(*) AS ?n) WHERE { ?a lt:degreeRank ?r }")[0][0]),
+        )
+        found = self.table(
+            f"""SELECT ?a ?label ?place ?placeLabel ?degree ?led ?value ?degreeRank ?betweennessRank WHERE {{
+                 ?a {rank} ?r . FILTER(?r > {first} && ?r <= {last})
+                 ?a lt:betweenness ?value ; lt:degreeRank ?degreeRank ; lt:betweennessRank ?betweennessRank ;
+                    lt:tasksAccountableFor ?degree .
+                 OPTIONAL {{ ?a lt:tasksLed ?led }}
+                 OPTIONAL {{ ?a rdfs:label ?label }}
+                 OPTIONAL {{ ?a lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} FILTER(BOUND(?placeLabel)) }} }}"""
+        )
+        rows = {row[0]: _broker_row(*row) for row in found}
+        key = "degreeRank" if by == "degree" else "betweennessRank"
+        return {"total": total, "rows": sorted(rows.values(), key=lambda r: r[key])}
+
+    def gap_page(self, kind: str, *, plan: str | None = None, limit: int = 100, offset: int = 0) -> dict:
+        """One page of a gap list in the national order of tasks the build states (`lt:taskOrder`: by place,
+        plan title, task): `kind` "no-lead" (tasks no agency leads) or "collective-only" (tasks only
+        collectives answer for); only `plan`'s (an IRI) when given. Returns {"total", "rows": [{task, section,
+        heading, plan, planTitle, jurisdiction, jurisdictionLabel, excerpt}]}; the task's agencies and deadlines
+        are the page's to look up (`task_facts`). gaps-no-lead.rq and gaps-collective-only.rq give the same
+        lists with `limit` and `offset`."""
+        in_plan = f"?task lt:inPlan {ox.NamedNode(plan)} ." if plan else ""
+        if kind == "no-lead":
+            found = f"?task lt:hasNoLead true ; lt:taskOrder ?order . {in_plan}"
+        elif kind == "collective-only":
+            found = f"?task lt:onlyCollectivesAccountable true ; lt:taskOrder ?order . {in_plan}"
+        else:
+            raise ValueError(f"unknown gap list: {kind}")
+        total = self.cached(
+            ("gap-total", kind, plan),
+            lambda: int(self.table(f"SELECT (COUNT(DISTINCT ?task) AS ?n) WHERE {{ {found} }}")[0][0]),
+        )
+        first, count = max(0, int(offset)), max(0, int(limit))
+        rows = self.table(
+            f"""SELECT ?order ?task ?section ?heading ?plan ?planTitle ?place ?placeLabel ?text WHERE {{
+                 {{ SELECT DISTINCT ?task ?order WHERE {{ {found} }} ORDER BY ?order LIMIT {count} OFFSET {first} }}
+                 ?task lt:inPlan ?plan ; lt:section ?section ; lt:text ?text .
+                 ?plan rdfs:label ?planTitle .
+                 OPTIONAL {{ ?task lt:heading ?heading }}
+                 OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} FILTER(BOUND(?placeLabel)) }} }}
+               ORDER BY ?order"""
+        )
+        page: dict[int, dict] = {}
+        for order, task, section, heading, plan_iri, title, place, place_label, text in rows:
+            page.setdefault(
+                order, _listed_task(task, section, heading, plan_iri, title, place, place_label, text)
+            )
+        return {"total": total, "rows": [page[k] for k in sorted(page)]}
+
+    def canned_page(self, name: str, *, limit: int = 100, offset: int = 0, **params: str) -> list[dict]:
+        """One page of the canned query `name` (queries/NAME.rq) with a page form (``# page:``), its other
+        parameters given as words (as `kg query --param` takes them): the rows of the page, as dicts of plain
+        values. For the lists the explorer has no method of its own for (lead gone, timeline, accountable now,
+        a task's counterparts …)."""
+        from kg.store import bind_parameters, canned_queries_dir, page_parameters, read_canned_query
+
+        query = read_canned_query(canned_queries_dir() / f"{name}.rq")
+        if "limit" not in page_parameters(query.sparql):
+            raise ValueError(f"the canned query {name} has no page form")
+        values = query.values({**params, "limit": str(int(limit)), "offset": str(int(offset))})
+        return self.source.select(bind_parameters(query.sparql, values))
+
+    def _plan_brokers(self, plan: str) -> list[dict]:
+        found = self.table(
+            """SELECT ?a ?label ?place ?placeLabel ?degree ?led ?value WHERE {
+                 ?load lt:ofPlan ?plan ; lt:ofAgency ?a ; lt:betweennessInPlan ?value ;
+                       lt:tasksAccountableForInPlan ?degree .
+                 OPTIONAL { ?load lt:tasksLedInPlan ?led }
+                 OPTIONAL { ?a rdfs:label ?label }
+                 OPTIONAL { ?a lt:jurisdiction ?place OPTIONAL { ?place rdfs:label ?placeLabel } FILTER(BOUND(?placeLabel)) } }""",
+            plan=plan,
+        )
+        rows = list({row[0]: _broker_row(*row, None, None) for row in found}.values())
+        shown = {r["agency"]: float(f"{r['betweenness']:.4g}") for r in rows}
+        ties = (lambda r: r["label"] or "", lambda r: r["agency"])
+        for rank, r in enumerate(
+            sorted(rows, key=lambda r: (-r["degree"], -shown[r["agency"]], *(f(r) for f in ties))), 1
+        ):
+            r["degreeRank"] = rank
+        for rank, r in enumerate(
+            sorted(rows, key=lambda r: (-shown[r["agency"]], -r["degree"], *(f(r) for f in ties))), 1
+        ):
+            r["betweennessRank"] = rank
+        return rows
 
     # -- a plan --
 
@@ -1100,6 +1329,48 @@ class Repository:
             "ofUpper": [brief(self.coverage(u["plan"], iri)) for u in plan["upper"] if u["plan"] in loaded],
             "byLower": [brief(self.coverage(iri, d["plan"])) for d in plan["lower"] if d["plan"] in loaded],
         }
+
+
+_RANKING = {
+    "leads": ("lt:tasksLed", "lt:tasksLedRank"),
+    "supports": ("lt:tasksSupported", "lt:tasksSupportedRank"),
+    "implements": ("lt:tasksImplemented", "lt:tasksImplementedRank"),
+    "responsibleFor": ("lt:tasksResponsibleFor", "lt:tasksResponsibleForRank"),
+    "accountableFor": ("lt:tasksAccountableFor", "lt:tasksAccountableForRank"),
+}
+
+
+def _listed_task(task, section, heading, plan, title, place, place_label, text) -> dict:
+    """A task as the national lists show it (a row of `deadline_page` or `gap_page`)."""
+    return {
+        "task": task,
+        "section": section,
+        "heading": heading or "",
+        "plan": plan,
+        "planTitle": title,
+        "jurisdiction": place,
+        "jurisdictionLabel": place_label,
+        "excerpt": _excerpt(text, "", 80),
+    }
+
+
+def _date_key(day: date) -> int:
+    """The lt:dueOrder of the first deadline of `day` or later (see kg.statistics)."""
+    return int(day.strftime("%Y%m%d")) * DUE_ORDER_SCALE
+
+
+def _broker_row(agency, label, place, place_label, degree, led, value, degree_rank, betweenness_rank) -> dict:
+    return {
+        "agency": agency,
+        "label": label,
+        "jurisdiction": place,
+        "jurisdictionLabel": place_label,
+        "degree": int(degree),
+        "leads": int(led or 0),
+        "betweenness": float(f"{float(value):.4g}"),
+        "degreeRank": degree_rank,
+        "betweennessRank": betweenness_rank,
+    }
 
 
 def _term(value):

@@ -1,0 +1,248 @@
+"""The statistics graph: answers the national lists open on, computed by the build and stored as triples.
+
+At national scale some lists cannot be answered fast from the plans' facts alone: ordering every overdue
+deadline by date, place and task decodes every place name and task IRI at each comparison, ranking every agency
+reads every name, and the brokers' betweenness is a computation over the whole agency–task network. The build
+computes them once, after the plans' and the cross-plan graphs are written, from the new store itself, and
+states them in one named graph (``id/graph/statistics``), replaced with each build (patched with the difference
+by ``kg build --update``), readable in SPARQL and pushed with the rest:
+
+- each deadline's ``lt:dueOrder``: its place in the national order of deadlines (due date, then the name of
+  its plan's place, then the task's IRI), written yyyymmdd × 10⁸ + rank, so that "due before D" is the integer
+  range below D × 10⁸ and a page of overdue deadlines is an ordered read of small integers; the deadlines of
+  one task and one date share one number (the lists show one row for them);
+- each task's ``lt:taskOrder``: its rank in the national order of tasks by place, plan title and IRI (the
+  order of the gap lists);
+- each agency's lt:PlanLoad's ``lt:loadOrder`` (by plan title, tasks held, tasks led, name: agency-load.rq);
+- ``lt:hasNoLead true`` on each task no agency leads and ``lt:onlyCollectivesAccountable true`` on each task
+  only collectives answer for (the gap lists);
+- each agency's rank by its number of tasks in each role (``lt:tasksLedRank`` …: most tasks first, then by
+  name, then IRI: a page of the ranking is a range of ranks, the same rows in every process);
+- the brokers over the whole corpus, collectives left out: each agency's ``lt:betweenness`` (bipartite,
+  `kg.betweenness`), its ``lt:degreeRank`` and ``lt:betweennessRank`` (the order of the brokers report).
+
+Each plan's own brokers (``lt:betweennessInPlan`` on its ``lt:PlanLoad``) are computed with the plan's graph
+(`kg.corpus.split_plan`), so replacing one plan recomputes only its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+
+from kg.betweenness import bipartite_betweenness
+from kg.namespaces import ID, LT, PREFIXES, ROLE_PROPERTY
+from loaders.records import Role
+
+STATISTICS_GRAPH = f"{ID}graph/statistics"
+STATISTICS_LIST = "statistics.nt"  # in the store's lantian-plans/: the graph's triples, for --update's patch
+DUE_ORDER_SCALE = 100_000_000  # dueOrder = yyyymmdd × this + rank (ranks stay below it)
+_PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
+_XSD_DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
+# each count property of the cross-plan graph and the property of the agency's rank by it
+RANK_PROPERTY = {
+    LT.tasksLed: LT.tasksLedRank,
+    LT.tasksSupported: LT.tasksSupportedRank,
+    LT.tasksImplemented: LT.tasksImplementedRank,
+    LT.tasksResponsibleFor: LT.tasksResponsibleForRank,
+    LT.tasksAccountableFor: LT.tasksAccountableForRank,
+}
+
+
+def double_literal(value: float) -> ox.Literal:
+    """`value` as an xsd:double literal (its shortest exact decimal form)."""
+    return ox.Literal(repr(float(value)), datatype=_XSD_DOUBLE)
+
+
+def _table(store: ox.Store, sparql: str) -> Iterator[tuple]:
+    for row in store.query(sparql, prefixes=_PREFIXES, use_default_graph_as_union=True):
+        yield tuple(None if term is None else term.value for term in row)
+
+
+def statistics_triples(store: ox.Store) -> Iterator[ox.Triple]:
+    """The statistics graph of the store's plans (see the module's docstring)."""
+    labels: dict[str, str] = {}
+    for agency, label in _table(store, "SELECT ?a ?label WHERE { ?a a lt:Agency ; rdfs:label ?label }"):
+        if agency not in labels or label < labels[agency]:
+            labels[agency] = label
+    places = _plan_places(store)
+    titles = _plan_titles(store)
+    groups = {agency for (agency,) in _table(store, "SELECT ?a WHERE { ?a a lt:AgencyGroup }")}
+    yield from due_order_triples(store, places)
+    yield from task_order_triples(store, places, titles)
+    yield from load_order_triples(store, titles, labels, groups)
+    yield from rank_triples(store, labels)
+    roles = {}
+    for role, prop in ROLE_PROPERTY.items():
+        roles[role] = sorted(_table(store, f"SELECT ?a ?t WHERE {{ ?a <{prop}> ?t }}"))
+    yield from gap_triples(store, roles, groups)
+    yield from broker_triples(sorted(pair for pairs in roles.values() for pair in pairs), groups, labels)
+
+
+def _plan_places(store: ox.Store) -> dict[str, str]:
+    """Each plan's place name (the least, should a place have two)."""
+    places: dict[str, str] = {}
+    for plan, place in _table(
+        store, "SELECT ?p ?place WHERE { ?p a lt:Plan ; lt:jurisdiction ?j . ?j rdfs:label ?place }"
+    ):
+        if plan not in places or place < places[plan]:
+            places[plan] = place
+    return places
+
+
+def due_order_triples(store: ox.Store, places: dict[str, str]) -> Iterator[ox.Triple]:
+    """Each deadline's ``lt:dueOrder`` (see the module's docstring)."""
+    # each part a sub-SELECT, read through once and joined by hashing
+    rows = list(
+        _table(
+            store,
+            """SELECT ?deadline ?due ?task ?p WHERE {
+                 { SELECT ?deadline ?due WHERE { ?deadline lt:dueDate ?due } }
+                 { SELECT ?task ?deadline WHERE { ?task lt:hasDeadline ?deadline } }
+                 { SELECT ?task ?p WHERE { ?task lt:inPlan ?p } } }""",
+        )
+    )
+    keys = sorted({(due, places.get(plan, ""), task) for _, due, task, plan in rows})
+    rank = {(due, task): i for i, (due, _, task) in enumerate(keys)}
+    if len(rank) >= DUE_ORDER_SCALE:
+        raise ValueError(f"{len(rank)} deadlines: more than lt:dueOrder can number")
+    due_order = ox.NamedNode(str(LT.dueOrder))
+    for deadline, due, task, _ in sorted(rows):
+        date = int(due[:10].replace("-", ""))
+        yield ox.Triple(
+            ox.NamedNode(deadline), due_order, ox.Literal(date * DUE_ORDER_SCALE + rank[due, task])
+        )
+
+
+def _plan_titles(store: ox.Store) -> dict[str, str]:
+    """Each plan's title (the least, should a plan have two)."""
+    titles: dict[str, str] = {}
+    for plan, title in _table(store, "SELECT ?p ?title WHERE { ?p a lt:Plan ; rdfs:label ?title }"):
+        if plan not in titles or title < titles[plan]:
+            titles[plan] = title
+    return titles
+
+
+def task_order_triples(
+    store: ox.Store, places: dict[str, str], titles: dict[str, str]
+) -> Iterator[ox.Triple]:
+    """Each task's ``lt:taskOrder``: its rank in the national order of tasks, by the name of its plan's place,
+    then the plan's title, then the task's IRI (the order of the gap lists)."""
+    rows = _table(store, "SELECT ?task ?p WHERE { ?task lt:inPlan ?p }")
+    keys = sorted((places.get(plan, ""), titles.get(plan, ""), task) for task, plan in rows)
+    task_order = ox.NamedNode(str(LT.taskOrder))
+    for rank, (_, _, task) in enumerate(dict.fromkeys(keys)):
+        yield ox.Triple(ox.NamedNode(task), task_order, ox.Literal(rank))
+
+
+def load_order_triples(
+    store: ox.Store, titles: dict[str, str], labels: dict[str, str], groups: set[str]
+) -> Iterator[ox.Triple]:
+    """Each agency's lt:PlanLoad's ``lt:loadOrder`` (collectives left out): its rank by the plan's title, then
+    the tasks the agency holds in the plan (most first), those it leads (most first), its name, its IRI (the
+    order of agency-load.rq)."""
+    keys = []
+    for load, agency, plan, held, led in _table(
+        store,
+        """SELECT ?load ?a ?p ?held ?led WHERE { ?load lt:ofAgency ?a ; lt:ofPlan ?p ; lt:tasksAccountableForInPlan ?held
+             OPTIONAL { ?load lt:tasksLedInPlan ?led } }""",
+    ):
+        if agency not in groups:
+            keys.append(
+                (titles.get(plan, ""), -int(held), -int(led or 0), labels.get(agency, ""), agency, load)
+            )
+    load_order = ox.NamedNode(str(LT.loadOrder))
+    for rank, key in enumerate(sorted(keys)):
+        yield ox.Triple(ox.NamedNode(key[-1]), load_order, ox.Literal(rank))
+
+
+def rank_triples(store: ox.Store, labels: dict[str, str]) -> Iterator[ox.Triple]:
+    """Each agency's rank by its number of tasks in each role (``lt:tasksLedRank`` …)."""
+    for count_property, rank_property in RANK_PROPERTY.items():
+        counts = list(_table(store, f"SELECT ?a ?n WHERE {{ ?a <{count_property}> ?n }}"))
+        counts.sort(key=lambda row: (-int(row[1]), labels.get(row[0], ""), row[0]))
+        node = ox.NamedNode(str(rank_property))
+        for rank, (agency, _) in enumerate(counts, 1):
+            yield ox.Triple(ox.NamedNode(agency), node, ox.Literal(rank))
+
+
+def agency_task_network(
+    roles: list[tuple[str, str]], groups: set[str]
+) -> tuple[list[str], list[int], list[tuple[int, int]], list[int]]:
+    """The bipartite agency–task network of (agency, task) pairs, collectives (`groups`) left out: node IRIs
+    (agencies and tasks numbered as first met), the agencies' node numbers, the distinct links, each node's
+    degree."""
+    nodes: list[str] = []
+    ids: dict[tuple[bool, str], int] = {}
+    agencies: list[int] = []
+    edges: set[tuple[int, int]] = set()
+    for agency, task in roles:
+        if agency in groups:
+            continue
+        ends = []
+        for is_agency, iri in ((True, agency), (False, task)):
+            node = ids.get((is_agency, iri))
+            if node is None:
+                node = ids[is_agency, iri] = len(nodes)
+                nodes.append(iri)
+                if is_agency:
+                    agencies.append(node)
+            ends.append(node)
+        edges.add((ends[0], ends[1]))
+    links = sorted(edges)
+    degree = [0] * len(nodes)
+    for a, t in links:
+        degree[a] += 1
+        degree[t] += 1
+    return nodes, agencies, links, degree
+
+
+def network_betweenness(roles: list[tuple[str, str]], groups: set[str]) -> dict[str, tuple[float, int]]:
+    """Each agency's (bipartite betweenness, degree) on the network of (agency, task) pairs, collectives
+    (`groups`) left out."""
+    nodes, agencies, links, degree = agency_task_network(roles, groups)
+    if not agencies:
+        return {}
+    values, _ = bipartite_betweenness(len(nodes), links, agencies)
+    return {nodes[a]: (values[a], degree[a]) for a in agencies}
+
+
+def gap_triples(store: ox.Store, roles: dict, groups: set[str]) -> Iterator[ox.Triple]:
+    """``lt:hasNoLead true`` on each task no agency leads, ``lt:onlyCollectivesAccountable true`` on each task
+    whose accountable agencies are all collectives (the gap lists read them instead of a test a task)."""
+    led = {task for _, task in roles[Role.LEADS]}
+    holders: dict[str, set[str]] = {}
+    for pairs in roles.values():
+        for agency, task in pairs:
+            holders.setdefault(task, set()).add(agency)
+    yes = ox.Literal(True)
+    no_lead, collective_only = (
+        ox.NamedNode(str(LT.hasNoLead)),
+        ox.NamedNode(str(LT.onlyCollectivesAccountable)),
+    )
+    for (task,) in sorted(_table(store, "SELECT DISTINCT ?task WHERE { ?task lt:inPlan ?p }")):
+        if task not in led:
+            yield ox.Triple(ox.NamedNode(task), no_lead, yes)
+        if task in holders and holders[task] <= groups:
+            yield ox.Triple(ox.NamedNode(task), collective_only, yes)
+
+
+def broker_triples(
+    roles: list[tuple[str, str]], groups: set[str], labels: dict[str, str]
+) -> Iterator[ox.Triple]:
+    """The brokers over the whole corpus, from the (agency, task) pairs of the four roles: each agency's
+    ``lt:betweenness``, ``lt:degreeRank`` and ``lt:betweennessRank`` (collectives left out, as the brokers report
+    does by default)."""
+    found = network_betweenness(roles, groups)
+    shown = {a: float(f"{value:.4g}") for a, (value, _) in found.items()}  # as the report shows it
+    by_degree = sorted(found, key=lambda a: (-found[a][1], -shown[a], labels.get(a, ""), a))
+    by_betweenness = sorted(found, key=lambda a: (-shown[a], -found[a][1], labels.get(a, ""), a))
+    value, degree_rank, betweenness_rank = (
+        ox.NamedNode(str(p)) for p in (LT.betweenness, LT.degreeRank, LT.betweennessRank)
+    )
+    for rank, agency in enumerate(by_degree, 1):
+        yield ox.Triple(ox.NamedNode(agency), value, double_literal(found[agency][0]))
+        yield ox.Triple(ox.NamedNode(agency), degree_rank, ox.Literal(rank))
+    for rank, agency in enumerate(by_betweenness, 1):
+        yield ox.Triple(ox.NamedNode(agency), betweenness_rank, ox.Literal(rank))
