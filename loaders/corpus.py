@@ -115,6 +115,9 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         raise _Overtime
 
     previous = signal.signal(signal.SIGALRM, expire)
+    # a process forked while the alarm was blocked (an extraction process inherits its parent's mask) would
+    # never receive it
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
