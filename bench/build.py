@@ -130,7 +130,8 @@ def main() -> None:
     print(f"{'':34s} {'wall':>8s}    {'MB/s':>8s}   {'CPU':>8s}    {'MB/CPU-s':>8s}")
     for name, seconds, cpu in rows:
         print(
-            f"{name:34s} {seconds:8.2f} s  {megabytes / seconds:8.2f}   {cpu:8.2f} s  {megabytes / cpu:8.2f}"
+            f"{name:34s} {seconds:8.2f} s  {megabytes / max(seconds, 1e-6):8.2f}   {cpu:8.2f} s  "
+            f"{megabytes / max(cpu, 1e-6):8.2f}"  # decoding can take less than the CPU clock's tick
         )
     print(f"triples: {produced} written to plan graphs, {stored} in the store (copies replace each other)")
     print(f"build: {megabytes / build_s:.2f} MB/s, {produced / build_s:,.0f} triples/s")
