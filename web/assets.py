@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import os
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, request, send_from_directory
@@ -34,8 +35,24 @@ def _stamp(path: Path) -> tuple[str, int, int] | None:
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
+_RECHECK = 2.0  # seconds a file's version is trusted before its stamp is read again
+_checked: dict[str, tuple[float, str | None]] = {}
+
+
 def file_version(path: Path) -> str | None:
-    """The first 12 hex digits of the SHA-256 of the file (remembered until the file changes)."""
+    """The first 12 hex digits of the SHA-256 of the file (remembered until the file changes). The file's stamp
+    is read at most every 2 s: a page links several assets, and a system call a link gave the interpreter up
+    to the busy request threads at each (the pages of a loaded server waited on it)."""
+    now = time.monotonic()
+    seen = _checked.get(str(path))
+    if seen is not None and now - seen[0] < _RECHECK:
+        return seen[1]
+    version = _file_version(path)
+    _checked[str(path)] = (now, version)
+    return version
+
+
+def _file_version(path: Path) -> str | None:
     stamp = _stamp(path)
     if stamp is None:
         return None
@@ -110,11 +127,18 @@ def init_app(app: Flask) -> None:
             or response.headers.get("Content-Encoding")
         ):
             return response
+        key = (str(path), version or "")
+        with _lock:
+            body = _compressed.get(key)  # compressed once: the file is not read again for each request
+        if body is None:
+            response.direct_passthrough = False
+            data = response.get_data()
+            if len(data) < MIN_SIZE:
+                return response
+            body = _gzipped(key, data)
+        elif hasattr(response.response, "close"):
+            response.response.close()  # the file send_file opened: its compressed bytes are sent instead
         response.direct_passthrough = False
-        data = response.get_data()
-        if len(data) < MIN_SIZE:
-            return response
-        body = _gzipped((str(path), version or ""), data)
         response.set_data(body)
         response.headers["Content-Encoding"] = "gzip"
         response.headers["Content-Length"] = str(len(body))

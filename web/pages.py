@@ -472,9 +472,12 @@ def _plan_subpage(path: str):
 
 
 def _plan_page(iri: str, fmt: str):
-    from web.plan_text import decorate_plan
+    from web.plan_text import decorate_plan, source_file
 
-    plan = decorate_plan(repository().plan(iri))
+    repo = repository()
+    # decorated once per store generation (the outline's heading titles parse the plan's whole text)
+    plan = repo.cached(("plan-page", iri), lambda: decorate_plan(repo.plan(iri)))
+    plan = dict(plan, sourceAvailable=source_file(iri) is not None)  # the file may go while the store stays
     coverage = repository().plan_coverages(iri)
     if fmt == "json":
         return json_response(dict(plan, coverage=coverage))
@@ -488,7 +491,8 @@ def _task_page(iri: str, fmt: str):
     from web.compare import task_comparisons
     from web.plan_text import decorate_task
 
-    task = decorate_task(repository().task(iri))
+    repo = repository()
+    task = repo.cached(("task-page", iri), lambda: decorate_task(repo.task(iri)))
     links = task_comparisons(iri)
     if fmt == "json":
         return json_response(dict(task, links=links))
