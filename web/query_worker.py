@@ -10,7 +10,7 @@ stops reading results at the row limit or the answer-size limit and returns the 
 the format the client negotiated. The web process never parses or evaluates user SPARQL itself.
 
 Workers go first to the queries of clients that spent least query time in the last minute; a heavy client
-never holds the last worker free of heavy queries; and when every worker is busy, a waiting query may stop
+holds at most a third of the workers (one at least); and when every worker is busy, a waiting query may stop
 the query of a client that spent more once it has run the pool's fair share (1 s): that query is answered
 "stopped to let other queries run" and its worker replaced by a warm one, so clients looping runaway queries
 cannot hold every worker while others wait.
@@ -403,8 +403,8 @@ class QueryPool:
     threads at once. `memory_mb` limits each worker's address space.
 
     Fairness between clients, by what each spent of its budget in the last minute (QueryRequest.spent): an
-    idle worker goes to the waiting query of the client that spent least; a heavy client's query (one that
-    spent `heavy` s or more) never takes the last worker free of heavy queries; and when every worker's query
+    idle worker goes to the waiting query of the client that spent least; heavy clients' queries (of clients
+    that spent `heavy` s or more) hold at most a third of the workers (one at least); and when every worker's query
     has run `fair_share` s, a waiting query may stop the one of a client that spent more (its worker is
     replaced by a warm one started in the background). A heavy client's query runs at a lower CPU priority
     (HEAVY_NICENESS), so on a busy machine the cores serve the other clients' queries first."""
@@ -424,6 +424,7 @@ class QueryPool:
         self.size = size
         self.fair_share = fair_share
         self.heavy = heavy
+        self.heavy_workers = max(1, size // 3)  # the most heavy clients' queries may hold at once
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._changed = threading.Condition()  # a worker became idle, or was replaced
         self._idle: list[_Worker] = []
@@ -453,12 +454,12 @@ class QueryPool:
 
     def _may_take(self, request: QueryRequest) -> bool:
         """Whether `request` may take an idle worker now: the least spent of those waiting, and for a heavy
-        client, not the last worker free of heavy queries."""
+        client, not more than its share of the workers (a third, one at least)."""
         if any(other.spent < request.spent for other in self._waiting):
             return False
         if request.spent < self.heavy or self.size < 2:
             return True
-        return sum(w.heavy for w in self._busy) < self.size - 1
+        return sum(w.heavy for w in self._busy) < self.heavy_workers
 
     def _preempt(self, request: QueryRequest, now: float) -> None:
         """When every worker's query has run past its fair share, stop the one of the client that spent most,

@@ -85,7 +85,9 @@ def query_pool() -> QueryPool:
         with _pool_lock:
             pool = app.extensions.get("sparql_pool")
             if pool is None:
-                size = app.config.get("QUERY_WORKERS") or min(4, max(2, os.cpu_count() or 2))
+                # a worker more than the cores (at least 3): heavy clients' queries, run at a low priority, hold
+                # at most a third of them, and the others still have two
+                size = app.config.get("QUERY_WORKERS") or min(4, max(3, (os.cpu_count() or 2) + 1))
                 source = app.extensions["repository"].source
                 memory = app.config.get("QUERY_MEMORY_MB")
                 pool = app.extensions["sparql_pool"] = source.query_runner(size, memory)
