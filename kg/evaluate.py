@@ -174,26 +174,15 @@ def _within_a_day(a: str, b: str) -> bool:
     return abs((date.fromisoformat(a) - date.fromisoformat(b)).days) <= 1
 
 
-def _match_roles(gold: list[tuple[str, str]], found: list[tuple[str, frozenset[str]]]):
-    """(matched, missed gold tuples, unmatched extracted tuples)."""
+def _match(gold: list, found: list, same) -> tuple[int, list, list]:
+    """Each gold item paired with the first unpaired extracted one `same` holds for: (how many paired, the gold
+    items left unpaired, the extracted items left unpaired)."""
     left = list(found)
     missed = []
-    for role, name in gold:
-        hit = next((f for f in left if f[0] == role and name in f[1]), None)
+    for item in gold:
+        hit = next((f for f in left if same(item, f)), None)
         if hit is None:
-            missed.append((role, name))
-        else:
-            left.remove(hit)
-    return len(gold) - len(missed), missed, left
-
-
-def _match_dates(gold: list[str], found: list[str]):
-    left = list(found)
-    missed = []
-    for day in gold:
-        hit = next((f for f in left if _within_a_day(day, f)), None)
-        if hit is None:
-            missed.append(day)
+            missed.append(item)
         else:
             left.remove(hit)
     return len(gold) - len(missed), missed, left
@@ -222,7 +211,7 @@ def score_plan(gold: dict, tasks: list[Extracted], upper: set[str]) -> Score:
         task = min(holders, key=lambda t: len(t.text))  # the smallest task holding the anchor
         matched.add(task.iri)
         score.found_tasks += 1
-        tp, missed, extra = _match_roles(tuples, task.roles)
+        tp, missed, extra = _match(tuples, task.roles, lambda g, f: f[0] == g[0] and g[1] in f[1])
         score.role_tp += tp
         score.role_fn += len(missed)
         score.role_fp += len(extra)
@@ -230,7 +219,7 @@ def score_plan(gold: dict, tasks: list[Extracted], upper: set[str]) -> Score:
             score.details.append(f"  missed role: {g['anchor']}: {role} {name}")
         for role, names in extra:
             score.details.append(f"  false role: {g['anchor']}: {role} {_names(names)}")
-        tp, missed_days, extra_days = _match_dates(days, task.dates)
+        tp, missed_days, extra_days = _match(days, task.dates, _within_a_day)
         score.date_tp += tp
         score.date_fn += len(missed_days)
         score.date_fp += len(extra_days)

@@ -265,35 +265,31 @@ def _sentence_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
 _BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")
 
 
+def _scan_brackets(line: str, end: int) -> tuple[int, int]:
+    """(how many brackets are open at offset `end` of `line`, the offset of the last （ ( 〔 [ opened outside any
+    other before it, -1 for none)."""
+    depth, last = 0, -1
+    for mark in _BRACKET.finditer(line, 0, end):
+        if mark.group() in _OPEN:
+            if depth == 0 and mark.group() in "（(〔[":
+                last = mark.start()
+            depth += 1
+        else:
+            depth = max(0, depth - 1)
+    return depth, last
+
+
 def _depth_at(line: str, offset: int) -> int:
     """How many brackets are open at `offset` of `line`."""
-    depth = 0
-    for mark in _BRACKET.finditer(line, 0, offset):
-        depth = depth + 1 if mark.group() in _OPEN else max(0, depth - 1)
-    return depth
-
-
-def _depths(line: str) -> list[int]:
-    """The bracket depth at each offset of `line` and one past its end (a bracket itself is outside)."""
-    depths, depth = [], 0
-    for ch in line:
-        if ch in _CLOSE:
-            depth = max(0, depth - 1)
-        depths.append(depth)
-        if ch in _OPEN:
-            depth += 1
-    return depths + [depth]
+    return _scan_brackets(line, offset)[0]
 
 
 def _open_bracket(line: str) -> list[tuple[int, int, list[Clause]]]:
     """A bracket left open at the end of a cut text: the clauses readable before the cut item."""
     if sum(map(line.count, "（(〔[")) <= sum(map(line.count, "）)〕]")):
         return []  # every bracket closed (the common case)
-    depths = _depths(line)
-    if depths[-1] == 0:
-        return []
-    s = max((i for i, ch in enumerate(line) if ch in "（(〔[" and depths[i] == 0), default=-1)
-    if s < 0:  # the open one is a 《 or 【
+    depth, s = _scan_brackets(line, len(line))
+    if depth == 0 or s < 0:  # all closed, or the open one is a 《 or 【
         return []
     body = line[s + 1 :]
     cut = max(body.rfind(sep) for sep in "，、,；")
