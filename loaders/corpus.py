@@ -118,7 +118,10 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     # a process forked while the alarm was blocked (an extraction process inherits its parent's mask) would
     # never receive it
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # and the alarm repeats every 50 ms once the time is up: a handler that runs while Python is in a
+    # finaliser (a __del__ or weakref callback the garbage collector calls) has its exception printed and
+    # dropped, and a single alarm would then let the file run on
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield
     finally:
