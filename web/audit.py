@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from kg import reports
 from kg.reports import positional, shorten
+from web import first
 from web.i18n import current_lang, t
 from web.lists import TASK_FACETS, TASKS, ListView, Table, options, repository, resolve, route
 from web.pages import _date_arg, json_response, wanted_format
@@ -81,7 +82,8 @@ def _plan_title(plan: str | None) -> str | None:
 
 
 def _plans() -> list[dict]:
-    return reports.leads_base(repository())["plans"]
+    """The plans with tasks, by title (then IRI), from the plan list (not from every task: web.first)."""
+    return first.loaded_plans(repository())
 
 
 # --- the reports: (key, i18n label without "pg_", how the page shows it) -----------------------------
@@ -212,7 +214,7 @@ REPORTS = {
                 name="jurisdiction",
                 download="overdue-by-jurisdiction",
             ),
-            Table("tasks", TASKS, lambda a: t("au_overdue_tasks", n=len(a.rows))),
+            Table("tasks", TASKS, lambda a: t("au_overdue_tasks", n=a.total()), page=first.overdue),
         ),
         extra=lambda a: {"no_lead": sum(1 for r in a.rows if not r["leads"])},
     ),
@@ -229,11 +231,13 @@ REPORTS = {
             Table(
                 "tasks",
                 TASKS,
-                lambda a: t("au_due_soon_tasks", n=len(a.rows), until=a.extra["until"]),
+                lambda a: t("au_due_soon_tasks", n=a.total(), until=a.extra["until"]),
                 note=_due_soon_note,
+                page=first.due_soon,
             ),
         ),
         extra=lambda a: {"until": reports.until(a.params["as_of"], a.params["days"])},
+        page_extra=lambda p: {"until": reports.until(p["as_of"], p["days"])},
     ),
     "lead-gone": ListView(
         name="lead-gone",
@@ -244,7 +248,11 @@ REPORTS = {
         facets=TASK_FACETS,
         fields=("as_of", "plan"),
         query="overdue-lead-gone",
-        tables=(Table("tasks", LEAD_GONE_COLUMNS, lambda a: t("au_lead_gone_tasks", n=len(a.rows))),),
+        tables=(
+            Table(
+                "tasks", LEAD_GONE_COLUMNS, lambda a: t("au_lead_gone_tasks", n=a.total()), page=first.lead_gone
+            ),
+        ),
     ),
     "gaps": ListView(
         name="gaps",
@@ -257,19 +265,22 @@ REPORTS = {
             Table(
                 "no_lead",
                 GAP_COLUMNS,
-                lambda a: t("au_no_lead_tasks", n=len(a.rows)),
+                lambda a: t("au_no_lead_tasks", n=a.total("no_lead")),
                 rows=lambda rows, p: [r for r in rows if not r["leads"]],
                 query="gaps-no-lead",
                 download="no-lead",
+                page=first.no_lead,
             ),
             Table(
                 "collective_only",
                 COLLECTIVE_ONLY_COLUMNS,
-                lambda a: t("au_collective_only_tasks", n=len(a.tables["collective_only"])),
+                lambda a: t("au_collective_only_tasks", n=a.total("collective_only")),
                 rows=lambda rows, p: [r for r in rows if r["collectiveOnly"]],
                 note=lambda a: t("au_collective_only_note"),
                 query="gaps-collective-only",
                 download="collective-only",
+                page=first.collective_only,
+                static_note=True,
             ),
             Table(
                 "collectives",
@@ -297,8 +308,13 @@ REPORTS = {
             Table(
                 "agencies",
                 BROKER_COLUMNS,
-                lambda a: t("au_brokers_table", n=len(a.rows), tasks=a.extra["tasks"]),
+                lambda a: (
+                    t("au_brokers_table_first", n=a.total())
+                    if a.partial
+                    else t("au_brokers_table", n=a.total(), tasks=a.extra["tasks"])
+                ),
                 note=_broker_note,
+                page=first.brokers,
             ),
         ),
         extra=lambda a: {
@@ -322,9 +338,10 @@ REPORTS = {
                 lambda p: (
                     TIMELINE_COLUMNS if p["agency"] else tuple(c for c in TIMELINE_COLUMNS if c[0] != "role")
                 ),
-                lambda a: t("au_timeline_table", n=len(a.rows)),
+                lambda a: t("au_timeline_table", n=a.total()),
                 name="deadlines",
                 download="deadlines",
+                page=first.timeline,
             ),
         ),
     ),

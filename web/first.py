@@ -1,0 +1,223 @@
+"""The first sight of the national lists: one page of a list's rows read straight from the store, in the order
+the build states (the statistics graph, kg.statistics), without computing the whole answer (kg.reports reads
+every task: at 6M triples 0.8 GB and 5–20 s before the first page of a report could be shown).
+
+Each function here is a `web.lists.Table.page`: (params, offset, limit) → {"total": rows in the whole list,
+"rows": the rows the whole answer (kg.reports) has at offset…offset+limit, as it has them}, or None when it
+cannot give them (a parameter it does not read a page at a time: the whole answer is computed instead). The
+rows are made by kg.reports' own row functions (`task_row`, `gap_row`, `lead_gone_rows`) from the page's tasks
+as `kg.reports.base` would hold them (`base_tasks`, a few queries over the page's tasks), so a page shows the
+same rows, in the same order, with the same columns; tests/test_first_pages.py compares them on every report.
+"""
+
+from __future__ import annotations
+
+from kg import reports
+from web.repository import ROLES
+
+FAR_FUTURE = "9999-12-31"  # the timeline's deadlines: every one "before" this
+
+
+def _repo():
+    from web.lists import repository
+
+    return repository()
+
+
+def loaded_plans(repo) -> list[dict]:
+    """The plans with tasks ({plan, title}), by title then IRI: the plans kg.reports' lists hold, from the plan
+    list (not from every task)."""
+
+    def compute():
+        plans = [{"plan": p["plan"], "title": p["title"]} for p in repo.plans() if p["tasks"]]
+        return sorted(plans, key=lambda p: (p["title"], p["plan"]))
+
+    return repo.cached(("first", "loaded-plans"), compute)
+
+
+def _levels(repo) -> dict[str, str | None]:
+    return repo.cached(("first", "plan-levels"), lambda: {p["plan"]: p["level"] for p in repo.plans()})
+
+
+def agencies_of(repo, iris) -> dict[str, dict]:
+    """The agencies `iris` as kg.reports.base has them: name, collective or not, the unit holding their duties
+    now (its successor at the end of lt:succeededBy, with the year of the change)."""
+    found: dict[str, dict] = {}
+    for values in repo._values("a", iris):
+        for agency, label, group in repo.table(
+            f"""SELECT ?a ?label ?group WHERE {{ {values} ?a a lt:Agency ; rdfs:label ?label
+                 OPTIONAL {{ ?a a lt:AgencyGroup BIND(true AS ?group) }} }}"""
+        ):
+            found[agency] = {"agency": agency, "label": label, "group": bool(group)}
+    for agency, item in found.items():
+        now = repo.now_held_by(agency)
+        item["successor"] = (
+            {"agency": now["agency"], "label": now["label"], "year": _year(repo, agency)} if now else None
+        )
+    return found
+
+
+def _year(repo, agency: str) -> int | None:
+    """The year of the agency's change (org:changedBy's date), as kg.reports reads it."""
+    rows = repo.table("SELECT ?date WHERE { ?agency org:changedBy/dcterms:date ?date } LIMIT 1", agency=agency)
+    return reports._year(rows[0][0]) if rows else None
+
+
+def base_tasks(repo, iris) -> dict[str, dict]:
+    """The tasks `iris` as kg.reports.base holds them (plan, place, deadlines, agencies in each role), read by
+    a few queries over these tasks only."""
+    facts = repo.task_facts(list(dict.fromkeys(iris)))
+    everyone = {a["agency"] for f in facts.values() for held in f["roles"].values() for a in held}
+    agencies = agencies_of(repo, everyone)
+    levels = _levels(repo)
+    tasks = {}
+    for task, f in facts.items():
+        tasks[task] = {
+            "task": task,
+            "section": f["section"] or None,
+            "heading": f["heading"] or "",
+            "start": f["start"],
+            "plan": f["plan"],
+            "planTitle": f["planTitle"],
+            "level": levels.get(f["plan"]),
+            # a place without a name is no place to the reports (their read joins both)
+            "jurisdiction": f["jurisdiction"] if f["jurisdictionLabel"] is not None else None,
+            "jurisdictionLabel": f["jurisdictionLabel"],
+            "deadlines": [{"due": d["due"], "phrase": d["phrase"]} for d in f["deadlines"]],
+            "excerpt": reports.shorten(f["text"], 80),
+            "roles": {
+                role: [agencies[a["agency"]] for a in f["roles"][role] if a["agency"] in agencies]
+                for role in ROLES
+            },
+        }
+    return tasks
+
+
+def _deadline_rows(repo, found: dict, role: bool = False) -> dict | None:
+    tasks = base_tasks(repo, [r["task"] for r in found["rows"]])
+    rows = []
+    for listed in found["rows"]:
+        task = tasks.get(listed["task"])
+        deadline = next((d for d in task["deadlines"] if d["due"] == listed["due"]), None) if task else None
+        if deadline is None:
+            return None  # not a row of the whole answer: let it be computed
+        row = reports.task_row(task, deadline)
+        if role:
+            row["role"] = None
+        rows.append(row)
+    return {"total": found["total"], "rows": rows}
+
+
+def overdue(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/overdue's tasks (kg.reports.overdue)."""
+    repo = _repo()
+    return _deadline_rows(repo, repo.deadline_page("overdue", params["as_of"], limit=limit, offset=offset))
+
+
+def due_before(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /due (kg.reports.overdue before the date)."""
+    repo = _repo()
+    return _deadline_rows(repo, repo.deadline_page("due", params["before"], limit=limit, offset=offset))
+
+
+def due_soon(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/due-soon; None when the window is empty (the page then says which deadline is the
+    nearest, from every deadline)."""
+    repo = _repo()
+    found = repo.deadline_page(
+        "due-soon", params["as_of"], days=params["days"], limit=limit, offset=offset
+    )
+    return _deadline_rows(repo, found) if found["total"] else None
+
+
+def timeline(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/timeline's deadlines, of every plan or of one (not of an agency: its roles are the
+    whole answer's)."""
+    if params.get("agency"):
+        return None
+    repo = _repo()
+    found = repo.deadline_page("overdue", FAR_FUTURE, plan=params.get("plan"), limit=limit, offset=offset)
+    return _deadline_rows(repo, found, role=True)
+
+
+def no_lead(params: dict, offset: int, limit: int) -> dict | None:
+    return _gaps("no-lead", offset, limit)
+
+
+def collective_only(params: dict, offset: int, limit: int) -> dict | None:
+    return _gaps("collective-only", offset, limit)
+
+
+def _gaps(kind: str, offset: int, limit: int) -> dict | None:
+    repo = _repo()
+    found = repo.gap_page(kind, limit=limit, offset=offset)
+    tasks = base_tasks(repo, [r["task"] for r in found["rows"]])
+    if any(r["task"] not in tasks for r in found["rows"]):
+        return None
+    return {"total": found["total"], "rows": [reports.gap_row(tasks[r["task"]]) for r in found["rows"]]}
+
+
+def brokers(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/brokers (collectives left out: with ?groups=1 the whole network is computed)."""
+    if params.get("groups"):
+        return None
+    repo = _repo()
+    found = repo.broker_page(params.get("plan"), by="degree", limit=limit, offset=offset)
+    rows = []
+    for r in found["rows"]:
+        now = repo.now_held_by(r["agency"])
+        rows.append(
+            {
+                "agency": r["agency"],
+                "label": r["label"],
+                "jurisdiction": r["jurisdiction"],
+                "jurisdictionLabel": r["jurisdictionLabel"],
+                "group": False,
+                "degree": r["degree"],
+                "leads": r["leads"],
+                "betweenness": r["betweenness"],
+                "heldNowBy": [{"agency": now["agency"], "label": now["label"]}] if now else [],
+                "changed": now is not None,
+                "degreeRank": r["degreeRank"],
+                "betweennessRank": r["betweennessRank"],
+            }
+        )
+    return {"total": found["total"], "rows": rows}
+
+
+def lead_gone(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/lead-gone: the (deadline, replaced lead) pairs before "as of" found from the replaced
+    agencies (the fewest: a thousand pairs at 6M triples), in the order of the deadlines (lt:dueOrder) and
+    leads, then the page's rows made from its tasks."""
+    repo = _repo()
+    as_of = params["as_of"]
+    keys = repo.cached(("first", "lead-gone", as_of), lambda: _lead_gone_keys(repo, as_of))
+    page = keys[offset : offset + limit]
+    tasks = base_tasks(repo, [task for _order, _lead, task, _due in page])
+    rows = []
+    for _order, lead, task, due in page:
+        found = reports.lead_gone_rows(tasks[task], as_of, due=due, lead=lead) if task in tasks else []
+        if len(found) != 1:
+            return None  # the store and the report disagree on this pair: let the whole answer be computed
+        rows += found
+    return {"total": len(keys), "rows": rows}
+
+
+def _lead_gone_keys(repo, as_of: str) -> list[tuple]:
+    from web.repository import _date_key
+    from datetime import date
+
+    high = _date_key(date.fromisoformat(as_of))
+    year = int(as_of[:4])
+    found = repo.table(
+        f"""SELECT DISTINCT ?order ?lead ?task ?due WHERE {{
+             {{ SELECT DISTINCT ?lead ?reformYear WHERE {{
+                 ?lead lt:succeededBy ?next .
+                 OPTIONAL {{ ?lead org:changedBy ?change OPTIONAL {{ ?change dcterms:date ?changed }} FILTER(BOUND(?changed)) }}
+                 BIND(xsd:integer(SUBSTR(STR(?changed), 1, 4)) AS ?reformYear) }} }}
+             FILTER(!BOUND(?reformYear) || ?reformYear <= {year})
+             ?lead lt:leads ?task . ?task lt:hasDeadline ?d . ?d lt:dueOrder ?order ; lt:dueDate ?due .
+             FILTER(?order < {high}) }}"""
+    )
+    pairs = {(int(order), lead): (task, due) for order, lead, task, due in found}
+    return [(order, lead, *pairs[order, lead]) for order, lead in sorted(pairs)]
