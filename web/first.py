@@ -13,7 +13,7 @@ same rows, in the same order, with the same columns; tests/test_first_pages.py c
 from __future__ import annotations
 
 from kg import reports
-from web.repository import ROLES
+from web.repository import _ROLE_BY_IRI, ROLES
 
 FAR_FUTURE = "9999-12-31"  # the timeline's deadlines: every one "before" this
 
@@ -24,24 +24,51 @@ def _repo():
     return repository()
 
 
+def _plans(repo) -> list[tuple]:
+    """(plan, title, level) of every plan with tasks: one light read (the plan list counts every task)."""
+    return repo.cached(
+        ("first", "plans"),
+        lambda: repo.table(
+            """SELECT ?plan ?title ?level WHERE { ?plan a lt:Plan ; rdfs:label ?title
+                 OPTIONAL { ?plan lt:level ?level } FILTER EXISTS { ?t lt:inPlan ?plan } }"""
+        ),
+    )
+
+
 def loaded_plans(repo) -> list[dict]:
-    """The plans with tasks ({plan, title}), by title then IRI: the plans kg.reports' lists hold, from the plan
-    list (not from every task)."""
+    """The plans with tasks ({plan, title}), by title then IRI: the plans kg.reports' lists hold."""
 
     def compute():
-        plans = [{"plan": p["plan"], "title": p["title"]} for p in repo.plans() if p["tasks"]]
-        return sorted(plans, key=lambda p: (p["title"], p["plan"]))
+        plans = {(plan, title) for plan, title, _level in _plans(repo)}
+        return [{"plan": p, "title": x} for p, x in sorted(plans, key=lambda p: (p[1], p[0]))]
 
     return repo.cached(("first", "loaded-plans"), compute)
 
 
 def _levels(repo) -> dict[str, str | None]:
-    return repo.cached(("first", "plan-levels"), lambda: {p["plan"]: p["level"] for p in repo.plans()})
+    return repo.cached(("first", "plan-levels"), lambda: {p: level for p, _title, level in _plans(repo)})
+
+
+def successors(repo, iris) -> dict[str, dict]:
+    """agency → the unit holding its duties now (the end of lt:succeededBy) and the year of its change, as
+    kg.reports reads them, for the agencies `iris` only."""
+    found: dict[str, dict] = {}
+    for values in repo._values("agency", iris):
+        for agency, now, label, changed in repo.table(
+            f"""SELECT ?agency ?now ?nowLabel (SAMPLE(?date) AS ?changed) WHERE {{ {values}
+                 ?agency lt:succeededBy+ ?now . FILTER NOT EXISTS {{ ?now lt:succeededBy ?later }}
+                 ?now rdfs:label ?nowLabel .
+                 OPTIONAL {{ ?agency org:changedBy/dcterms:date ?date }} }}
+               GROUP BY ?agency ?now ?nowLabel"""
+        ):
+            found[agency] = {"agency": now, "label": label, "year": reports._year(changed)}
+    return found
 
 
 def agencies_of(repo, iris) -> dict[str, dict]:
     """The agencies `iris` as kg.reports.base has them: name, collective or not, the unit holding their duties
-    now (its successor at the end of lt:succeededBy, with the year of the change)."""
+    now ("successor")."""
+    iris = list(iris)
     found: dict[str, dict] = {}
     for values in repo._values("a", iris):
         for agency, label, group in repo.table(
@@ -49,48 +76,76 @@ def agencies_of(repo, iris) -> dict[str, dict]:
                  OPTIONAL {{ ?a a lt:AgencyGroup BIND(true AS ?group) }} }}"""
         ):
             found[agency] = {"agency": agency, "label": label, "group": bool(group)}
+    later = successors(repo, iris)
     for agency, item in found.items():
-        now = repo.now_held_by(agency)
-        item["successor"] = (
-            {"agency": now["agency"], "label": now["label"], "year": _year(repo, agency)} if now else None
-        )
+        item["successor"] = later.get(agency)
     return found
 
 
-def _year(repo, agency: str) -> int | None:
-    """The year of the agency's change (org:changedBy's date), as kg.reports reads it."""
-    rows = repo.table("SELECT ?date WHERE { ?agency org:changedBy/dcterms:date ?date } LIMIT 1", agency=agency)
-    return reports._year(rows[0][0]) if rows else None
+def _facts(repo, tasks: list[str]) -> dict[str, dict]:
+    """Each task's facts as kg.reports.base reads them, by a few queries over these tasks."""
+    facts: dict[str, dict] = {}
+    for values in repo._values("task", tasks):
+        for task, section, heading, text, start, plan, title, place, place_label in repo.table(
+            f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
+               WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan a lt:Plan ; rdfs:label ?title
+                 OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
+                 OPTIONAL {{ ?task lt:sourceStart ?start }}
+                 OPTIONAL {{ ?plan lt:jurisdiction ?place . ?place rdfs:label ?placeLabel }} }}"""
+        ):
+            facts.setdefault(
+                task,
+                {
+                    "task": task,
+                    "section": section,
+                    "heading": heading or "",
+                    "start": start,
+                    "plan": plan,
+                    "planTitle": title,
+                    "jurisdiction": place,
+                    "jurisdictionLabel": place_label,
+                    "deadlines": [],
+                    "excerpt": reports.shorten(text, 80),
+                    "held": {role: [] for role in ROLES},
+                },
+            )
+        for task, role, agency in repo.table(
+            f"""SELECT ?task ?role ?a WHERE {{ {values}
+                 ?a ?role ?task FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor)) }}"""
+        ):
+            held = facts[task]["held"][_ROLE_BY_IRI[role]] if task in facts else None
+            if held is not None and agency not in held:
+                held.append(agency)
+        for task, due, phrase in repo.table(
+            f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
+                 OPTIONAL {{ ?d lt:phrase ?phrase FILTER EXISTS {{ ?d a lt:Deadline }} }} }}"""
+        ):
+            if task not in facts:
+                continue
+            deadlines = facts[task]["deadlines"]
+            same = next((d for d in deadlines if d["due"] == due), None)
+            if same is None:
+                deadlines.append({"due": due, "phrase": phrase})
+            else:
+                same["phrase"] = reports._with_phrase(same["phrase"], phrase)
+    return facts
 
 
 def base_tasks(repo, iris) -> dict[str, dict]:
-    """The tasks `iris` as kg.reports.base holds them (plan, place, deadlines, agencies in each role), read by
-    a few queries over these tasks only."""
-    facts = repo.task_facts(list(dict.fromkeys(iris)))
-    everyone = {a["agency"] for f in facts.values() for held in f["roles"].values() for a in held}
-    agencies = agencies_of(repo, everyone)
+    """The tasks `iris` as kg.reports.base holds them (plan, place, deadlines, agencies in each role with the
+    unit holding their duties now), read by a few queries over these tasks and their agencies only."""
+    facts = _facts(repo, list(dict.fromkeys(iris)))
+    agencies = agencies_of(repo, {a for f in facts.values() for held in f["held"].values() for a in held})
     levels = _levels(repo)
-    tasks = {}
-    for task, f in facts.items():
-        tasks[task] = {
-            "task": task,
-            "section": f["section"] or None,
-            "heading": f["heading"] or "",
-            "start": f["start"],
-            "plan": f["plan"],
-            "planTitle": f["planTitle"],
-            "level": levels.get(f["plan"]),
-            # a place without a name is no place to the reports (their read joins both)
-            "jurisdiction": f["jurisdiction"] if f["jurisdictionLabel"] is not None else None,
-            "jurisdictionLabel": f["jurisdictionLabel"],
-            "deadlines": [{"due": d["due"], "phrase": d["phrase"]} for d in f["deadlines"]],
-            "excerpt": reports.shorten(f["text"], 80),
-            "roles": {
-                role: [agencies[a["agency"]] for a in f["roles"][role] if a["agency"] in agencies]
-                for role in ROLES
-            },
+    for task in facts.values():
+        task["level"] = levels.get(task["plan"])
+        task["deadlines"].sort(key=lambda d: d["due"])
+        held = task.pop("held")
+        task["roles"] = {
+            role: sorted((agencies[a] for a in held[role] if a in agencies), key=lambda a: a["label"])
+            for role in ROLES
         }
-    return tasks
+    return facts
 
 
 def _deadline_rows(repo, found: dict, role: bool = False) -> dict | None:
@@ -163,9 +218,10 @@ def brokers(params: dict, offset: int, limit: int) -> dict | None:
         return None
     repo = _repo()
     found = repo.broker_page(params.get("plan"), by="degree", limit=limit, offset=offset)
+    later = successors(repo, [r["agency"] for r in found["rows"]])
     rows = []
     for r in found["rows"]:
-        now = repo.now_held_by(r["agency"])
+        now = later.get(r["agency"])
         rows.append(
             {
                 "agency": r["agency"],
