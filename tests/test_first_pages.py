@@ -24,6 +24,7 @@ LISTS = [
     ("/audit/brokers", "agencies", ()),
     (f"/audit/timeline?as_of={AS_OF}", "tasks", ()),
     (f"/due?before={AS_OF}", "tasks", ()),
+    ("/agencies", "agencies", ()),
 ]
 
 

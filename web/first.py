@@ -277,3 +277,70 @@ def _lead_gone_keys(repo, as_of: str) -> list[tuple]:
     )
     pairs = {(int(order), lead): (task, due) for order, lead, task, due in found}
     return [(order, lead, *pairs[order, lead]) for order, lead in sorted(pairs)]
+
+
+# --- the agency list: by place, then most tasks, then name -------------------------------------------------
+
+_AGENCY_ROWS = """SELECT ?agency ?label ?jurisdiction ?jurisdictionLabel (COUNT(?collective) > 0 AS ?group)
+       (COALESCE(SAMPLE(?led), 0) AS ?leads) (COALESCE(SAMPLE(?any), 0) AS ?tasks)
+       (GROUP_CONCAT(DISTINCT ?alias; separator="、") AS ?aliases)
+WHERE { %s
+  OPTIONAL { ?agency skos:altLabel ?alias } OPTIONAL { ?agency lt:tasksLed ?led }
+  OPTIONAL { ?agency lt:tasksAccountableFor ?any }
+  OPTIONAL { ?agency a lt:AgencyGroup BIND(true AS ?collective) } }
+GROUP BY ?agency ?label ?jurisdiction ?jurisdictionLabel"""
+
+
+def agencies(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /agencies (Repository.agencies, by place name, most tasks, name): the agencies are counted by
+    place (one light read, cached), and only the places the page falls in have their agencies read."""
+    repo = _repo()
+    groups = repo.cached(("first", "agency-places"), lambda: _agency_places(repo))
+    total = sum(count for _label, _places, count in groups)
+    rows, at = [], 0
+    for label, places, count in groups:
+        if at >= offset + limit:
+            break
+        if count and at + count > offset:
+            members = repo.cached(("first", "agencies-of", label), lambda: _agencies_at(repo, label, places))
+            if len(members) != count:
+                return None  # an agency of two names or two places: the whole list says how it is listed
+            rows += members[max(0, offset - at) : offset + limit - at]
+        at += count
+    changed = set()
+    for values in repo._values("a", [r["agency"] for r in rows]):
+        changed |= {a for (a,) in repo.table(f"SELECT DISTINCT ?a WHERE {{ {values} ?a lt:succeededBy ?x }}")}
+    return {"total": total, "rows": [dict(r, changed=r["agency"] in changed) for r in rows]}
+
+
+def _agency_places(repo) -> list[tuple[str, list[str], int]]:
+    """(place name, its places, agencies there) by name; first ("", [], agencies with no named place)."""
+    (every,) = repo.table("SELECT (COUNT(*) AS ?n) WHERE { ?a a lt:Agency }")[0]
+    counts = dict(
+        repo.table(
+            """SELECT ?j (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a a lt:Agency } }
+                 { SELECT ?a ?j WHERE { ?a lt:jurisdiction ?j } } } GROUP BY ?j"""
+        )
+    )
+    named: dict[str, list[str]] = {}
+    for place, label in repo.table(
+        """SELECT ?j ?label WHERE { { SELECT DISTINCT ?j WHERE { ?a lt:jurisdiction ?j } } ?j rdfs:label ?label }"""
+    ):
+        if place in counts:
+            named.setdefault(label, []).append(place)
+    groups = [(label, places, sum(int(counts[p]) for p in places)) for label, places in named.items()]
+    placed = sum(count for _l, _p, count in groups)
+    return [("", [], int(every) - placed), *sorted(groups)]
+
+
+def _agencies_at(repo, label: str, places: list[str]) -> list[dict]:
+    if places:
+        where = f"""VALUES ?jurisdiction {{ {" ".join(f"<{p}>" for p in places)} }}
+          ?agency lt:jurisdiction ?jurisdiction ; a lt:Agency ; rdfs:label ?label .
+          ?jurisdiction rdfs:label ?jurisdictionLabel ."""
+    else:
+        where = """?agency a lt:Agency ; rdfs:label ?label
+          FILTER NOT EXISTS { ?agency lt:jurisdiction ?j . ?j rdfs:label ?jl }"""
+    rows = repo.rows(_AGENCY_ROWS % where)
+    rows.sort(key=lambda r: (r["jurisdictionLabel"] or "", -r["tasks"], r["label"]))
+    return rows

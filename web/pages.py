@@ -345,6 +345,7 @@ LISTS = {
                     ("agency", "col_iri", "iri"),
                 ),
                 lambda a: f"{t('pg_agencies')} ({a.total()})",
+                page=first.agencies,
             ),
         ),
     ),
