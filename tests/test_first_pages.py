@@ -121,3 +121,21 @@ def test_filters_sorts_and_downloads_read_the_whole_answer(fresh):
     for extra in ("_sort=due", "year=2019"):
         page = other.get(f"/audit/overdue?as_of={AS_OF}&{extra}").get_data(as_text=True)
         assert "正在统计…" not in page and 'class="facet"' in page
+
+
+@pytest.mark.parametrize("rows", [10, 80])
+def test_the_first_timeline_chart_is_the_whole_ones(built_store, monkeypatch, rows):
+    """Every plan's deadline chart, drawn before any task is read (web.first.timeline_chart_rows): the same SVG
+    as drawn from every task."""
+    from web import audit
+
+    monkeypatch.setattr(audit, "TIMELINE_ROWS", rows)
+    url = f"/audit/timeline.svg?as_of={AS_OF}"
+    first_app = create_app({"STORE": built_store, "TESTING": True})
+    first = first_app.test_client().get(url).data
+    assert not _whole_cached(first_app)
+    whole_app = create_app({"STORE": built_store, "TESTING": True})
+    client = whole_app.test_client()
+    assert client.get("/audit/gaps.json").status_code == 200  # reads every task
+    whole = client.get(url).data
+    assert first == whole and b"<svg" in first

@@ -413,14 +413,22 @@ def timeline_svg(plan: str | None, agency: str | None, title: str, as_of: str, l
     """The deadlines of the plan's or agency's tasks (all plans' without either) as an SVG chart: one row per
     task (section and heading), a dot per due date, filled when the date is before `as_of`; year ticks on the
     time axis. Text stays text (escaped)."""
-    rows = reports.timeline(repository(), plan, agency)
+    repo = repository()
     key = ("audit", "timeline.svg", plan, agency, title, as_of, lang)
-    return repository().cached(
-        key, lambda: _render_timeline(rows, agency is not None or plan is None, title, as_of)
-    )
+    if plan is None and agency is None and repo.peek(("report", "base")) is None:
+        # every plan's chart, nothing read yet: its first tasks only (web.first), not every task
+        def compute():
+            rows, total = first.timeline_chart_rows(TIMELINE_ROWS)
+            return _render_timeline(rows, True, title, as_of, total)
+
+        return repo.cached(key, compute)
+    rows = reports.timeline(repo, plan, agency)
+    return repo.cached(key, lambda: _render_timeline(rows, agency is not None or plan is None, title, as_of))
 
 
-def _render_timeline(rows: list[dict], with_plan: bool, title: str, as_of: str) -> bytes:
+def _render_timeline(
+    rows: list[dict], with_plan: bool, title: str, as_of: str, total: int | None = None
+) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -432,7 +440,11 @@ def _render_timeline(rows: list[dict], with_plan: bool, title: str, as_of: str) 
     for row in rows:
         item = tasks.setdefault(row["task"], {"row": row, "dues": []})
         item["dues"].append(date.fromisoformat(row["due"]))
-    items = sorted(tasks.values(), key=lambda x: (min(x["dues"]), x["row"]["planTitle"], x["row"]["section"]))
+    # in the national order of their first deadlines (the order of the deadlines the build states: by date,
+    # place, task), so the first tasks drawn are those web.first reads a page at a time
+    items = sorted(
+        tasks.values(), key=lambda x: (min(x["dues"]), x["row"]["jurisdictionLabel"] or "", x["row"]["task"])
+    )
     shown = items[:TIMELINE_ROWS]
     font = cjk_font()
     families = ([font] if font else []) + ["DejaVu Sans", "sans-serif"]
@@ -486,8 +498,8 @@ def _render_timeline(rows: list[dict], with_plan: bool, title: str, as_of: str) 
         ax.grid(axis="x", which="major", color="#dddddd")
         ax.set_title(title, loc="left", fontsize=10)
         caption = t("au_chart_caption", as_of=as_of)
-        if len(items) > len(shown):
-            caption += " " + t("au_chart_truncated", shown=len(shown), total=len(items))
+        if (total or len(items)) > len(shown):
+            caption += " " + t("au_chart_truncated", shown=len(shown), total=total or len(items))
         ax.set_xlabel(caption, fontsize=8, color="#555555")
         out = io.BytesIO()
         fig.savefig(out, format="svg", metadata={"Date": None})

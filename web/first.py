@@ -344,3 +344,29 @@ def _agencies_at(repo, label: str, places: list[str]) -> list[dict]:
     rows = repo.rows(_AGENCY_ROWS % where)
     rows.sort(key=lambda r: (r["jurisdictionLabel"] or "", -r["tasks"], r["label"]))
     return rows
+
+
+# --- the national timeline chart: its first tasks ----------------------------------------------------------
+
+
+def timeline_chart_rows(tasks: int) -> tuple[list[dict], int]:
+    """The deadline rows (every deadline of each) of the first `tasks` tasks in the national order of their
+    first deadline (what the chart of every plan draws), and how many tasks have a deadline at all."""
+    repo = _repo()
+    first: dict[str, None] = {}
+    offset, step = 0, 200
+    while len(first) < tasks:
+        found = repo.deadline_page("overdue", FAR_FUTURE, limit=step, offset=offset)
+        for row in found["rows"]:
+            first.setdefault(row["task"])
+        if offset + step >= found["total"]:
+            break
+        offset += step
+    chosen = list(first)[:tasks]
+    held = base_tasks(repo, chosen)
+    rows = [dict(reports.task_row(held[t], d), role=None) for t in chosen if t in held for d in held[t]["deadlines"]]
+    total = repo.cached(
+        ("first", "tasks-with-deadlines"),
+        lambda: int(repo.table("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t lt:hasDeadline ?d }")[0][0]),
+    )
+    return rows, total
