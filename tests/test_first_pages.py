@@ -19,6 +19,7 @@ LISTS = [
     (f"/audit/overdue?as_of={AS_OF}", "tasks", ()),
     (f"/audit/overdue?as_of=2019-06-30", "tasks", ()),
     ("/audit/due-soon?as_of=2020-10-15&days=90", "tasks", ()),
+    ("/audit/due-soon?as_of=2018-06-30&days=400", "tasks", ()),
     (f"/audit/lead-gone?as_of={AS_OF}", "tasks", ()),
     ("/audit/gaps", "no_lead", ("collective_only",)),
     ("/audit/brokers", "agencies", ()),
@@ -139,3 +140,35 @@ def test_the_first_timeline_chart_is_the_whole_ones(built_store, monkeypatch, ro
     assert client.get("/audit/gaps.json").status_code == 200  # reads every task
     whole = client.get(url).data
     assert first == whole and b"<svg" in first
+
+
+@pytest.mark.parametrize("as_of", ["2019-06-30", AS_OF])
+def test_the_audit_index_counts_the_lists_without_reading_them(fresh, as_of):
+    from kg import reports
+
+    client = fresh.test_client()
+    figures = _json(client, f"/audit/?as_of={as_of}&format=json")["figures"]
+    assert not _whole_cached(fresh)
+    repo = fresh.extensions["repository"]
+    with fresh.app_context():
+        gaps = reports.tasks(repo)
+        assert figures == {
+            "overdue": len(reports.overdue(repo, as_of)),
+            "due_soon": len(reports.due_soon(repo, as_of, 90)),
+            "lead_gone": len(reports.lead_gone(repo, as_of)),
+            "no_lead": sum(1 for r in gaps if not r["leads"]),
+            "collective_only": sum(1 for r in gaps if r["collectiveOnly"]),
+        }
+        assert figures["overdue"] > 0 and figures["lead_gone"] > 0
+
+
+@pytest.mark.parametrize(("as_of", "days"), [("2030-01-01", 90), ("2010-01-01", 30), ("2019-01-01", 0)])
+def test_an_empty_due_soon_first_page_names_the_nearest_deadline(fresh, as_of, days):
+    """An empty window says which deadline is nearest, on the first page as on the whole one."""
+    url = f"/audit/due-soon?as_of={as_of}&days={days}"
+    first = fresh.test_client().get(url).get_data(as_text=True)
+    assert not _whole_cached(fresh)
+    whole = fresh.test_client().get(url + "&_full=1").get_data(as_text=True)
+    note = re.compile(r'<p class="muted" id="note-tasks">(.*?)</p>', re.S)
+    assert note.search(first).group(1) == note.search(whole).group(1)
+    assert "没有符合条件的记录" not in first

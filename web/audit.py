@@ -143,11 +143,14 @@ TIMELINE_COLUMNS = (*TASKS[:2], *TASKS[3:5], ("role", "col_role", "role"), *TASK
 
 def _due_soon_note(found) -> str | None:
     """Why the due-soon list is empty: the next deadline after the window, else the latest before it."""
-    if found.rows:
+    if found.total():
         return None
     as_of, days = found.params["as_of"], found.params["days"]
-    every = reports.keep(reports.timeline(repository()), {k: set(v) for k, v in found.selected.items()})
-    nearest = reports.nearest_outside(every, as_of, days)
+    if found.partial:  # a first page: the nearest deadlines by the national order of deadlines
+        nearest = first.nearest_outside(as_of, days)
+    else:
+        every = reports.keep(reports.timeline(repository()), {k: set(v) for k, v in found.selected.items()})
+        nearest = reports.nearest_outside(every, as_of, days)
     if nearest is None:
         return t("au_due_soon_empty_none", as_of=as_of, days=days)
     if nearest[0] == "next":
@@ -234,6 +237,7 @@ REPORTS = {
                 lambda a: t("au_due_soon_tasks", n=a.total(), until=a.extra["until"]),
                 note=_due_soon_note,
                 page=first.due_soon,
+                static_note=True,  # of the parameters alone on a first page
             ),
         ),
         extra=lambda a: {"until": reports.until(a.params["as_of"], a.params["days"])},
@@ -354,15 +358,8 @@ for _name, _view in REPORTS.items():
 
 @bp.route("/")
 def index():
-    repo, as_of = repository(), _as_of()
-    gap_rows = reports.tasks(repo)
-    figures = {
-        "overdue": len(reports.overdue(repo, as_of)),
-        "due_soon": len(reports.due_soon(repo, as_of, DEFAULT_DAYS)),
-        "lead_gone": len(reports.lead_gone(repo, as_of)),
-        "no_lead": sum(1 for r in gap_rows if not r["leads"]),
-        "collective_only": sum(1 for r in gap_rows if r["collectiveOnly"]),
-    }
+    as_of = _as_of()
+    figures = first.report_totals(as_of, DEFAULT_DAYS)  # the lists' lengths, without reading every task
     if wanted_format() == "json":
         return json_response({"as_of": as_of, "figures": figures})
     return render_template("audit.html", as_of=as_of, figures=figures, plans=_plans(), days=DEFAULT_DAYS)

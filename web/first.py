@@ -176,13 +176,27 @@ def due_before(params: dict, offset: int, limit: int) -> dict | None:
 
 
 def due_soon(params: dict, offset: int, limit: int) -> dict | None:
-    """A page of /audit/due-soon; None when the window is empty (the page then says which deadline is the
-    nearest, from every deadline)."""
+    """A page of /audit/due-soon."""
     repo = _repo()
-    found = repo.deadline_page(
-        "due-soon", params["as_of"], days=params["days"], limit=limit, offset=offset
-    )
-    return _deadline_rows(repo, found) if found["total"] else None
+    found = repo.deadline_page("due-soon", params["as_of"], days=params["days"], limit=limit, offset=offset)
+    return _deadline_rows(repo, found)
+
+
+def nearest_outside(as_of: str, days: int) -> tuple[str, str] | None:
+    """kg.reports.nearest_outside over every deadline, by two reads of the national order of deadlines: ("next",
+    the first due date after the window) or ("latest", the last one before it); None without deadlines."""
+    from datetime import date, timedelta
+
+    repo = _repo()
+    after = (date.fromisoformat(reports.until(as_of, days)) + timedelta(days=1)).isoformat()
+    every = repo.deadline_page("overdue", FAR_FUTURE, limit=0)["total"]
+    until = repo.deadline_page("overdue", after, limit=0)["total"]  # deadlines up to the window's end
+    if every > until:
+        return "next", repo.deadline_page("overdue", FAR_FUTURE, limit=1, offset=until)["rows"][0]["due"]
+    before = repo.deadline_page("overdue", as_of, limit=0)["total"]
+    if before:
+        return "latest", repo.deadline_page("overdue", as_of, limit=1, offset=before - 1)["rows"][0]["due"]
+    return None
 
 
 def timeline(params: dict, offset: int, limit: int) -> dict | None:
@@ -370,3 +384,15 @@ def timeline_chart_rows(tasks: int) -> tuple[list[dict], int]:
         lambda: int(repo.table("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t lt:hasDeadline ?d }")[0][0]),
     )
     return rows, total
+
+
+def report_totals(as_of: str, days: int) -> dict[str, int]:
+    """How many rows the overdue, due-soon, lead-gone and the two gap lists have (the audit index's figures)."""
+    repo = _repo()
+    return {
+        "overdue": repo.deadline_page("overdue", as_of, limit=0)["total"],
+        "due_soon": repo.deadline_page("due-soon", as_of, days=days, limit=0)["total"],
+        "lead_gone": lead_gone({"as_of": as_of}, 0, 0)["total"],
+        "no_lead": repo.gap_page("no-lead", limit=0)["total"],
+        "collective_only": repo.gap_page("collective-only", limit=0)["total"],
+    }
