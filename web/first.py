@@ -149,6 +149,8 @@ def base_tasks(repo, iris) -> dict[str, dict]:
 
 
 def _deadline_rows(repo, found: dict, role: bool = False) -> dict | None:
+    if not found["rows"]:
+        return {"total": found["total"], "rows": []}
     tasks = base_tasks(repo, [r["task"] for r in found["rows"]])
     rows = []
     for listed in found["rows"]:
@@ -263,6 +265,8 @@ def lead_gone(params: dict, offset: int, limit: int) -> dict | None:
     as_of = params["as_of"]
     keys = repo.cached(("first", "lead-gone", as_of), lambda: _lead_gone_keys(repo, as_of))
     page = keys[offset : offset + limit]
+    if not page:
+        return {"total": len(keys), "rows": []}
     tasks = base_tasks(repo, [task for _order, _lead, task, _due in page])
     rows = []
     for _order, lead, task, due in page:
