@@ -90,7 +90,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = str(ROOT)  # the server runs this checkout's code
-    print(f"store: {args.store}; first open {args.settle:g} s after the server answers; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"store: {args.store}; first open {args.settle:g} s after the server answers; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     print(f"{'page':24} {'start s':>7} {'first ms':>9} {'KB':>6} {'RSS MB':>7}", end="")
     print(f" {'facets ms':>9} {'RSS MB':>7}" if args.then_facets else "")
     for name, path in pages(args.as_of).items():

@@ -17,7 +17,7 @@ AS_OF = "2021-01-01"
 # (the list's URL, its main table's key in the JSON, its other tables read a page at a time)
 LISTS = [
     (f"/audit/overdue?as_of={AS_OF}", "tasks", ()),
-    (f"/audit/overdue?as_of=2019-06-30", "tasks", ()),
+    ("/audit/overdue?as_of=2019-06-30", "tasks", ()),
     ("/audit/due-soon?as_of=2020-10-15&days=90", "tasks", ()),
     ("/audit/due-soon?as_of=2018-06-30&days=400", "tasks", ()),
     (f"/audit/lead-gone?as_of={AS_OF}", "tasks", ()),
@@ -84,7 +84,9 @@ def test_a_first_html_page_shows_the_whole_answers_rows(fresh, url, key, others)
     sep = "&" if "?" in url else "?"
     single = len(others) == 0 and key != "no_lead"
     for page in (1, 2):
-        paging = f"page={page}" if single else f"page_{key}={page}&" + "&".join(f"page_{o}={page}" for o in others)
+        paging = (
+            f"page={page}" if single else f"page_{key}={page}&" + "&".join(f"page_{o}={page}" for o in others)
+        )
         first = client.get(f"{url}{sep}_size=10&{paging}").get_data(as_text=True)
         assert "正在统计…" in first and 'data-list-part="' in first and "lists.js" in first, url
         assert not _whole_cached(fresh), url

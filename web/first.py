@@ -278,8 +278,9 @@ def lead_gone(params: dict, offset: int, limit: int) -> dict | None:
 
 
 def _lead_gone_keys(repo, as_of: str) -> list[tuple]:
-    from web.repository import _date_key
     from datetime import date
+
+    from web.repository import _date_key
 
     high = _date_key(date.fromisoformat(as_of))
     year = int(as_of[:4])
@@ -320,7 +321,10 @@ def agencies(params: dict, offset: int, limit: int) -> dict | None:
         if at >= offset + limit:
             break
         if count and at + count > offset:
-            members = repo.cached(("first", "agencies-of", label), lambda: _agencies_at(repo, label, places))
+            members = repo.cached(
+                ("first", "agencies-of", label),
+                lambda label=label, places=places: _agencies_at(repo, label, places),
+            )
             if len(members) != count:
                 return None  # an agency of two names or two places: the whole list says how it is listed
             rows += members[max(0, offset - at) : offset + limit - at]
@@ -382,7 +386,12 @@ def timeline_chart_rows(tasks: int) -> tuple[list[dict], int]:
         offset += step
     chosen = list(first)[:tasks]
     held = base_tasks(repo, chosen)
-    rows = [dict(reports.task_row(held[t], d), role=None) for t in chosen if t in held for d in held[t]["deadlines"]]
+    rows = [
+        dict(reports.task_row(held[t], d), role=None)
+        for t in chosen
+        if t in held
+        for d in held[t]["deadlines"]
+    ]
     total = repo.cached(
         ("first", "tasks-with-deadlines"),
         lambda: int(repo.table("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t lt:hasDeadline ?d }")[0][0]),
