@@ -8,12 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from urllib.parse import quote
 
 import pytest
 
+from kg.namespaces import mint
 from web import create_app
 
 AS_OF = "2021-01-01"
+HONGHE_PLAN = str(mint("plan", "红河州打赢蓝天保卫战三年行动计划实施方案"))
 # (the list's URL, its main table's key in the JSON, its other tables read a page at a time)
 LISTS = [
     (f"/audit/overdue?as_of={AS_OF}", "tasks", ()),
@@ -26,6 +29,8 @@ LISTS = [
     (f"/audit/timeline?as_of={AS_OF}", "tasks", ()),
     (f"/due?before={AS_OF}", "tasks", ()),
     ("/agencies", "agencies", ()),
+    (f"/audit/brokers?plan={quote(HONGHE_PLAN, safe='')}", "agencies", ()),
+    (f"/audit/timeline?as_of={AS_OF}&plan={quote(HONGHE_PLAN, safe='')}", "tasks", ()),
 ]
 
 
