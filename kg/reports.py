@@ -190,8 +190,21 @@ def _unique(entries: list[dict]) -> list[dict]:
     return out
 
 
+def due_key(row: dict) -> tuple:
+    """A deadline row's place in the national order of deadlines the build states (`lt:dueOrder`, see
+    kg.statistics): by date, then the name of its plan's place, then the task's IRI; the explorer reads the
+    lists a page at a time in that order (web.first), so the whole answer is in it too."""
+    return (row["due"], row["jurisdictionLabel"] or "", row["task"])
+
+
+def task_key(row: dict) -> tuple:
+    """A task row's place in the national order of tasks the build states (`lt:taskOrder`): by its plan's
+    place, then the plan's title, then the task's IRI (the gap lists' order)."""
+    return (row["jurisdictionLabel"] or "", row["planTitle"] or "", row["task"])
+
+
 def _by_due(rows: list[dict]) -> list[dict]:
-    rows.sort(key=lambda r: (r["due"], r["jurisdictionLabel"] or "", r["planTitle"], r["section"]))
+    rows.sort(key=due_key)
     return rows
 
 
@@ -236,30 +249,39 @@ def nearest_outside(rows: list[dict], as_of: str, days: int) -> tuple[str, str] 
 def lead_gone(repo, as_of: str) -> list[dict]:
     """Deadlines before `as_of` of tasks whose lead the reform had replaced by `as_of`'s year: one row per
     task, deadline and replaced lead, with the unit that holds its duties now."""
-    year = int(as_of[:4])
 
     def compute():
-        rows = []
-        for task in leads_base(repo)["tasks"]:
-            gone = [
-                a
-                for a in task["roles"]["leads"]
-                if a["successor"] and (a["successor"]["year"] is None or a["successor"]["year"] <= year)
-            ]
-            for d in task["deadlines"] if gone else ():
-                if d["due"] >= as_of:
-                    continue
-                for lead in gone:
-                    row = task_row(task, d)
-                    row.update(
-                        lead=[entry(lead)],
-                        reformYear=lead["successor"]["year"],
-                        heldNowBy=[entry(lead["successor"])],
-                    )
-                    rows.append(row)
-        return _by_due(rows)
+        rows = [row for task in leads_base(repo)["tasks"] for row in lead_gone_rows(task, as_of)]
+        rows.sort(key=lambda r: (*due_key(r), r["lead"][0]["agency"]))
+        return rows
 
     return repo.cached(("report", "lead-gone", as_of), compute)
+
+
+def lead_gone_rows(task: dict, as_of: str, due: str | None = None, lead: str | None = None) -> list[dict]:
+    """The lead-gone rows of one task (of `base`): a row per deadline before `as_of` and lead the reform had
+    replaced by `as_of`'s year (only the deadline `due` and the lead `lead` when given)."""
+    year = int(as_of[:4])
+    gone = [
+        a
+        for a in task["roles"]["leads"]
+        if a["successor"]
+        and (a["successor"]["year"] is None or a["successor"]["year"] <= year)
+        and lead in (None, a["agency"])
+    ]
+    rows = []
+    for d in task["deadlines"] if gone else ():
+        if d["due"] >= as_of or due not in (None, d["due"]):
+            continue
+        for agency in gone:
+            row = task_row(task, d)
+            row.update(
+                lead=[entry(agency)],
+                reformYear=agency["successor"]["year"],
+                heldNowBy=[entry(agency["successor"])],
+            )
+            rows.append(row)
+    return rows
 
 
 def tasks(repo) -> list[dict]:
@@ -268,26 +290,25 @@ def tasks(repo) -> list[dict]:
     collectives answer for it ("collectiveOnly")."""
 
     def compute():
-        rows = []
-        for task in base(repo)["tasks"]:
-            everyone = _unique([a for held in task["roles"].values() for a in held])
-            groups = [a for a in everyone if a["group"]]
-            row = task_row(task)
-            row["deadlines"] = task["deadlines"]
-            row["firstDue"] = task["deadlines"][0]["due"] if task["deadlines"] else None
-            row["others"] = [entry(a) for a in everyone]
-            row["collectives"] = [entry(a) for a in groups]
-            row["collectiveOnly"] = bool(groups) and len(groups) == len(everyone)
-            row["collectiveRoles"] = [
-                {"role": role, "agency": a["agency"]}
-                for role, held in task["roles"].items()
-                for a in held
-                if a["group"]
-            ]
-            rows.append(row)
-        return rows
+        return sorted((gap_row(task) for task in base(repo)["tasks"]), key=task_key)
 
     return repo.cached(("report", "tasks"), compute)
+
+
+def gap_row(task: dict) -> dict:
+    """One task (of `base`) as `tasks` lists it."""
+    everyone = _unique([a for held in task["roles"].values() for a in held])
+    groups = [a for a in everyone if a["group"]]
+    row = task_row(task)
+    row["deadlines"] = task["deadlines"]
+    row["firstDue"] = task["deadlines"][0]["due"] if task["deadlines"] else None
+    row["others"] = [entry(a) for a in everyone]
+    row["collectives"] = [entry(a) for a in groups]
+    row["collectiveOnly"] = bool(groups) and len(groups) == len(everyone)
+    row["collectiveRoles"] = [
+        {"role": role, "agency": a["agency"]} for role, held in task["roles"].items() for a in held if a["group"]
+    ]
+    return row
 
 
 def collectives(repo, rows: list[dict]) -> list[dict]:
@@ -363,7 +384,7 @@ def timeline(repo, plan: str | None = None, agency: str | None = None) -> list[d
                 row = task_row(task, d)
                 row["role"] = roles[0] if roles else None
                 rows.append(row)
-        rows.sort(key=lambda r: (r["due"], r["planTitle"], r["section"]))
+        rows.sort(key=due_key)
         return rows
 
     return repo.cached(("report", "timeline", plan, agency), compute)

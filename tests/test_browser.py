@@ -601,3 +601,27 @@ def test_no_page_scrolls_sideways_at_390_px(browser, server, lang):
                 _shot(page, f"21-mobile-task-{lang}")
     finally:
         context.close()
+
+
+def test_a_first_page_fills_in_its_facets_and_summaries(tab, server, browser):
+    """A report's first sight (web.lists.first_page): its rows at once, "正在统计…" where the facets and the summary
+    tables go, then its script puts them in place; without script, a link opens the whole page."""
+    page, watch = tab
+    url = f"{server.url}/audit/overdue?as_of=2020-02-29"  # a date no other test asks for: nothing cached
+    _goto(page, url)
+    page.wait_for_selector("[data-list-complete]")
+    assert page.locator("#facet-plan li").count() > 0
+    assert page.locator("#by-agency table tbody tr").count() > 0
+    assert "正在统计" not in page.inner_text("main")
+    assert page.locator("#tasks table tbody tr").count() > 0
+    _shot(page, "19-first-page-completed")
+    assert not watch.errors, watch.errors
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    plain = context.new_page()
+    _goto(plain, f"{server.url}/audit/due-soon?as_of=2018-11-30&days=400&page=2")
+    assert "正在统计…" in plain.inner_text("main")
+    plain.locator("a", has_text="显示完整统计").first.click()
+    plain.wait_for_load_state()
+    assert "_full=1" in plain.url and "page=2" in plain.url
+    assert plain.locator("#facet-plan li").count() > 0 and "正在统计" not in plain.inner_text("main")
+    context.close()

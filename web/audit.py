@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from kg import reports
 from kg.reports import positional, shorten
+from web import first
 from web.i18n import current_lang, t
 from web.lists import TASK_FACETS, TASKS, ListView, Table, options, repository, resolve, route
 from web.pages import _date_arg, json_response, wanted_format
@@ -81,7 +82,8 @@ def _plan_title(plan: str | None) -> str | None:
 
 
 def _plans() -> list[dict]:
-    return reports.leads_base(repository())["plans"]
+    """The plans with tasks, by title (then IRI), from the plan list (not from every task: web.first)."""
+    return first.loaded_plans(repository())
 
 
 # --- the reports: (key, i18n label without "pg_", how the page shows it) -----------------------------
@@ -141,11 +143,14 @@ TIMELINE_COLUMNS = (*TASKS[:2], *TASKS[3:5], ("role", "col_role", "role"), *TASK
 
 def _due_soon_note(found) -> str | None:
     """Why the due-soon list is empty: the next deadline after the window, else the latest before it."""
-    if found.rows:
+    if found.total():
         return None
     as_of, days = found.params["as_of"], found.params["days"]
-    every = reports.keep(reports.timeline(repository()), {k: set(v) for k, v in found.selected.items()})
-    nearest = reports.nearest_outside(every, as_of, days)
+    if found.partial:  # a first page: the nearest deadlines by the national order of deadlines
+        nearest = first.nearest_outside(as_of, days)
+    else:
+        every = reports.keep(reports.timeline(repository()), {k: set(v) for k, v in found.selected.items()})
+        nearest = reports.nearest_outside(every, as_of, days)
     if nearest is None:
         return t("au_due_soon_empty_none", as_of=as_of, days=days)
     if nearest[0] == "next":
@@ -212,7 +217,7 @@ REPORTS = {
                 name="jurisdiction",
                 download="overdue-by-jurisdiction",
             ),
-            Table("tasks", TASKS, lambda a: t("au_overdue_tasks", n=len(a.rows))),
+            Table("tasks", TASKS, lambda a: t("au_overdue_tasks", n=a.total()), page=first.overdue),
         ),
         extra=lambda a: {"no_lead": sum(1 for r in a.rows if not r["leads"])},
     ),
@@ -229,11 +234,14 @@ REPORTS = {
             Table(
                 "tasks",
                 TASKS,
-                lambda a: t("au_due_soon_tasks", n=len(a.rows), until=a.extra["until"]),
+                lambda a: t("au_due_soon_tasks", n=a.total(), until=a.extra["until"]),
                 note=_due_soon_note,
+                page=first.due_soon,
+                static_note=True,  # of the parameters alone on a first page
             ),
         ),
         extra=lambda a: {"until": reports.until(a.params["as_of"], a.params["days"])},
+        page_extra=lambda p: {"until": reports.until(p["as_of"], p["days"])},
     ),
     "lead-gone": ListView(
         name="lead-gone",
@@ -244,7 +252,11 @@ REPORTS = {
         facets=TASK_FACETS,
         fields=("as_of", "plan"),
         query="overdue-lead-gone",
-        tables=(Table("tasks", LEAD_GONE_COLUMNS, lambda a: t("au_lead_gone_tasks", n=len(a.rows))),),
+        tables=(
+            Table(
+                "tasks", LEAD_GONE_COLUMNS, lambda a: t("au_lead_gone_tasks", n=a.total()), page=first.lead_gone
+            ),
+        ),
     ),
     "gaps": ListView(
         name="gaps",
@@ -257,19 +269,22 @@ REPORTS = {
             Table(
                 "no_lead",
                 GAP_COLUMNS,
-                lambda a: t("au_no_lead_tasks", n=len(a.rows)),
+                lambda a: t("au_no_lead_tasks", n=a.total("no_lead")),
                 rows=lambda rows, p: [r for r in rows if not r["leads"]],
                 query="gaps-no-lead",
                 download="no-lead",
+                page=first.no_lead,
             ),
             Table(
                 "collective_only",
                 COLLECTIVE_ONLY_COLUMNS,
-                lambda a: t("au_collective_only_tasks", n=len(a.tables["collective_only"])),
+                lambda a: t("au_collective_only_tasks", n=a.total("collective_only")),
                 rows=lambda rows, p: [r for r in rows if r["collectiveOnly"]],
                 note=lambda a: t("au_collective_only_note"),
                 query="gaps-collective-only",
                 download="collective-only",
+                page=first.collective_only,
+                static_note=True,
             ),
             Table(
                 "collectives",
@@ -297,8 +312,13 @@ REPORTS = {
             Table(
                 "agencies",
                 BROKER_COLUMNS,
-                lambda a: t("au_brokers_table", n=len(a.rows), tasks=a.extra["tasks"]),
+                lambda a: (
+                    t("au_brokers_table_first", n=a.total())
+                    if a.partial
+                    else t("au_brokers_table", n=a.total(), tasks=a.extra["tasks"])
+                ),
                 note=_broker_note,
+                page=first.brokers,
             ),
         ),
         extra=lambda a: {
@@ -322,9 +342,10 @@ REPORTS = {
                 lambda p: (
                     TIMELINE_COLUMNS if p["agency"] else tuple(c for c in TIMELINE_COLUMNS if c[0] != "role")
                 ),
-                lambda a: t("au_timeline_table", n=len(a.rows)),
+                lambda a: t("au_timeline_table", n=a.total()),
                 name="deadlines",
                 download="deadlines",
+                page=first.timeline,
             ),
         ),
     ),
@@ -337,15 +358,8 @@ for _name, _view in REPORTS.items():
 
 @bp.route("/")
 def index():
-    repo, as_of = repository(), _as_of()
-    gap_rows = reports.tasks(repo)
-    figures = {
-        "overdue": len(reports.overdue(repo, as_of)),
-        "due_soon": len(reports.due_soon(repo, as_of, DEFAULT_DAYS)),
-        "lead_gone": len(reports.lead_gone(repo, as_of)),
-        "no_lead": sum(1 for r in gap_rows if not r["leads"]),
-        "collective_only": sum(1 for r in gap_rows if r["collectiveOnly"]),
-    }
+    as_of = _as_of()
+    figures = first.report_totals(as_of, DEFAULT_DAYS)  # the lists' lengths, without reading every task
     if wanted_format() == "json":
         return json_response({"as_of": as_of, "figures": figures})
     return render_template("audit.html", as_of=as_of, figures=figures, plans=_plans(), days=DEFAULT_DAYS)
@@ -396,14 +410,22 @@ def timeline_svg(plan: str | None, agency: str | None, title: str, as_of: str, l
     """The deadlines of the plan's or agency's tasks (all plans' without either) as an SVG chart: one row per
     task (section and heading), a dot per due date, filled when the date is before `as_of`; year ticks on the
     time axis. Text stays text (escaped)."""
-    rows = reports.timeline(repository(), plan, agency)
+    repo = repository()
     key = ("audit", "timeline.svg", plan, agency, title, as_of, lang)
-    return repository().cached(
-        key, lambda: _render_timeline(rows, agency is not None or plan is None, title, as_of)
-    )
+    if plan is None and agency is None and repo.peek(("report", "base")) is None:
+        # every plan's chart, nothing read yet: its first tasks only (web.first), not every task
+        def compute():
+            rows, total = first.timeline_chart_rows(TIMELINE_ROWS)
+            return _render_timeline(rows, True, title, as_of, total)
+
+        return repo.cached(key, compute)
+    rows = reports.timeline(repo, plan, agency)
+    return repo.cached(key, lambda: _render_timeline(rows, agency is not None or plan is None, title, as_of))
 
 
-def _render_timeline(rows: list[dict], with_plan: bool, title: str, as_of: str) -> bytes:
+def _render_timeline(
+    rows: list[dict], with_plan: bool, title: str, as_of: str, total: int | None = None
+) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -415,7 +437,11 @@ def _render_timeline(rows: list[dict], with_plan: bool, title: str, as_of: str) 
     for row in rows:
         item = tasks.setdefault(row["task"], {"row": row, "dues": []})
         item["dues"].append(date.fromisoformat(row["due"]))
-    items = sorted(tasks.values(), key=lambda x: (min(x["dues"]), x["row"]["planTitle"], x["row"]["section"]))
+    # in the national order of their first deadlines (the order of the deadlines the build states: by date,
+    # place, task), so the first tasks drawn are those web.first reads a page at a time
+    items = sorted(
+        tasks.values(), key=lambda x: (min(x["dues"]), x["row"]["jurisdictionLabel"] or "", x["row"]["task"])
+    )
     shown = items[:TIMELINE_ROWS]
     font = cjk_font()
     families = ([font] if font else []) + ["DejaVu Sans", "sans-serif"]
@@ -469,8 +495,8 @@ def _render_timeline(rows: list[dict], with_plan: bool, title: str, as_of: str) 
         ax.grid(axis="x", which="major", color="#dddddd")
         ax.set_title(title, loc="left", fontsize=10)
         caption = t("au_chart_caption", as_of=as_of)
-        if len(items) > len(shown):
-            caption += " " + t("au_chart_truncated", shown=len(shown), total=len(items))
+        if (total or len(items)) > len(shown):
+            caption += " " + t("au_chart_truncated", shown=len(shown), total=total or len(items))
         ax.set_xlabel(caption, fontsize=8, color="#555555")
         out = io.BytesIO()
         fig.savefig(out, format="svg", metadata={"Date": None})

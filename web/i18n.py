@@ -369,6 +369,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "(Only inside the {components} connected component(s) too large for exact computation, {nodes} nodes in all; every other component is exact.)",
     },
     "au_brokers_table": {"zh": "{n} 个单位、{tasks} 项任务", "en": "{n} agencies, {tasks} tasks"},
+    "au_brokers_table_first": {"zh": "{n} 个单位", "en": "{n} agencies"},
     "au_brokers_title": {"zh": "负荷与中间人：全部方案", "en": "Load and brokers: all plans"},
     "au_brokers_title_plan": {"zh": "负荷与中间人：{plan}", "en": "Load and brokers: {plan}"},
     "au_by_agency": {"zh": "按牵头单位", "en": "By lead agency"},
@@ -600,6 +601,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ls_facet_has_lead": {"zh": "有牵头单位", "en": "Has a lead"},
     "ls_facet_lead_gone": {"zh": "牵头单位已在机构改革中撤并", "en": "Lead gone in the reform"},
     "ls_more": {"zh": "另有 {n} 项", "en": "{n} more"},
+    "ls_computing": {"zh": "正在统计…", "en": "Counting…"},
+    "ls_computing_failed": {
+        "zh": "统计未能完成，请打开完整页面。",
+        "en": "The counts could not be made; open the whole page.",
+    },
+    "ls_show_whole": {
+        "zh": "显示完整统计（分面计数与汇总表）",
+        "en": "Show every count (facets and summary tables)",
+    },
     "ls_remove": {"zh": "取消此筛选", "en": "remove this filter"},
     "ls_resolved": {"zh": "{facet}「{value}」按名称理解为：{label}", "en": "{facet} “{value}” read as: {label}"},
     "ls_unknown": {

@@ -10,7 +10,14 @@ declaration — where its rows come from, its tables' columns and their kinds, t
   name) is resolved to what it names; when it names nothing, or several, the page says so (a message on the
   page, "messages" in the JSON, a line of the about sheet), never a silently empty table;
 - sorting (?_sort=KEY, ?_sort_desc=KEY) and paging (?page=N, ?_size=N or all) on the server over the whole
-  answer; the JSON and downloads carry every row unless ?_size= asks for a page.
+  answer; the JSON and downloads carry every row unless ?_size= asks for a page;
+- the first sight of a national list without its whole answer: a table that declares `page` (one page of its
+  rows read from the store, in the order the build states: `web.first`) is answered a page at a time when the
+  default view is asked for (no filter, no sort, HTML or a JSON page) and the whole answer is not computed yet;
+  the facet counts and the summary tables (derived from every row) are then left for a second request
+  (?_part=facets: the page's script, web/static/lists.js, fetches it and puts them in place, "正在统计…" until
+  then; without the script a link asks for the whole page, ?_full=1). The rows of a page are the rows the whole
+  answer has on that page, in the same order (tests/test_first_pages.py).
 
 A view's main table (its first unless it names another) is its list: facets count its rows and sorting applies to it; the others (summaries) are
 derived from the filtered rows. The JSON is {parameters…, TABLE: rows…, "total", "facets": {name: {value:
@@ -73,6 +80,10 @@ class Table:
     download: str | None = None  # its download's file name (default: the view's)
     export: tuple | None = None  # the download's own columns (default: its columns; tasks add theirs)
     css: str = "audit"
+    # one page of its rows straight from the store, for the default view: (params, offset, limit) →
+    # {"total", "rows"} (the rows the whole answer has there, as it has them), or None when it cannot
+    page: Callable[[dict, int, int], dict | None] | None = None
+    static_note: bool = False  # its note needs neither its rows nor the answer's extra
 
     @property
     def ref(self) -> str:
@@ -104,6 +115,7 @@ class ListView:
     main: str | None = (
         None  # the key of its list, the table facets count and sorting orders (default: the first)
     )
+    page_extra: Callable[[dict], dict] | None = None  # the extra a first page has (of the parameters alone)
 
     @property
     def list(self) -> Table:
@@ -120,10 +132,20 @@ class Answer:
     facets: dict[str, dict[str, int]]
     labels: dict[str, dict[str, str]]
     extra: dict = field(default_factory=dict)
+    # a first page (`first_page`): `tables` hold the page's rows of the tables read a page at a time, `totals`
+    # their whole counts, `paging` their pages; no facets, no summary tables (they come by ?_part=facets)
+    partial: bool = False
+    totals: dict[str, int] = field(default_factory=dict)
+    paging: dict[str, dict] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[dict]:
         return self.tables[self.view.list.key]
+
+    def total(self, key: str | None = None) -> int:
+        """How many rows the table `key` (default: the list) has in the whole answer."""
+        key = key or self.view.list.key
+        return self.totals[key] if key in self.totals else len(self.tables[key])
 
 
 def repository():
@@ -228,13 +250,18 @@ def selected_filters(names: tuple[str, ...], messages: list) -> dict[str, list[s
     return selected
 
 
-def _with_args(add: list[tuple[str, str]], drop: tuple[str, ...] = (), remove: tuple | None = None) -> str:
+def _with_args(
+    add: list[tuple[str, str]], drop: tuple[str, ...] = (), remove: tuple | None = None, keep_page: bool = False
+) -> str:
     """The current page's URL with `add`ed parameters, without those named in `drop`, the pair `remove` and
-    any page number (a new answer starts at its first page)."""
+    any page number (a new answer starts at its first page; `keep_page`: the same page) or _part/_full."""
     args = [
         (k, v)
         for k, v in request.args.items(multi=True)
-        if k not in drop and (k, v) != remove and not k.startswith("page") and k != "format"
+        if k not in drop
+        and (k, v) != remove
+        and (keep_page or not k.startswith("page"))
+        and k not in ("format", "_part", "_full")
     ]
     return request.path + "?" + urlencode(args + add)
 
@@ -281,12 +308,7 @@ def _size(default: int | None) -> int | None:
 
 def answer(view: ListView, params: dict, selected: dict[str, list[str]]) -> Answer:
     """The view's tables and facet counts for `params` and the filters `selected`, cached per both."""
-    key = (
-        "list",
-        view.name,
-        tuple(sorted(params.items())),
-        tuple(sorted((k, tuple(v)) for k, v in selected.items())),
-    )
+    key = _answer_key(view, params, selected)
 
     def compute():
         kept = reports.keep(view.source(params), {k: set(v) for k, v in selected.items()})
@@ -313,6 +335,77 @@ def _sorted(answer_: Answer, table: Table) -> list[dict]:
     return repository().cached(cache, lambda: sorted(rows, key=_sort_key(kind, key), reverse=descending))
 
 
+def _answer_key(view: ListView, params: dict, selected: dict[str, list[str]]) -> tuple:
+    return (
+        "list",
+        view.name,
+        tuple(sorted(params.items())),
+        tuple(sorted((k, tuple(v)) for k, v in selected.items())),
+    )
+
+
+def _page_number(key: str) -> int:
+    try:
+        return max(1, int(request.args.get(key, "1")))
+    except ValueError:
+        return 1
+
+
+def first_page(view: ListView, params: dict, fmt: str) -> Answer | None:
+    """The default view's page as its tables read a page at a time (`Table.page`), without the whole answer;
+    None when a table cannot (the whole answer is computed instead). A page after the last is the last."""
+    pageable = [table for table in view.tables if table.page]
+    if view.list not in pageable:
+        return None
+    size = _size(None if fmt == "json" else view.page_size)
+    if size is None:
+        return None
+    tables, totals, paging = {}, {}, {}
+    for table in pageable:
+        key = "page" if len(view.tables) == 1 or fmt == "json" else f"page_{table.key}"
+        page = _page_number(key)
+        found = table.page(params, (page - 1) * size, size)
+        if found is None:
+            return None
+        total = found["total"]
+        pages = max(1, -(-total // size))
+        if page > pages:  # past the end: the last page, as `paged` gives it
+            page = pages
+            found = table.page(params, (page - 1) * size, size)
+            if found is None:
+                return None
+        start = (page - 1) * size
+        tables[table.key], totals[table.key] = found["rows"], total
+        paging[table.key] = {
+            "rows": found["rows"],
+            "page": page,
+            "pages": pages,
+            "total": total,
+            "first": start + 1 if total else 0,
+            "last": min(total, start + size),
+            "key": key,
+        }
+    found = Answer(
+        _answer_key(view, params, {}), view, params, {}, tables, {}, {}, partial=True, totals=totals, paging=paging
+    )
+    found.extra = view.page_extra(params) if view.page_extra else {}
+    return found
+
+
+def _wants_first_page(view: ListView, params: dict, selected: dict, fmt: str) -> bool:
+    """Whether this request is the default view (no filter, no sort) of a list read a page at a time whose whole
+    answer is not computed yet: its first sight."""
+    if fmt not in ("html", "json") or selected or "_full" in request.args or "_part" in request.args:
+        return False
+    if request.args.get("_sort") or request.args.get("_sort_desc"):
+        return False
+    if fmt == "json" and not request.args.get("_size", "").strip():
+        return False  # a JSON without ?_size= carries every row
+    if not view.list.page:
+        return False
+    return repository().peek(_answer_key(view, params, selected)) is None
+
+
 def serve(view: ListView, suffix: str | None = None):
     """The view for this request, in the format it asks for (suffix, ?format=, Accept)."""
     from web.pages import json_response, wanted_format
@@ -321,40 +414,42 @@ def serve(view: ListView, suffix: str | None = None):
     messages: list[dict] = []
     params = view.params(messages)
     selected = selected_filters(view.facets, messages)
-    found = answer(view, params, selected)
+    found = first_page(view, params, fmt) if _wants_first_page(view, params, selected, fmt) else None
+    if found is None:
+        found = answer(view, params, selected)
     if fmt in TABLE_FORMATS:
         return _download(found, fmt, messages)
     first = view.list
     if fmt == "json":
-        shown = paged(_sorted(found, first), "page", _size(None))
-        rows = _decorated(view, shown["rows"], params, fmt)
         body = {k: v for k, v in params.items() if view.json_params is None or k in view.json_params}
-        body |= found.extra | {
-            table.key: found.tables[table.key] for table in view.tables if table is not first
-        }
-        body |= {first.key: rows, "total": shown["total"], "facets": found.facets}
-        body |= {"facetLabels": _facet_labels(found), "filters": selected, "messages": messages}
+        if found.partial:
+            shown = found.paging[first.key]
+            body |= found.extra
+            body |= {first.key: _decorated(view, shown["rows"], params, fmt), "total": shown["total"]}
+            body |= {"filters": {}, "messages": messages}
+            body["deferred"] = [t.key for t in view.tables if t.key not in found.tables] + ["facets"]
+            body["complete"] = _with_args([("_full", "1")], keep_page=True)
+        else:
+            shown = paged(_sorted(found, first), "page", _size(None))
+            rows = _decorated(view, shown["rows"], params, fmt)
+            body |= found.extra | {
+                table.key: found.tables[table.key] for table in view.tables if table is not first
+            }
+            body |= {first.key: rows, "total": shown["total"], "facets": found.facets}
+            body |= {"facetLabels": _facet_labels(found), "filters": selected, "messages": messages}
         if shown["pages"] > 1:
             body |= {k: shown[k] for k in ("page", "pages")}
         return json_response(body)
-    sections = []
-    for table in view.tables:
-        paging = paged(
-            _sorted(found, table),
-            "page" if len(view.tables) == 1 else f"page_{table.key}",
-            _size(view.page_size),
-        )
-        paging["rows"] = _decorated(view, paging["rows"], params, fmt)
-        sections.append(
-            {
-                "table": table,
-                "id": table.key.replace("_", "-"),
-                "title": table.title(found),
-                "note": table.note(found) if table.note else None,
-                "columns": table.columns_for(params),
-                "paging": paging,
-                "sortable": table is first,
-            }
+    sections = _sections(found, fmt)
+    if request.args.get("_part") == "facets":  # what a first page's script fetches: facets and summaries
+        return render_template(
+            "list_part.html",
+            view=view,
+            answer=found,
+            params=params,
+            sections=sections,
+            facets=_facet_panel(found),
+            **found.extra,
         )
     return render_template(
         view.template,
@@ -365,8 +460,41 @@ def serve(view: ListView, suffix: str | None = None):
         title=view.title(params),
         messages=messages,
         facets=_facet_panel(found),
+        part_url=_with_args([("_part", "facets")], keep_page=True) if found.partial else None,
+        full_url=_with_args([("_full", "1")], keep_page=True) if found.partial else None,
         **found.extra,
     )
+
+
+def _sections(found: Answer, fmt: str) -> list[dict]:
+    """Each table of the answer as the page shows it: its title, note, columns and page of rows; on a first page
+    the tables not read a page at a time are "deferred" (no rows: their place holds "正在统计…")."""
+    view, params = found.view, found.params
+    sections = []
+    for table in view.tables:
+        section = {
+            "table": table,
+            "id": table.key.replace("_", "-"),
+            "columns": table.columns_for(params),
+            "sortable": table is view.list,
+            "deferred": found.partial and table.key not in found.tables,
+        }
+        if section["deferred"]:
+            section |= {"title": table.title(found), "note": None, "paging": None}
+        else:
+            if found.partial:
+                paging = dict(found.paging[table.key])
+            else:
+                paging = paged(
+                    _sorted(found, table),
+                    "page" if len(view.tables) == 1 else f"page_{table.key}",
+                    _size(view.page_size),
+                )
+            paging["rows"] = _decorated(view, paging["rows"], params, fmt)
+            note = table.note if table.note and (not found.partial or table.static_note) else None
+            section |= {"title": table.title(found), "note": note(found) if note else None, "paging": paging}
+        sections.append(section)
+    return sections
 
 
 def _decorated(view: ListView, rows: list[dict], params: dict, fmt: str) -> list[dict]:

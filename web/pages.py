@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from kg import reports
 from kg.namespaces import bind_prefixes
 from kg.store import StoreMissingError
+from web import first
 from web.export import request_filters, table_response, task_table
 from web.graph_source import GraphTimeout, GraphUnavailable
 from web.i18n import current_lang, t
@@ -171,7 +172,7 @@ def _register_globals(state) -> None:
         role_label=lambda role: t(f"pg_role_{role}"),
         level_label=lambda level: t(f"pg_level_{level}") if level else "",
         ROLES=ROLES,
-        list_plans=lambda: reports.leads_base(repository())["plans"],
+        list_plans=lambda: first.loaded_plans(repository()),
     )
     register_lists(state.app)
 
@@ -289,7 +290,7 @@ LISTS = {
                     ("excerpt", "col_text", "marked"),
                     ("task", "col_iri", "iri"),
                 ),
-                lambda a: f"{t('pg_tasks')} ({len(a.rows)})",
+                lambda a: f"{t('pg_tasks')} ({a.total()})",
                 export=(
                     ("matchedAgencies", "search_matched_agencies", "agencies"),
                     ("task", "col_iri", "iri"),
@@ -320,7 +321,7 @@ LISTS = {
                     ("sourceFile", "source_file", "iri"),
                     ("plan", "col_iri", "iri"),
                 ),
-                lambda a: f"{t('pg_plans')} ({len(a.rows)})",
+                lambda a: f"{t('pg_plans')} ({a.total()})",
             ),
         ),
     ),
@@ -343,7 +344,8 @@ LISTS = {
                     ("tasks", "col_tasks", "number"),
                     ("agency", "col_iri", "iri"),
                 ),
-                lambda a: f"{t('pg_agencies')} ({len(a.rows)})",
+                lambda a: f"{t('pg_agencies')} ({a.total()})",
+                page=first.agencies,
             ),
         ),
     ),
@@ -356,7 +358,12 @@ LISTS = {
         fields=("before", "plan"),
         page_size=PAGE_SIZE,
         tables=(
-            Table("tasks", (TASKS[0], *TASKS[3:6], *TASKS[7:]), lambda a: t("pg_due_count", n=len(a.rows))),
+            Table(
+                "tasks",
+                (TASKS[0], *TASKS[3:6], *TASKS[7:]),
+                lambda a: t("pg_due_count", n=a.total()),
+                page=first.due_before,
+            ),
         ),
     ),
 }

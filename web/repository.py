@@ -180,6 +180,12 @@ class Repository:
                 del self._computing[key]
             running.release()
 
+    def peek(self, key):
+        """The answer cached under `key` for this generation, else None (nothing computed)."""
+        self.refresh()
+        value = self._cache.get(key, _MISSING)
+        return None if value is _MISSING else value
+
     # -- what a resource is --
 
     def kind(self, iri: str) -> str | None:

@@ -1,0 +1,411 @@
+"""The first sight of the national lists: one page of a list's rows read straight from the store, in the order
+the build states (the statistics graph, kg.statistics), without computing the whole answer (kg.reports reads
+every task: at 6M triples 0.8 GB and 5–20 s before the first page of a report could be shown).
+
+Each function here is a `web.lists.Table.page`: (params, offset, limit) → {"total": rows in the whole list,
+"rows": the rows the whole answer (kg.reports) has at offset…offset+limit, as it has them}, or None when it
+cannot give them (a parameter it does not read a page at a time: the whole answer is computed instead). The
+rows are made by kg.reports' own row functions (`task_row`, `gap_row`, `lead_gone_rows`) from the page's tasks
+as `kg.reports.base` would hold them (`base_tasks`, a few queries over the page's tasks), so a page shows the
+same rows, in the same order, with the same columns; tests/test_first_pages.py compares them on every report.
+"""
+
+from __future__ import annotations
+
+from kg import reports
+from web.repository import _ROLE_BY_IRI, ROLES
+
+FAR_FUTURE = "9999-12-31"  # the timeline's deadlines: every one "before" this
+
+
+def _repo():
+    from web.lists import repository
+
+    return repository()
+
+
+def _plans(repo) -> list[tuple]:
+    """(plan, title, level) of every plan with tasks: one light read (the plan list counts every task)."""
+    return repo.cached(
+        ("first", "plans"),
+        lambda: repo.table(
+            """SELECT ?plan ?title ?level WHERE { ?plan a lt:Plan ; rdfs:label ?title
+                 OPTIONAL { ?plan lt:level ?level } FILTER EXISTS { ?t lt:inPlan ?plan } }"""
+        ),
+    )
+
+
+def loaded_plans(repo) -> list[dict]:
+    """The plans with tasks ({plan, title}), by title then IRI: the plans kg.reports' lists hold."""
+
+    def compute():
+        plans = {(plan, title) for plan, title, _level in _plans(repo)}
+        return [{"plan": p, "title": x} for p, x in sorted(plans, key=lambda p: (p[1], p[0]))]
+
+    return repo.cached(("first", "loaded-plans"), compute)
+
+
+def _levels(repo) -> dict[str, str | None]:
+    return repo.cached(("first", "plan-levels"), lambda: {p: level for p, _title, level in _plans(repo)})
+
+
+def successors(repo, iris) -> dict[str, dict]:
+    """agency → the unit holding its duties now (the end of lt:succeededBy) and the year of its change, as
+    kg.reports reads them, for the agencies `iris` only."""
+    found: dict[str, dict] = {}
+    for values in repo._values("agency", iris):
+        for agency, now, label, changed in repo.table(
+            f"""SELECT ?agency ?now ?nowLabel (SAMPLE(?date) AS ?changed) WHERE {{ {values}
+                 ?agency lt:succeededBy+ ?now . FILTER NOT EXISTS {{ ?now lt:succeededBy ?later }}
+                 ?now rdfs:label ?nowLabel .
+                 OPTIONAL {{ ?agency org:changedBy/dcterms:date ?date }} }}
+               GROUP BY ?agency ?now ?nowLabel"""
+        ):
+            found[agency] = {"agency": now, "label": label, "year": reports._year(changed)}
+    return found
+
+
+def agencies_of(repo, iris) -> dict[str, dict]:
+    """The agencies `iris` as kg.reports.base has them: name, collective or not, the unit holding their duties
+    now ("successor")."""
+    iris = list(iris)
+    found: dict[str, dict] = {}
+    for values in repo._values("a", iris):
+        for agency, label, group in repo.table(
+            f"""SELECT ?a ?label ?group WHERE {{ {values} ?a a lt:Agency ; rdfs:label ?label
+                 OPTIONAL {{ ?a a lt:AgencyGroup BIND(true AS ?group) }} }}"""
+        ):
+            found[agency] = {"agency": agency, "label": label, "group": bool(group)}
+    later = successors(repo, iris)
+    for agency, item in found.items():
+        item["successor"] = later.get(agency)
+    return found
+
+
+def _facts(repo, tasks: list[str]) -> dict[str, dict]:
+    """Each task's facts as kg.reports.base reads them, by a few queries over these tasks."""
+    facts: dict[str, dict] = {}
+    for values in repo._values("task", tasks):
+        for task, section, heading, text, start, plan, title, place, place_label in repo.table(
+            f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
+               WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan a lt:Plan ; rdfs:label ?title
+                 OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
+                 OPTIONAL {{ ?task lt:sourceStart ?start }}
+                 OPTIONAL {{ ?plan lt:jurisdiction ?place . ?place rdfs:label ?placeLabel }} }}"""
+        ):
+            facts.setdefault(
+                task,
+                {
+                    "task": task,
+                    "section": section,
+                    "heading": heading or "",
+                    "start": start,
+                    "plan": plan,
+                    "planTitle": title,
+                    "jurisdiction": place,
+                    "jurisdictionLabel": place_label,
+                    "deadlines": [],
+                    "excerpt": reports.shorten(text, 80),
+                    "held": {role: [] for role in ROLES},
+                },
+            )
+        for task, role, agency in repo.table(
+            f"""SELECT ?task ?role ?a WHERE {{ {values}
+                 ?a ?role ?task FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor)) }}"""
+        ):
+            held = facts[task]["held"][_ROLE_BY_IRI[role]] if task in facts else None
+            if held is not None and agency not in held:
+                held.append(agency)
+        for task, due, phrase in repo.table(
+            f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
+                 OPTIONAL {{ ?d lt:phrase ?phrase FILTER EXISTS {{ ?d a lt:Deadline }} }} }}"""
+        ):
+            if task not in facts:
+                continue
+            deadlines = facts[task]["deadlines"]
+            same = next((d for d in deadlines if d["due"] == due), None)
+            if same is None:
+                deadlines.append({"due": due, "phrase": phrase})
+            else:
+                same["phrase"] = reports._with_phrase(same["phrase"], phrase)
+    return facts
+
+
+def base_tasks(repo, iris) -> dict[str, dict]:
+    """The tasks `iris` as kg.reports.base holds them (plan, place, deadlines, agencies in each role with the
+    unit holding their duties now), read by a few queries over these tasks and their agencies only."""
+    facts = _facts(repo, list(dict.fromkeys(iris)))
+    agencies = agencies_of(repo, {a for f in facts.values() for held in f["held"].values() for a in held})
+    levels = _levels(repo)
+    for task in facts.values():
+        task["level"] = levels.get(task["plan"])
+        task["deadlines"].sort(key=lambda d: d["due"])
+        held = task.pop("held")
+        task["roles"] = {
+            role: sorted((agencies[a] for a in held[role] if a in agencies), key=lambda a: a["label"])
+            for role in ROLES
+        }
+    return facts
+
+
+def _deadline_rows(repo, found: dict, role: bool = False) -> dict | None:
+    if not found["rows"]:
+        return {"total": found["total"], "rows": []}
+    tasks = base_tasks(repo, [r["task"] for r in found["rows"]])
+    rows = []
+    for listed in found["rows"]:
+        task = tasks.get(listed["task"])
+        deadline = next((d for d in task["deadlines"] if d["due"] == listed["due"]), None) if task else None
+        if deadline is None:
+            return None  # not a row of the whole answer: let it be computed
+        row = reports.task_row(task, deadline)
+        if role:
+            row["role"] = None
+        rows.append(row)
+    return {"total": found["total"], "rows": rows}
+
+
+def overdue(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/overdue's tasks (kg.reports.overdue)."""
+    repo = _repo()
+    return _deadline_rows(repo, repo.deadline_page("overdue", params["as_of"], limit=limit, offset=offset))
+
+
+def due_before(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /due (kg.reports.overdue before the date)."""
+    repo = _repo()
+    return _deadline_rows(repo, repo.deadline_page("due", params["before"], limit=limit, offset=offset))
+
+
+def due_soon(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/due-soon."""
+    repo = _repo()
+    found = repo.deadline_page("due-soon", params["as_of"], days=params["days"], limit=limit, offset=offset)
+    return _deadline_rows(repo, found)
+
+
+def nearest_outside(as_of: str, days: int) -> tuple[str, str] | None:
+    """kg.reports.nearest_outside over every deadline, by two reads of the national order of deadlines: ("next",
+    the first due date after the window) or ("latest", the last one before it); None without deadlines."""
+    from datetime import date, timedelta
+
+    repo = _repo()
+    after = (date.fromisoformat(reports.until(as_of, days)) + timedelta(days=1)).isoformat()
+    every = repo.deadline_page("overdue", FAR_FUTURE, limit=0)["total"]
+    until = repo.deadline_page("overdue", after, limit=0)["total"]  # deadlines up to the window's end
+    if every > until:
+        return "next", repo.deadline_page("overdue", FAR_FUTURE, limit=1, offset=until)["rows"][0]["due"]
+    before = repo.deadline_page("overdue", as_of, limit=0)["total"]
+    if before:
+        return "latest", repo.deadline_page("overdue", as_of, limit=1, offset=before - 1)["rows"][0]["due"]
+    return None
+
+
+def timeline(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/timeline's deadlines, of every plan or of one (not of an agency: its roles are the
+    whole answer's)."""
+    if params.get("agency"):
+        return None
+    repo = _repo()
+    found = repo.deadline_page("overdue", FAR_FUTURE, plan=params.get("plan"), limit=limit, offset=offset)
+    return _deadline_rows(repo, found, role=True)
+
+
+def no_lead(params: dict, offset: int, limit: int) -> dict | None:
+    return _gaps("no-lead", offset, limit)
+
+
+def collective_only(params: dict, offset: int, limit: int) -> dict | None:
+    return _gaps("collective-only", offset, limit)
+
+
+def _gaps(kind: str, offset: int, limit: int) -> dict | None:
+    repo = _repo()
+    found = repo.gap_page(kind, limit=limit, offset=offset)
+    tasks = base_tasks(repo, [r["task"] for r in found["rows"]])
+    if any(r["task"] not in tasks for r in found["rows"]):
+        return None
+    return {"total": found["total"], "rows": [reports.gap_row(tasks[r["task"]]) for r in found["rows"]]}
+
+
+def brokers(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/brokers (collectives left out: with ?groups=1 the whole network is computed)."""
+    if params.get("groups"):
+        return None
+    repo = _repo()
+    found = repo.broker_page(params.get("plan"), by="degree", limit=limit, offset=offset)
+    later = successors(repo, [r["agency"] for r in found["rows"]])
+    rows = []
+    for r in found["rows"]:
+        now = later.get(r["agency"])
+        rows.append(
+            {
+                "agency": r["agency"],
+                "label": r["label"],
+                "jurisdiction": r["jurisdiction"],
+                "jurisdictionLabel": r["jurisdictionLabel"],
+                "group": False,
+                "degree": r["degree"],
+                "leads": r["leads"],
+                "betweenness": r["betweenness"],
+                "heldNowBy": [{"agency": now["agency"], "label": now["label"]}] if now else [],
+                "changed": now is not None,
+                "degreeRank": r["degreeRank"],
+                "betweennessRank": r["betweennessRank"],
+            }
+        )
+    return {"total": found["total"], "rows": rows}
+
+
+def lead_gone(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /audit/lead-gone: the (deadline, replaced lead) pairs before "as of" found from the replaced
+    agencies (the fewest: a thousand pairs at 6M triples), in the order of the deadlines (lt:dueOrder) and
+    leads, then the page's rows made from its tasks."""
+    repo = _repo()
+    as_of = params["as_of"]
+    keys = repo.cached(("first", "lead-gone", as_of), lambda: _lead_gone_keys(repo, as_of))
+    page = keys[offset : offset + limit]
+    if not page:
+        return {"total": len(keys), "rows": []}
+    tasks = base_tasks(repo, [task for _order, _lead, task, _due in page])
+    rows = []
+    for _order, lead, task, due in page:
+        found = reports.lead_gone_rows(tasks[task], as_of, due=due, lead=lead) if task in tasks else []
+        if len(found) != 1:
+            return None  # the store and the report disagree on this pair: let the whole answer be computed
+        rows += found
+    return {"total": len(keys), "rows": rows}
+
+
+def _lead_gone_keys(repo, as_of: str) -> list[tuple]:
+    from datetime import date
+
+    from web.repository import _date_key
+
+    high = _date_key(date.fromisoformat(as_of))
+    year = int(as_of[:4])
+    found = repo.table(
+        f"""SELECT DISTINCT ?order ?lead ?task ?due WHERE {{
+             {{ SELECT DISTINCT ?lead ?reformYear WHERE {{
+                 ?lead lt:succeededBy ?next .
+                 OPTIONAL {{ ?lead org:changedBy ?change OPTIONAL {{ ?change dcterms:date ?changed }} FILTER(BOUND(?changed)) }}
+                 BIND(xsd:integer(SUBSTR(STR(?changed), 1, 4)) AS ?reformYear) }} }}
+             FILTER(!BOUND(?reformYear) || ?reformYear <= {year})
+             ?lead lt:leads ?task . ?task lt:hasDeadline ?d . ?d lt:dueOrder ?order ; lt:dueDate ?due .
+             FILTER(?order < {high}) }}"""
+    )
+    pairs = {(int(order), lead): (task, due) for order, lead, task, due in found}
+    return [(order, lead, *pairs[order, lead]) for order, lead in sorted(pairs)]
+
+
+# --- the agency list: by place, then most tasks, then name -------------------------------------------------
+
+_AGENCY_ROWS = """SELECT ?agency ?label ?jurisdiction ?jurisdictionLabel (COUNT(?collective) > 0 AS ?group)
+       (COALESCE(SAMPLE(?led), 0) AS ?leads) (COALESCE(SAMPLE(?any), 0) AS ?tasks)
+       (GROUP_CONCAT(DISTINCT ?alias; separator="、") AS ?aliases)
+WHERE { %s
+  OPTIONAL { ?agency skos:altLabel ?alias } OPTIONAL { ?agency lt:tasksLed ?led }
+  OPTIONAL { ?agency lt:tasksAccountableFor ?any }
+  OPTIONAL { ?agency a lt:AgencyGroup BIND(true AS ?collective) } }
+GROUP BY ?agency ?label ?jurisdiction ?jurisdictionLabel"""
+
+
+def agencies(params: dict, offset: int, limit: int) -> dict | None:
+    """A page of /agencies (Repository.agencies, by place name, most tasks, name): the agencies are counted by
+    place (one light read, cached), and only the places the page falls in have their agencies read."""
+    repo = _repo()
+    groups = repo.cached(("first", "agency-places"), lambda: _agency_places(repo))
+    total = sum(count for _label, _places, count in groups)
+    rows, at = [], 0
+    for label, places, count in groups:
+        if at >= offset + limit:
+            break
+        if count and at + count > offset:
+            members = repo.cached(
+                ("first", "agencies-of", label),
+                lambda label=label, places=places: _agencies_at(repo, label, places),
+            )
+            if len(members) != count:
+                return None  # an agency of two names or two places: the whole list says how it is listed
+            rows += members[max(0, offset - at) : offset + limit - at]
+        at += count
+    changed = set()
+    for values in repo._values("a", [r["agency"] for r in rows]):
+        changed |= {a for (a,) in repo.table(f"SELECT DISTINCT ?a WHERE {{ {values} ?a lt:succeededBy ?x }}")}
+    return {"total": total, "rows": [dict(r, changed=r["agency"] in changed) for r in rows]}
+
+
+def _agency_places(repo) -> list[tuple[str, list[str], int]]:
+    """(place name, its places, agencies there) by name; first ("", [], agencies with no named place)."""
+    (every,) = repo.table("SELECT (COUNT(*) AS ?n) WHERE { ?a a lt:Agency }")[0]
+    counts = dict(
+        repo.table(
+            """SELECT ?j (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a a lt:Agency } }
+                 { SELECT ?a ?j WHERE { ?a lt:jurisdiction ?j } } } GROUP BY ?j"""
+        )
+    )
+    named: dict[str, list[str]] = {}
+    for place, label in repo.table(
+        """SELECT ?j ?label WHERE { { SELECT DISTINCT ?j WHERE { ?a lt:jurisdiction ?j } } ?j rdfs:label ?label }"""
+    ):
+        if place in counts:
+            named.setdefault(label, []).append(place)
+    groups = [(label, places, sum(int(counts[p]) for p in places)) for label, places in named.items()]
+    placed = sum(count for _l, _p, count in groups)
+    return [("", [], int(every) - placed), *sorted(groups)]
+
+
+def _agencies_at(repo, label: str, places: list[str]) -> list[dict]:
+    if places:
+        where = f"""VALUES ?jurisdiction {{ {" ".join(f"<{p}>" for p in places)} }}
+          ?agency lt:jurisdiction ?jurisdiction ; a lt:Agency ; rdfs:label ?label .
+          ?jurisdiction rdfs:label ?jurisdictionLabel ."""
+    else:
+        where = """?agency a lt:Agency ; rdfs:label ?label
+          FILTER NOT EXISTS { ?agency lt:jurisdiction ?j . ?j rdfs:label ?jl }"""
+    rows = repo.rows(_AGENCY_ROWS % where)
+    rows.sort(key=lambda r: (r["jurisdictionLabel"] or "", -r["tasks"], r["label"]))
+    return rows
+
+
+# --- the national timeline chart: its first tasks ----------------------------------------------------------
+
+
+def timeline_chart_rows(tasks: int) -> tuple[list[dict], int]:
+    """The deadline rows (every deadline of each) of the first `tasks` tasks in the national order of their
+    first deadline (what the chart of every plan draws), and how many tasks have a deadline at all."""
+    repo = _repo()
+    first: dict[str, None] = {}
+    offset, step = 0, 200
+    while len(first) < tasks:
+        found = repo.deadline_page("overdue", FAR_FUTURE, limit=step, offset=offset)
+        for row in found["rows"]:
+            first.setdefault(row["task"])
+        if offset + step >= found["total"]:
+            break
+        offset += step
+    chosen = list(first)[:tasks]
+    held = base_tasks(repo, chosen)
+    rows = [
+        dict(reports.task_row(held[t], d), role=None)
+        for t in chosen
+        if t in held
+        for d in held[t]["deadlines"]
+    ]
+    total = repo.cached(
+        ("first", "tasks-with-deadlines"),
+        lambda: int(repo.table("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t lt:hasDeadline ?d }")[0][0]),
+    )
+    return rows, total
+
+
+def report_totals(as_of: str, days: int) -> dict[str, int]:
+    """How many rows the overdue, due-soon, lead-gone and the two gap lists have (the audit index's figures)."""
+    repo = _repo()
+    return {
+        "overdue": repo.deadline_page("overdue", as_of, limit=0)["total"],
+        "due_soon": repo.deadline_page("due-soon", as_of, days=days, limit=0)["total"],
+        "lead_gone": lead_gone({"as_of": as_of}, 0, 0)["total"],
+        "no_lead": repo.gap_page("no-lead", limit=0)["total"],
+        "collective_only": repo.gap_page("collective-only", limit=0)["total"],
+    }
