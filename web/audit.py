@@ -26,6 +26,7 @@ from web import first
 from web.i18n import current_lang, t
 from web.lists import TASK_FACETS, TASKS, ListView, Table, options, repository, resolve, route
 from web.pages import _date_arg, json_response, wanted_format
+from web.warm_up import when_idle
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -254,7 +255,10 @@ REPORTS = {
         query="overdue-lead-gone",
         tables=(
             Table(
-                "tasks", LEAD_GONE_COLUMNS, lambda a: t("au_lead_gone_tasks", n=a.total()), page=first.lead_gone
+                "tasks",
+                LEAD_GONE_COLUMNS,
+                lambda a: t("au_lead_gone_tasks", n=a.total()),
+                page=first.lead_gone,
             ),
         ),
     ),
@@ -389,8 +393,7 @@ def _register_globals(state) -> None:
         timeline_agencies=lambda: reports.timeline_agencies(repository()),
         audit_plan_title=_plan_title,
     )
-    if not state.app.testing:
-        threading.Thread(target=_warm_up, name="warm-matplotlib", daemon=True).start()
+    when_idle(state.app, "warm-matplotlib", _warm_up)
 
 
 # --- the chart ---------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ The format comes from a suffix (.json .csv .xlsx .ttl .nt .jsonld), else ?format
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from datetime import date
 from urllib.parse import unquote, urlencode
@@ -30,6 +29,7 @@ from web.lists import TASK_FACETS, TASKS, ListView, Table, route
 from web.lists import register as register_lists
 from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
 from web.search import highlight, search_rows, with_excerpts
+from web.warm_up import when_idle
 
 bp = Blueprint("pages", __name__)
 
@@ -159,8 +159,7 @@ def page_link(key: str, page: int) -> str:
 
 @bp.record_once
 def _register_globals(state) -> None:
-    if not state.app.testing:
-        threading.Thread(target=_warm_up, name="warm-evidence-pipeline", daemon=True).start()
+    when_idle(state.app, "warm-evidence-pipeline", _warm_up)
     state.app.jinja_env.globals.update(
         page_url=page_url,
         network_url=network_url,
