@@ -20,6 +20,9 @@ by ``kg build --update``), readable in SPARQL and pushed with the rest:
   name, then IRI: a page of the ranking is a range of ranks, the same rows in every process);
 - the brokers over the whole corpus, collectives left out: each agency's ``lt:betweenness`` (bipartite,
   `kg.betweenness`), its ``lt:degreeRank`` and ``lt:betweennessRank`` (the order of the brokers report).
+- what the long lists' whole answers and pages read instead of a walk or a sum a row (`whole_answer_triples`):
+  ``lt:heldNowBy``, ``lt:leadGone``, each collective's ``lt:tasksCollectiveOnly`` and ``lt:collectiveOrder``,
+  each plan's ``lt:PlanCoverage`` of each upper plan it implements.
 
 Each plan's own brokers (``lt:betweennessInPlan`` on its ``lt:PlanLoad``) are computed with the plan's graph
 (`kg.corpus.split_plan`), so replacing one plan recomputes only its own.
