@@ -35,6 +35,7 @@ class LT(DefinedNamespace):
     Attribution: URIRef
     SkippedParagraph: URIRef
     PlanLoad: URIRef
+    PlanCoverage: URIRef
     # plan structure
     inPlan: URIRef
     text: URIRef
@@ -86,6 +87,17 @@ class LT(DefinedNamespace):
     betweenness: URIRef
     degreeRank: URIRef
     betweennessRank: URIRef
+    # the statistics graph: what the whole national answers read (issue 19)
+    heldNowBy: URIRef
+    leadGone: URIRef
+    tasksCollectiveOnly: URIRef
+    collectiveOrder: URIRef
+    lowerPlan: URIRef
+    upperPlan: URIRef
+    upperTasks: URIRef
+    localisedTasks: URIRef
+    droppedSections: URIRef
+    coverageOrder: URIRef
     # a plan's coverage: its measures, and those naming an accountable unit
     measureCount: URIRef
     planText: URIRef  # the plan's display text

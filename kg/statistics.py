@@ -20,6 +20,9 @@ by ``kg build --update``), readable in SPARQL and pushed with the rest:
   name, then IRI: a page of the ranking is a range of ranks, the same rows in every process);
 - the brokers over the whole corpus, collectives left out: each agency's ``lt:betweenness`` (bipartite,
   `kg.betweenness`), its ``lt:degreeRank`` and ``lt:betweennessRank`` (the order of the brokers report).
+- what the long lists' whole answers and pages read instead of a walk or a sum a row (`whole_answer_triples`):
+  ``lt:heldNowBy``, ``lt:leadGone``, each collective's ``lt:tasksCollectiveOnly`` and ``lt:collectiveOrder``,
+  each plan's ``lt:PlanCoverage`` of each upper plan it implements.
 
 Each plan's own brokers (``lt:betweennessInPlan`` on its ``lt:PlanLoad``) are computed with the plan's graph
 (`kg.corpus.split_plan`), so replacing one plan recomputes only its own.
@@ -30,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pyoxigraph as ox
+from rdflib import RDF
 
 from kg.betweenness import bipartite_betweenness
 from kg.namespaces import ID, LT, PREFIXES, ROLE_PROPERTY
@@ -78,6 +82,7 @@ def statistics_triples(store: ox.Store) -> Iterator[ox.Triple]:
         roles[role] = sorted(_table(store, f"SELECT ?a ?t WHERE {{ ?a <{prop}> ?t }}"))
     yield from gap_triples(store, roles, groups)
     yield from broker_triples(sorted(pair for pairs in roles.values() for pair in pairs), groups, labels)
+    yield from whole_answer_triples(store, roles[Role.LEADS], titles)
 
 
 def _plan_places(store: ox.Store) -> dict[str, str]:
@@ -246,3 +251,171 @@ def broker_triples(
         yield ox.Triple(ox.NamedNode(agency), degree_rank, ox.Literal(rank))
     for rank, agency in enumerate(by_betweenness, 1):
         yield ox.Triple(ox.NamedNode(agency), betweenness_rank, ox.Literal(rank))
+
+
+# --- whole answers (issue 19): what the long national lists read instead of a walk or a sum a row ----------------
+# Kept apart from the rest of the graph's computation: each part reads what it needs from the store itself.
+
+
+def whole_answer_triples(
+    store: ox.Store, leads: list[tuple[str, str]], titles: dict[str, str]
+) -> Iterator[ox.Triple]:
+    """The statistics the long lists read instead of computing them a row at a time: each replaced agency's
+    ``lt:heldNowBy`` (the units holding its duties now) and each deadline's ``lt:leadGone`` (its task's
+    replaced leads); each collective's ``lt:tasksCollectiveOnly`` and ``lt:collectiveOrder`` (the order of
+    collective-leads.rq); each plan's ``lt:PlanCoverage`` of each upper plan it implements (plan-coverage.rq)."""
+    yield from succession_triples(store, leads)
+    yield from collective_triples(store)
+    yield from coverage_triples(store, titles)
+
+
+def held_now(successors: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each replaced agency's units holding its duties now: those reached by following ``lt:succeededBy``
+    (one step or more) that have no successor themselves (none when the chain is a loop), as
+    ``?a lt:succeededBy+ ?now FILTER NOT EXISTS { ?now lt:succeededBy ?later }``."""
+    found = {}
+    for agency in successors:
+        seen, todo = set(), list(successors[agency])
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(successors.get(node, ()))
+        found[agency] = {node for node in seen if node not in successors}
+    return found
+
+
+def succession_triples(store: ox.Store, leads: list[tuple[str, str]]) -> Iterator[ox.Triple]:
+    """``lt:heldNowBy`` from each replaced agency to each unit holding its duties now (`held_now`), and
+    ``lt:leadGone`` from each deadline to each lead of its task that was replaced (has ``lt:succeededBy``)."""
+    successors: dict[str, set[str]] = {}
+    for old, new in _table(store, "SELECT ?a ?b WHERE { ?a lt:succeededBy ?b }"):
+        successors.setdefault(old, set()).add(new)
+    held_now_by, lead_gone = ox.NamedNode(str(LT.heldNowBy)), ox.NamedNode(str(LT.leadGone))
+    for agency, now in sorted(held_now(successors).items()):
+        for unit in sorted(now):
+            yield ox.Triple(ox.NamedNode(agency), held_now_by, ox.NamedNode(unit))
+    gone: dict[str, set[str]] = {}
+    for agency, task in leads:
+        if agency in successors:
+            gone.setdefault(task, set()).add(agency)
+    pairs = set()
+    for task, deadline in _table(store, "SELECT ?t ?d WHERE { ?t lt:hasDeadline ?d }"):
+        for agency in gone.get(task, ()):
+            pairs.add((deadline, agency))
+    for deadline, agency in sorted(pairs):
+        yield ox.Triple(ox.NamedNode(deadline), lead_gone, ox.NamedNode(agency))
+
+
+def collective_triples(store: ox.Store) -> Iterator[ox.Triple]:
+    """Each collective's ``lt:tasksCollectiveOnly`` (the sum of its ``lt:tasksCollectiveOnlyInPlan``, stated
+    when above 0) and its ``lt:collectiveOrder`` among the collectives with a lt:PlanLoad: by the tasks it leads
+    (most first), those it alone answers for (most first), its name, its IRI (the order of collective-leads.rq)."""
+    labels: dict[str, str] = {}
+    for group, label in _table(store, "SELECT ?g ?label WHERE { ?g a lt:AgencyGroup ; rdfs:label ?label }"):
+        if group not in labels or label < labels[group]:
+            labels[group] = label
+    led: dict[str, int] = {}
+    alone: dict[str, int] = {}
+    for group, _, n_led, n_alone in set(
+        _table(
+            store,
+            """SELECT ?g ?load ?led ?alone WHERE { ?g a lt:AgencyGroup . ?load lt:ofAgency ?g ; lt:ofPlan ?p ;
+                 lt:tasksAccountableForInPlan ?n . FILTER EXISTS { ?p rdfs:label ?title }
+                 OPTIONAL { ?load lt:tasksLedInPlan ?led } OPTIONAL { ?load lt:tasksCollectiveOnlyInPlan ?alone } }""",
+        )
+    ):
+        led[group] = led.get(group, 0) + int(n_led or 0)
+        alone[group] = alone.get(group, 0) + int(n_alone or 0)
+    only, order = ox.NamedNode(str(LT.tasksCollectiveOnly)), ox.NamedNode(str(LT.collectiveOrder))
+    ranked = sorted((g for g in led if g in labels), key=lambda g: (-led[g], -alone[g], labels[g], g))
+    for rank, group in enumerate(ranked, 1):
+        if alone[group]:
+            yield ox.Triple(ox.NamedNode(group), only, ox.Literal(alone[group]))
+        yield ox.Triple(ox.NamedNode(group), order, ox.Literal(rank))
+
+
+def coverage_iri(lower: str, upper: str) -> str:
+    """The lt:PlanCoverage of `upper` by `lower`: the lower plan's IRI + "/covers/" + the upper plan's path under
+    id/plan/."""
+    return f"{lower}/covers/{upper.removeprefix(f'{ID}plan/')}"
+
+
+def coverage_triples(store: ox.Store, titles: dict[str, str]) -> Iterator[ox.Triple]:
+    """Each loaded plan's (one read from a source file) ``lt:PlanCoverage`` of each upper plan it implements
+    (``lt:derivesFrom+``; both with a title): the upper plan's tasks (``lt:upperTasks``), those a task of the
+    lower plan derives from (``lt:localisedTasks``), the sections of the others (``lt:droppedSections``, in
+    the upper plan's order, "；" between them) and its ``lt:coverageOrder`` (by the lower plan's title, the
+    upper plan's tasks, most first, the upper plan's title, the IRIs: the order of plan-coverage.rq)."""
+    named: dict[str, str] = {}  # every node's least label (an upper plan need not be loaded to be named)
+    for node, label in _table(store, "SELECT ?n ?label WHERE { ?n rdfs:label ?label }"):
+        if node not in named or label < named[node]:
+            named[node] = label
+    lower_plans = {
+        p for (p,) in _table(store, "SELECT DISTINCT ?p WHERE { ?p a lt:Plan ; lt:sourceFile ?f }")
+    }
+    cites: dict[str, set[str]] = {}
+    plan_of: dict[str, str] = {}
+    for task, plan in _table(store, "SELECT ?t ?p WHERE { ?t lt:inPlan ?p }"):
+        plan_of[task] = plan
+    task_links = []
+    for a, b in _table(store, "SELECT ?a ?b WHERE { ?a lt:derivesFrom ?b }"):
+        if a in plan_of:
+            if b in plan_of:
+                task_links.append((a, b))
+        else:
+            cites.setdefault(a, set()).add(b)
+    tasks: dict[str, list[tuple[int, str]]] = {}
+    starts = dict(_table(store, "SELECT ?t ?s WHERE { ?t lt:inPlan ?p ; lt:sourceStart ?s }"))
+    for task, plan in plan_of.items():
+        tasks.setdefault(plan, []).append((int(starts.get(task) or 0), task))
+    sections: dict[str, set[str]] = {}
+    for task, section in _table(store, "SELECT ?t ?s WHERE { ?t lt:inPlan ?p ; lt:section ?s }"):
+        sections.setdefault(task, set()).add(section)
+    carried: dict[tuple[str, str], set[str]] = {}
+    for carrier, upper_task in task_links:
+        carried.setdefault((plan_of[carrier], plan_of[upper_task]), set()).add(upper_task)
+    rows = []
+    for lower in sorted(p for p in lower_plans if p in titles):
+        seen, todo = set(), list(cites.get(lower, ()))
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(cites.get(node, ()))
+        for upper in sorted(p for p in seen if p in named):
+            held = sorted(set(tasks.get(upper, ())))
+            kept = carried.get((lower, upper), set())
+            dropped = []
+            for _, task in held:
+                if task not in kept:
+                    dropped.extend(s for s in sorted(sections.get(task, ())) if s and s not in dropped)
+            localised = sum(1 for _, task in held if task in kept)
+            rows.append(
+                (titles[lower], -len(held), named[upper], lower, upper, localised, "；".join(dropped))
+            )
+    props = [
+        ox.NamedNode(str(p))
+        for p in (
+            LT.lowerPlan,
+            LT.upperPlan,
+            LT.upperTasks,
+            LT.localisedTasks,
+            LT.droppedSections,
+            LT.coverageOrder,
+        )
+    ]
+    kind, coverage_class = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(LT.PlanCoverage))
+    for rank, (_, minus_held, _, lower, upper, localised, dropped) in enumerate(sorted(rows), 1):
+        node = ox.NamedNode(coverage_iri(lower, upper))
+        yield ox.Triple(node, kind, coverage_class)
+        values = (
+            ox.NamedNode(lower),
+            ox.NamedNode(upper),
+            ox.Literal(-minus_held),
+            ox.Literal(localised),
+            ox.Literal(dropped),
+            ox.Literal(rank),
+        )
+        for prop, value in zip(props, values, strict=True):
+            yield ox.Triple(node, prop, value)

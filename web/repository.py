@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import ID, LT, PREFIXES, _escape
 from kg.statistics import DUE_ORDER_SCALE
+from kg.store import whole_lines
 from web.graph_source import LocalStore, RemoteEndpoint
 
 ID_BASE = str(ID)
@@ -506,18 +507,7 @@ class Repository:
             return int(total), found
 
         total, found = self.cached(("deadline-keys", low, high, plan), keys)
-        rows = self.table(
-            f"""SELECT ?order ?task ?due ?phrase ?section ?heading ?plan ?planTitle ?place ?placeLabel ?text
-                       ?lead ?leadLabel
-               WHERE {{ {{ SELECT DISTINCT ?order WHERE {{ {found} }} ORDER BY ?order LIMIT {limit} OFFSET {offset} }}
-                 ?d lt:dueOrder ?order ; lt:dueDate ?due .
-                 ?task lt:hasDeadline ?d ; lt:inPlan ?plan ; lt:section ?section ; lt:text ?text .
-                 ?plan rdfs:label ?planTitle .
-                 OPTIONAL {{ ?d lt:phrase ?phrase }}
-                 OPTIONAL {{ ?task lt:heading ?heading }}
-                 OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} FILTER(BOUND(?placeLabel)) }}
-                 OPTIONAL {{ ?lead lt:leads ?task OPTIONAL {{ ?lead rdfs:label ?leadLabel }} FILTER(BOUND(?leadLabel)) }} }}"""
-        )
+        rows = self.table(_deadline_rows_query(found, limit, offset))
         out: dict[int, dict] = {}
         for (
             order,
@@ -1358,6 +1348,60 @@ def _listed_task(task, section, heading, plan, title, place, place_label, text) 
         "jurisdictionLabel": place_label,
         "excerpt": _excerpt(text, "", 80),
     }
+
+
+_WHOLE_FROM = 2_000  # from this many deadlines a page is read as the whole answer is: by hashing (see below)
+
+
+def _deadline_rows_query(found: str, limit: int, offset: int) -> str:
+    """The rows of a page of deadlines (`Repository.deadline_page`): the page's keys, then each key's facts. A
+    page is looked up row by row (the facts of 100 deadlines: milliseconds); from `_WHOLE_FROM` rows on (an
+    export) each fact is read as one table and joined by hashing, as the canned lists' whole answers are
+    (`kg.store.whole_lines`): at 6M triples a lookup costs ~10-25 µs, 15 a row."""
+    sparql = f"""SELECT ?order ?task ?due ?phrase ?section ?heading ?plan ?planTitle ?place ?placeLabel ?text
+                       ?lead ?leadLabel
+       WHERE {{ {{ SELECT DISTINCT ?order WHERE {{ {found} }} ORDER BY ?order LIMIT {limit} OFFSET {offset} }}
+         {{
+           # whole: SELECT * WHERE
+           {{ ?d lt:dueOrder ?order }} }} {{
+           # whole: SELECT * WHERE
+           {{ ?d lt:dueDate ?due }} }} {{
+           # whole: SELECT * WHERE
+           {{ ?task lt:hasDeadline ?d }} }} {{
+           # whole: SELECT * WHERE
+           {{ ?task lt:inPlan ?plan }} }} {{
+           # whole: SELECT * WHERE
+           {{ ?task lt:section ?section }} }} {{
+           # whole: SELECT * WHERE
+           {{ ?task lt:text ?text }} }} {{
+           # whole: SELECT * WHERE
+           {{ ?plan rdfs:label ?planTitle }}
+         }}
+         OPTIONAL {{
+           # whole: SELECT * WHERE
+           {{ ?d lt:phrase ?phrase }}
+         }}
+         OPTIONAL {{
+           # whole: SELECT * WHERE
+           {{ ?task lt:heading ?heading }}
+         }}
+         OPTIONAL {{
+           # whole: SELECT * WHERE {{ {{ SELECT ?plan WHERE {{ ?plan a lt:Plan }} }}
+           ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} FILTER(BOUND(?placeLabel))
+           # whole: }}
+         }}
+         OPTIONAL {{
+           # whole: SELECT * WHERE {{ {{ SELECT * WHERE
+           {{ ?lead lt:leads ?task }}
+           # whole: }}
+           OPTIONAL {{
+             # whole: SELECT * WHERE
+             {{ ?lead rdfs:label ?leadLabel }}
+           }}
+           FILTER(BOUND(?leadLabel))
+           # whole: }}
+         }} }}"""
+    return whole_lines(sparql) if limit >= _WHOLE_FROM else sparql
 
 
 def _date_key(day: date) -> int:
