@@ -218,7 +218,9 @@ REPORTS = {
                 name="jurisdiction",
                 download="overdue-by-jurisdiction",
             ),
-            Table("tasks", TASKS, lambda a: t("au_overdue_tasks", n=a.total()), page=first.overdue),
+            Table(
+                "tasks", TASKS, lambda a: t("au_overdue_tasks", n=a.total()), page=first.overdue, bulk=True
+            ),
         ),
         extra=lambda a: {"no_lead": sum(1 for r in a.rows if not r["leads"])},
     ),
@@ -238,6 +240,7 @@ REPORTS = {
                 lambda a: t("au_due_soon_tasks", n=a.total(), until=a.extra["until"]),
                 note=_due_soon_note,
                 page=first.due_soon,
+                bulk=True,
                 static_note=True,  # of the parameters alone on a first page
             ),
         ),
@@ -259,6 +262,7 @@ REPORTS = {
                 LEAD_GONE_COLUMNS,
                 lambda a: t("au_lead_gone_tasks", n=a.total()),
                 page=first.lead_gone,
+                bulk=True,
             ),
         ),
     ),
@@ -278,6 +282,7 @@ REPORTS = {
                 query="gaps-no-lead",
                 download="no-lead",
                 page=first.no_lead,
+                bulk=True,
             ),
             Table(
                 "collective_only",
@@ -288,6 +293,7 @@ REPORTS = {
                 query="gaps-collective-only",
                 download="collective-only",
                 page=first.collective_only,
+                bulk=True,
                 static_note=True,
             ),
             Table(

@@ -58,12 +58,14 @@ def task_columns(*extra: tuple[str, str, str], due: bool = True) -> list[tuple[s
     return (DUE_COLUMNS if due else []) + base[:at] + list(extra) + base[at:]
 
 
-def with_task_facts(rows: list[dict]) -> list[dict]:
-    """Task rows with the whole text and the agencies of every role (looked up for the rows' tasks), a row's
-    own values kept where it has them (a report's leads are the ones it reports)."""
+def with_task_facts(rows: list[dict], within: str | None = None) -> list[dict]:
+    """Task rows with the whole text and the agencies of every role (looked up for the rows' tasks; `within`, a
+    group pattern binding ?task to them: read by hashing, see `Repository.task_facts`), a row's own values kept
+    where it has them (a report's leads are the ones it reports)."""
     from web.pages import repository
 
-    facts = repository().task_facts(list(dict.fromkeys(r["task"] for r in rows if r.get("task"))))
+    tasks = list(dict.fromkeys(r["task"] for r in rows if r.get("task")))
+    facts = repository().task_facts(tasks, within)
     out = []
     for row in rows:
         fact = facts.get(row.get("task"))
@@ -113,13 +115,21 @@ def page_to_iri(value: str) -> str:
     return iri_from_request_path(value[4:] if value.startswith("/id/") else value)
 
 
-def task_table(name: str, fmt: str, columns, rows: list[dict], filters: dict | None = None, title=None):
+def task_table(
+    name: str,
+    fmt: str,
+    columns,
+    rows: list[dict],
+    filters: dict | None = None,
+    title=None,
+    within: str | None = None,
+):
     """A list of tasks as a download: the task columns (whole text, every role, a link to each task's page)
     and the deadline's, with the list's own columns (`columns`: (key, label, kind); those the task columns
-    hold are dropped)."""
+    hold are dropped); `within`: a group pattern binding ?task to the rows' tasks (`with_task_facts`)."""
     own = {c[0] for c in TASK_COLUMNS + DUE_COLUMNS} | {"excerpt"}
     extra = [(key, label, kind) for key, label, kind in columns if key not in own]
-    return table_response(name, fmt, task_columns(*extra), with_task_facts(rows), filters, title)
+    return table_response(name, fmt, task_columns(*extra), with_task_facts(rows, within), filters, title)
 
 
 def _names(value) -> str:

@@ -13,7 +13,7 @@ same rows, in the same order, with the same columns; tests/test_first_pages.py c
 from __future__ import annotations
 
 from kg import reports
-from web.repository import _ROLE_BY_IRI, ROLES
+from web.repository import _ROLE_BY_IRI, ROLES, bulk_task_tables
 
 FAR_FUTURE = "9999-12-31"  # the timeline's deadlines: every one "before" this
 
@@ -49,10 +49,30 @@ def _levels(repo) -> dict[str, str | None]:
     return repo.cached(("first", "plan-levels"), lambda: {p: level for p, _title, level in _plans(repo)})
 
 
-def successors(repo, iris) -> dict[str, dict]:
+# From this many rows (a download of a whole list: web.lists.every_row) the tasks' facts are read as the whole
+# answers' are: each fact as one table of the tasks a pattern selects (`within`), joined by hashing
+# (`bulk_task_tables`), instead of looked up task by task by VALUES (at 6M triples a lookup costs ~10-25 µs,
+# some 15 a task: the 15,613 rows of overdue as of 2021 took 65 s so, ~3 s by hashing).
+BULK_FROM = 2_000
+
+
+def successors(repo, iris, bulk: bool = False) -> dict[str, dict]:
     """agency → the unit holding its duties now (the end of lt:succeededBy) and the year of its change, as
-    kg.reports reads them, for the agencies `iris` only."""
+    kg.reports reads them, for the agencies `iris` only; `bulk`: read for every replaced agency from the ends
+    of their successions the build states (lt:heldNowBy, kg.statistics), and kept for `iris`."""
     found: dict[str, dict] = {}
+    if bulk:
+        wanted = set(iris)
+        for agency, now, label, changed in repo.table(
+            """SELECT ?agency ?now ?nowLabel (SAMPLE(?date) AS ?changed) WHERE {
+                 { SELECT ?agency ?now WHERE { ?agency lt:heldNowBy ?now } }
+                 { SELECT ?now ?nowLabel WHERE { ?now rdfs:label ?nowLabel } }
+                 OPTIONAL { SELECT ?agency ?date WHERE { ?agency org:changedBy/dcterms:date ?date } } }
+               GROUP BY ?agency ?now ?nowLabel"""
+        ):
+            if agency in wanted:
+                found[agency] = {"agency": now, "label": label, "year": reports._year(changed)}
+        return found
     for values in repo._values("agency", iris):
         for agency, now, label, changed in repo.table(
             f"""SELECT ?agency ?now ?nowLabel (SAMPLE(?date) AS ?changed) WHERE {{ {values}
@@ -65,61 +85,91 @@ def successors(repo, iris) -> dict[str, dict]:
     return found
 
 
-def agencies_of(repo, iris) -> dict[str, dict]:
+def agencies_of(repo, iris, within: str | None = None) -> dict[str, dict]:
     """The agencies `iris` as kg.reports.base has them: name, collective or not, the unit holding their duties
-    now ("successor")."""
+    now ("successor"). `within` (a group pattern binding ?task, see `_facts`): read as the agencies of those
+    tasks, by hashing (`bulk_task_tables`)."""
     iris = list(iris)
     found: dict[str, dict] = {}
-    for values in repo._values("a", iris):
-        for agency, label, group in repo.table(
-            f"""SELECT ?a ?label ?group WHERE {{ {values} ?a a lt:Agency ; rdfs:label ?label
-                 OPTIONAL {{ ?a a lt:AgencyGroup BIND(true AS ?group) }} }}"""
-        ):
-            found[agency] = {"agency": agency, "label": label, "group": bool(group)}
-    later = successors(repo, iris)
+    wanted = set(iris)
+    if within is None:
+        for values in repo._values("a", iris):
+            for agency, label, group in repo.table(
+                f"""SELECT ?a ?label ?group WHERE {{ {values} ?a a lt:Agency ; rdfs:label ?label
+                     OPTIONAL {{ ?a a lt:AgencyGroup BIND(true AS ?group) }} }}"""
+            ):
+                found[agency] = {"agency": agency, "label": label, "group": bool(group)}
+    else:
+        for agency, label, typed, group in bulk_task_tables(repo, within)["agencies"]:
+            if agency in wanted and typed and label is not None:
+                found[agency] = {"agency": agency, "label": label, "group": bool(group)}
+    later = successors(repo, iris, bulk=within is not None)
     for agency, item in found.items():
         item["successor"] = later.get(agency)
     return found
 
 
-def _facts(repo, tasks: list[str]) -> dict[str, dict]:
-    """Each task's facts as kg.reports.base reads them, by a few queries over these tasks."""
-    facts: dict[str, dict] = {}
-    for values in repo._values("task", tasks):
-        for task, section, heading, text, start, plan, title, place, place_label in repo.table(
-            f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
-               WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan a lt:Plan ; rdfs:label ?title
-                 OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
-                 OPTIONAL {{ ?task lt:sourceStart ?start }}
-                 OPTIONAL {{ ?plan lt:jurisdiction ?place . ?place rdfs:label ?placeLabel }} }}"""
-        ):
-            facts.setdefault(
-                task,
-                {
-                    "task": task,
-                    "section": section,
-                    "heading": heading or "",
-                    "start": start,
-                    "plan": plan,
-                    "planTitle": title,
-                    "jurisdiction": place,
-                    "jurisdictionLabel": place_label,
-                    "deadlines": [],
-                    "excerpt": reports.shorten(text, 80),
-                    "held": {role: [] for role in ROLES},
-                },
+def _fact_reads(repo, tasks: list[str], within: str | None, roles) -> list[tuple[list, list, list]]:
+    """The three tables `_facts` reads (a task's own facts, its agencies in `roles`, its deadlines): by VALUES
+    chunks over `tasks` (a page: each task's facts looked up), or, with `within`, made from the tables of every
+    task it binds read once by hashing (`bulk_task_tables`: many tasks)."""
+    if within is None:
+        role_filter = f"FILTER(?role IN ({', '.join(f'lt:{r}' for r in roles)}))"
+        return [
+            (
+                repo.table(
+                    f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
+                       WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan a lt:Plan ; rdfs:label ?title
+                         OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
+                         OPTIONAL {{ ?task lt:sourceStart ?start }}
+                         OPTIONAL {{ ?plan lt:jurisdiction ?place . ?place rdfs:label ?placeLabel }} }}"""
+                ),
+                repo.table(f"SELECT ?task ?role ?a WHERE {{ {values} ?a ?role ?task {role_filter} }}"),
+                repo.table(
+                    f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
+                         OPTIONAL {{ ?d lt:phrase ?phrase FILTER EXISTS {{ ?d a lt:Deadline }} }} }}"""
+                ),
             )
-        for task, role, agency in repo.table(
-            f"""SELECT ?task ?role ?a WHERE {{ {values}
-                 ?a ?role ?task FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor)) }}"""
-        ):
+            for values in repo._values("task", tasks)
+        ]
+    found = bulk_task_tables(repo, within)
+    plans: dict[str, tuple] = {}  # a plan (a lt:Plan) → its title, and its place when that has a name
+    for plan, title, typed, place, place_label in found["plans"]:
+        if typed and (plan not in plans or plans[plan][1] is None):
+            plans[plan] = (title, place, place_label) if place_label is not None else (title, None, None)
+    own = [(*row, *plans[row[5]]) for row in found["own"] if row[5] in plans]
+    held = [row for row in found["roles"] if _ROLE_BY_IRI[row[1]] in roles]
+    deadlines = [(task, due, phrase if typed else None) for task, due, phrase, typed in found["deadlines"]]
+    return [(own, held, deadlines)]
+
+
+def _facts(repo, tasks: list[str], within: str | None = None, roles=ROLES) -> dict[str, dict]:
+    """Each task's facts as kg.reports.base reads them (its agencies in `roles` only), by a few queries over
+    these tasks (`_fact_reads`: looked up, or with `within` read by hashing)."""
+    facts: dict[str, dict] = {}
+    wanted = set(tasks) if tasks is not None else None  # None: every task `within` binds
+    for own, held_by, deadlines_of in _fact_reads(repo, tasks, within, roles):
+        for task, section, heading, text, start, plan, title, place, place_label in own:
+            if wanted is not None and task not in wanted or task in facts:
+                continue
+            facts[task] = {
+                "task": task,
+                "section": section,
+                "heading": heading or "",
+                "start": start,
+                "plan": plan,
+                "planTitle": title,
+                "jurisdiction": place,
+                "jurisdictionLabel": place_label,
+                "deadlines": [],
+                "excerpt": reports.shorten(text, 80),
+                "held": {role: [] for role in roles},
+            }
+        for task, role, agency in held_by:
             held = facts[task]["held"][_ROLE_BY_IRI[role]] if task in facts else None
             if held is not None and agency not in held:
                 held.append(agency)
-        for task, due, phrase in repo.table(
-            f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
-                 OPTIONAL {{ ?d lt:phrase ?phrase FILTER EXISTS {{ ?d a lt:Deadline }} }} }}"""
-        ):
+        for task, due, phrase in deadlines_of:
             if task not in facts:
                 continue
             deadlines = facts[task]["deadlines"]
@@ -131,11 +181,16 @@ def _facts(repo, tasks: list[str]) -> dict[str, dict]:
     return facts
 
 
-def base_tasks(repo, iris) -> dict[str, dict]:
+def base_tasks(repo, iris, within: str | None = None, roles=ROLES) -> dict[str, dict]:
     """The tasks `iris` as kg.reports.base holds them (plan, place, deadlines, agencies in each role with the
-    unit holding their duties now), read by a few queries over these tasks and their agencies only."""
-    facts = _facts(repo, list(dict.fromkeys(iris)))
-    agencies = agencies_of(repo, {a for f in facts.values() for held in f["held"].values() for a in held})
+    unit holding their duties now; in `roles` only when given, as kg.reports.leads_base has the leads), read by a
+    few queries over these tasks and their agencies only; `within`, a group pattern binding ?task to these
+    tasks (or more; `iris` None: every task it binds), reads them as tables joined by hashing: for many tasks
+    (`BULK_FROM`)."""
+    facts = _facts(repo, list(dict.fromkeys(iris)) if iris is not None else None, within, roles)
+    agencies = agencies_of(
+        repo, {a for f in facts.values() for held in f["held"].values() for a in held}, within
+    )
     levels = _levels(repo)
     for task in facts.values():
         task["level"] = levels.get(task["plan"])
@@ -143,7 +198,7 @@ def base_tasks(repo, iris) -> dict[str, dict]:
         held = task.pop("held")
         task["roles"] = {
             role: sorted((agencies[a] for a in held[role] if a in agencies), key=lambda a: a["label"])
-            for role in ROLES
+            for role in roles
         }
     return facts
 
@@ -165,23 +220,44 @@ def _deadline_rows(repo, found: dict, role: bool = False) -> dict | None:
     return {"total": found["total"], "rows": rows}
 
 
+def _deadline_list(kind: str, as_of: str, offset: int, limit: int, days: int = 90) -> dict | None:
+    """A page of a national list of deadlines (`kind` as `Repository.deadline_page` takes it); a long one (from
+    `BULK_FROM` rows: a download) from the tasks with a deadline in it, read by hashing (`base_tasks` with
+    `within`), made into rows and ordered as kg.reports does it (by `due_key`, the order lt:dueOrder states)."""
+    repo = _repo()
+    if limit < BULK_FROM:
+        return _deadline_rows(repo, repo.deadline_page(kind, as_of, days=days, limit=limit, offset=offset))
+    total, found = repo.deadline_keys(kind, as_of, days=days)
+    within = f"""{{ SELECT DISTINCT ?task WHERE {{ {{ SELECT ?d WHERE {{ {found} }} }}
+                   {{ SELECT ?task ?d WHERE {{ ?task lt:hasDeadline ?d }} }} }} }}"""
+    tasks = base_tasks(repo, None, within, roles=("leads",))
+    last = reports.until(as_of, days) if kind == "due-soon" else None
+    rows = reports._by_due(
+        [
+            reports.task_row(task, d)
+            for task in tasks.values()
+            for d in task["deadlines"]
+            if (as_of <= d["due"] <= last if last else d["due"] < as_of)
+        ]
+    )
+    if len(rows) != total:
+        return None  # the store's order and the report disagree: let the whole answer be computed
+    return {"total": total, "rows": rows[offset : offset + limit], "within": within}
+
+
 def overdue(params: dict, offset: int, limit: int) -> dict | None:
     """A page of /audit/overdue's tasks (kg.reports.overdue)."""
-    repo = _repo()
-    return _deadline_rows(repo, repo.deadline_page("overdue", params["as_of"], limit=limit, offset=offset))
+    return _deadline_list("overdue", params["as_of"], offset, limit)
 
 
 def due_before(params: dict, offset: int, limit: int) -> dict | None:
     """A page of /due (kg.reports.overdue before the date)."""
-    repo = _repo()
-    return _deadline_rows(repo, repo.deadline_page("due", params["before"], limit=limit, offset=offset))
+    return _deadline_list("due", params["before"], offset, limit)
 
 
 def due_soon(params: dict, offset: int, limit: int) -> dict | None:
     """A page of /audit/due-soon."""
-    repo = _repo()
-    found = repo.deadline_page("due-soon", params["as_of"], days=params["days"], limit=limit, offset=offset)
-    return _deadline_rows(repo, found)
+    return _deadline_list("due-soon", params["as_of"], offset, limit, days=params["days"])
 
 
 def nearest_outside(as_of: str, days: int) -> tuple[str, str] | None:
@@ -219,8 +295,19 @@ def collective_only(params: dict, offset: int, limit: int) -> dict | None:
     return _gaps("collective-only", offset, limit)
 
 
+_GAP_FLAGS = {"no-lead": "lt:hasNoLead", "collective-only": "lt:onlyCollectivesAccountable"}
+
+
 def _gaps(kind: str, offset: int, limit: int) -> dict | None:
     repo = _repo()
+    if limit >= BULK_FROM:  # a download: every task of the list read by hashing, ordered as kg.reports does
+        total = repo.gap_page(kind, limit=0)["total"]
+        within = f"{{ SELECT ?task WHERE {{ ?task {_GAP_FLAGS[kind]} true }} }}"
+        tasks = base_tasks(repo, None, within)
+        if len(tasks) != total:
+            return None
+        rows = sorted((reports.gap_row(task) for task in tasks.values()), key=reports.task_key)
+        return {"total": total, "rows": rows[offset : offset + limit], "within": within}
     found = repo.gap_page(kind, limit=limit, offset=offset)
     tasks = base_tasks(repo, [r["task"] for r in found["rows"]])
     if any(r["task"] not in tasks for r in found["rows"]):
@@ -267,14 +354,19 @@ def lead_gone(params: dict, offset: int, limit: int) -> dict | None:
     page = keys[offset : offset + limit]
     if not page:
         return {"total": len(keys), "rows": []}
-    tasks = base_tasks(repo, [task for _order, _lead, task, _due in page])
+    iris = list(dict.fromkeys(task for _order, _lead, task, _due in page))
+    within = None
+    if limit >= BULK_FROM:  # the tasks the replaced agencies lead, read by hashing
+        within = """{ SELECT DISTINCT ?task WHERE { { SELECT DISTINCT ?lead WHERE { ?lead lt:heldNowBy ?now } }
+                      { SELECT ?lead ?task WHERE { ?lead lt:leads ?task } } } }"""
+    tasks = base_tasks(repo, iris, within, roles=("leads",))
     rows = []
     for _order, lead, task, due in page:
         found = reports.lead_gone_rows(tasks[task], as_of, due=due, lead=lead) if task in tasks else []
         if len(found) != 1:
             return None  # the store and the report disagree on this pair: let the whole answer be computed
         rows += found
-    return {"total": len(keys), "rows": rows}
+    return {"total": len(keys), "rows": rows, "within": within}
 
 
 def _lead_gone_keys(repo, as_of: str) -> list[tuple]:

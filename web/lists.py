@@ -84,6 +84,9 @@ class Table:
     # {"total", "rows"} (the rows the whole answer has there, as it has them), or None when it cannot
     page: Callable[[dict, int, int], dict | None] | None = None
     static_note: bool = False  # its note needs neither its rows nor the answer's extra
+    # its `page` reads every row by hashing when asked for many (web.first.BULK_FROM): an unfiltered download
+    # is made from it, without the whole answer (`every_row`)
+    bulk: bool = False
 
     @property
     def ref(self) -> str:
@@ -137,6 +140,9 @@ class Answer:
     partial: bool = False
     totals: dict[str, int] = field(default_factory=dict)
     paging: dict[str, dict] = field(default_factory=dict)
+    # every row of a table read at once (`every_row`): a group pattern binding ?task to its tasks, by which a
+    # download reads their facts (web.export.with_task_facts)
+    within: str | None = None
 
     @property
     def rows(self) -> list[dict]:
@@ -306,12 +312,20 @@ def _size(default: int | None) -> int | None:
 # --- the answer --------------------------------------------------------------------------------------
 
 
-def answer(view: ListView, params: dict, selected: dict[str, list[str]]) -> Answer:
-    """The view's tables and facet counts for `params` and the filters `selected`, cached per both."""
+def answer(
+    view: ListView,
+    params: dict,
+    selected: dict[str, list[str]],
+    rows: Callable[[], list[dict] | None] | None = None,
+) -> Answer:
+    """The view's tables and facet counts for `params` and the filters `selected`, cached per both; `rows`: gives
+    the source's rows another way when it can (None when it cannot: the source gives them)."""
     key = _answer_key(view, params, selected)
 
     def compute():
-        kept = reports.keep(view.source(params), {k: set(v) for k, v in selected.items()})
+        every = rows() if rows else None
+        every = view.source(params) if every is None else every
+        kept = reports.keep(every, {k: set(v) for k, v in selected.items()})
         tables = {table.key: table.rows(kept, params) if table.rows else kept for table in view.tables}
         counts, labels = reports.facet_counts(tables[view.list.key], view.facets)
         return Answer(key, view, params, selected, tables, counts, labels)
@@ -406,6 +420,49 @@ def _wants_first_page(view: ListView, params: dict, selected: dict, fmt: str) ->
     return repository().peek(_answer_key(view, params, selected)) is None
 
 
+def _wants_every_row(view: ListView, params: dict, selected: dict) -> bool:
+    """Whether this request is a download of every row, unfiltered and unsorted, of a table whose page reads
+    them all by hashing (`Table.bulk`), while the whole answer is not computed yet."""
+    if selected or "_full" in request.args or request.args.get("_sort") or request.args.get("_sort_desc"):
+        return False
+    if _size(None) is not None:
+        return False
+    table = _download_table(view)
+    return (
+        table.bulk
+        and table.page is not None
+        and repository().peek(_answer_key(view, params, selected)) is None
+    )
+
+
+def every_row(view: ListView, params: dict, table: Table) -> Answer | None:
+    """An answer holding every row of `table` (in the whole answer's order, as it has them) read by its `page`
+    at once, for a download: no facets, no other table; None when the table cannot give them."""
+    found = table.page(params, 0, EVERY_ROW)
+    if found is None:
+        return None
+    rows, total = found["rows"], found["total"]
+    paging = {"rows": rows, "page": 1, "pages": 1, "total": total, "first": 1 if total else 0, "last": total}
+    answer_ = Answer(
+        _answer_key(view, params, {}),
+        view,
+        params,
+        {},
+        {table.key: rows},
+        {},
+        {},
+        partial=True,
+        totals={table.key: total},
+        paging={table.key: paging | {"key": "page"}},
+    )
+    answer_.extra = view.page_extra(params) if view.page_extra else {}
+    answer_.within = found.get("within")
+    return answer_
+
+
+EVERY_ROW = 10**9  # the `limit` of a page that is the whole list
+
+
 def serve(view: ListView, suffix: str | None = None):
     """The view for this request, in the format it asks for (suffix, ?format=, Accept)."""
     from web.pages import json_response, wanted_format
@@ -415,6 +472,13 @@ def serve(view: ListView, suffix: str | None = None):
     params = view.params(messages)
     selected = selected_filters(view.facets, messages)
     found = first_page(view, params, fmt) if _wants_first_page(view, params, selected, fmt) else None
+    if found is None and fmt in TABLE_FORMATS and _wants_every_row(view, params, selected):
+        found = every_row(view, params, _download_table(view))
+    if found is None and fmt == "json" and len(view.tables) == 1 and _wants_every_row(view, params, selected):
+        # every row of a list that is its source's rows, read at once: the whole answer made of them
+        found = answer(
+            view, params, selected, rows=lambda: (view.list.page(params, 0, EVERY_ROW) or {}).get("rows")
+        )
     if found is None:
         found = answer(view, params, selected)
     if fmt in TABLE_FORMATS:
@@ -545,13 +609,18 @@ def _facet_panel(found: Answer) -> list[dict]:
 # --- downloads ---------------------------------------------------------------------------------------
 
 
-def _download(found: Answer, fmt: str, messages: list[dict]):
-    view = found.view
+def _download_table(view: ListView) -> Table:
+    """The table a download asks for (?table=, its list by default)."""
     refs = {table.ref: table for table in view.tables}
     ref = request.args.get("table", view.list.ref)
     if ref not in refs:
         abort(400, description=t("au_bad_table", value=ref, allowed=", ".join(refs)))
-    table = refs[ref]
+    return refs[ref]
+
+
+def _download(found: Answer, fmt: str, messages: list[dict]):
+    view = found.view
+    table = _download_table(view)
     rows = paged(_sorted(found, table), "page", _size(None))["rows"]
     rows = _decorated(view, rows, found.params, fmt)
     columns = table.columns_for(found.params)
@@ -562,7 +631,9 @@ def _download(found: Answer, fmt: str, messages: list[dict]):
         filters[t("ls_message")] = message["text"]
     name = table.download or view.name
     if any(key == "task" for key, _label, _kind in columns):
-        return task_table(name, fmt, export, rows, filters=filters, title=view.title(found.params))
+        return task_table(
+            name, fmt, export, rows, filters=filters, title=view.title(found.params), within=found.within
+        )
     return table_response(name, fmt, export, rows, filters=filters, title=view.title(found.params))
 
 

@@ -362,6 +362,7 @@ LISTS = {
                 (TASKS[0], *TASKS[3:6], *TASKS[7:]),
                 lambda a: t("pg_due_count", n=a.total()),
                 page=first.due_before,
+                bulk=True,
             ),
         ),
     ),

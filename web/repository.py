@@ -407,19 +407,23 @@ class Repository:
                 keys[task] = (title, start or 0, task)
         return keys
 
-    def task_facts(self, tasks: list[str]) -> dict[str, dict]:
+    def task_facts(self, tasks: list[str], within: str | None = None) -> dict[str, dict]:
         """Each task's facts for a list or an export: section, heading, whole text, position, plan and its
         title and place, its agencies in each role (with the unit holding each one's duties now) and its
-        deadlines (date, wording), by a few queries over the tasks given (not a read of every task)."""
+        deadlines (date, wording), by a few queries over the tasks given (not a read of every task). `within`:
+        a group pattern binding ?task to these tasks (or more), for many tasks (an export of a whole list): each
+        fact read as a table of those tasks and joined by hashing, where the tasks given are looked up one by
+        one (some 15 index lookups a task: at 6M triples 7 s for 14,000 tasks, 1-2 s by hashing)."""
         facts: dict[str, dict] = {}
-        for values in self._values("task", tasks):
-            for task, section, heading, text, start, plan, title, place, place_label in self.table(
-                f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
-                   WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan rdfs:label ?title
-                     OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
-                     OPTIONAL {{ ?task lt:sourceStart ?start }}
-                     OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} }} }}"""
-            ):
+        wanted = set(tasks)
+        if within is None:
+            reads = [tuple(map(self.table, read)) for read in _task_fact_reads(self, tasks)]
+        else:
+            reads = _bulk_task_fact_reads(self, within)
+        for own, held_by, deadlines_of in reads:
+            for task, section, heading, text, start, plan, title, place, place_label in own:
+                if task not in wanted:
+                    continue
                 facts.setdefault(
                     task,
                     {
@@ -436,20 +440,11 @@ class Repository:
                         "deadlines": [],
                     },
                 )
-            for task, role, agency, label in self.table(
-                # FILTER(… IN …), not VALUES ?role: Oxigraph joined a VALUES of roles with every role statement
-                # of the graph (0.4 s a search page at 6M triples), where the filter checks the tasks' own
-                f"""SELECT ?task ?role ?a ?label WHERE {{ {values}
-                     ?a ?role ?task FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor))
-                     OPTIONAL {{ ?a rdfs:label ?label }} }}"""
-            ):
+            for task, role, agency, label in held_by:
                 held = facts[task]["roles"][_ROLE_BY_IRI[role]] if task in facts else None
                 if held is not None and all(x["agency"] != agency for x in held):
                     held.append({"agency": agency, "label": label or agency})
-            for task, due, phrase in self.table(
-                f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
-                     OPTIONAL {{ ?d lt:phrase ?phrase }} }}"""
-            ):
+            for task, due, phrase in deadlines_of:
                 if task not in facts:
                     continue
                 deadlines = facts[task]["deadlines"]
@@ -466,6 +461,32 @@ class Repository:
         return facts
 
     # -- due dates --
+
+    def deadline_keys(
+        self, kind: str, as_of: str, *, days: int = 90, plan: str | None = None
+    ) -> tuple[int, str]:
+        """How many rows the list of deadlines `kind` (as `deadline_page`) has, and the group pattern binding
+        ?d and ?order (its key, `lt:dueOrder`) to each of its deadlines."""
+        start = date.fromisoformat(as_of)  # ValueError on a bad date
+        if kind in ("overdue", "due"):
+            low, high = 0, _date_key(start)
+        elif kind == "due-soon":
+            low, high = _date_key(start), _date_key(start + timedelta(days=int(days) + 1))
+        else:
+            raise ValueError(f"unknown list of deadlines: {kind}")
+
+        def keys():
+            # a plan's deadlines from its tasks; every plan's by the key alone (one small integer a deadline)
+            # (the plan written in, an IRI serialised by pyoxigraph: a VALUES row outside would not reach
+            # into the sub-SELECT below)
+            found = "?d lt:dueOrder ?order"
+            if plan:
+                found = f"?t lt:inPlan {ox.NamedNode(plan)} ; lt:hasDeadline ?d . {found}"
+            found += f" FILTER(?order >= {low} && ?order < {high})"
+            total = self.table(f"SELECT (COUNT(DISTINCT ?order) AS ?n) WHERE {{ {found} }}")[0][0]
+            return int(total), found
+
+        return self.cached(("deadline-keys", low, high, plan), keys)
 
     def deadline_page(
         self,
@@ -486,27 +507,8 @@ class Repository:
         holds them now). The page is read by its keys: at 6M triples a page of overdue takes milliseconds
         where the whole list took over a second. The canned queries overdue.rq, due-soon.rq and
         tasks-due-before.rq give the same lists, in the same order, with `limit` and `offset`."""
-        start = date.fromisoformat(as_of)  # ValueError on a bad date
-        if kind in ("overdue", "due"):
-            low, high = 0, _date_key(start)
-        elif kind == "due-soon":
-            low, high = _date_key(start), _date_key(start + timedelta(days=int(days) + 1))
-        else:
-            raise ValueError(f"unknown list of deadlines: {kind}")
+        total, found = self.deadline_keys(kind, as_of, days=days, plan=plan)
         limit, offset = max(0, int(limit)), max(0, int(offset))
-
-        def keys():
-            # a plan's deadlines from its tasks; every plan's by the key alone (one small integer a deadline)
-            # (the plan written in, an IRI serialised by pyoxigraph: a VALUES row outside would not reach
-            # into the sub-SELECT below)
-            found = "?d lt:dueOrder ?order"
-            if plan:
-                found = f"?t lt:inPlan {ox.NamedNode(plan)} ; lt:hasDeadline ?d . {found}"
-            found += f" FILTER(?order >= {low} && ?order < {high})"
-            total = self.table(f"SELECT (COUNT(DISTINCT ?order) AS ?n) WHERE {{ {found} }}")[0][0]
-            return int(total), found
-
-        total, found = self.cached(("deadline-keys", low, high, plan), keys)
         rows = self.table(_deadline_rows_query(found, limit, offset))
         out: dict[int, dict] = {}
         for (
@@ -1334,6 +1336,103 @@ _RANKING = {
     "responsibleFor": ("lt:tasksResponsibleFor", "lt:tasksResponsibleForRank"),
     "accountableFor": ("lt:tasksAccountableFor", "lt:tasksAccountableForRank"),
 }
+
+
+def _task_fact_reads(repo, tasks: list[str]) -> list[tuple[str, str, str]]:
+    """The three reads of `Repository.task_facts` (a task's own facts, its agencies, its deadlines) by VALUES
+    chunks over `tasks`, each task's facts looked up."""
+    return [
+        (
+            f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
+               WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan rdfs:label ?title
+                 OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
+                 OPTIONAL {{ ?task lt:sourceStart ?start }}
+                 OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} }} }}""",
+            # FILTER(… IN …), not VALUES ?role: Oxigraph joined a VALUES of roles with every role statement
+            # of the graph (0.4 s a search page at 6M triples), where the filter checks the tasks' own
+            f"""SELECT ?task ?role ?a ?label WHERE {{ {values}
+                 ?a ?role ?task FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor))
+                 OPTIONAL {{ ?a rdfs:label ?label }} }}""",
+            f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
+                 OPTIONAL {{ ?d lt:phrase ?phrase }} }}""",
+        )
+        for values in repo._values("task", tasks)
+    ]
+
+
+def _bulk_task_fact_reads(repo, within: str) -> list[tuple[list, list, list]]:
+    """The three tables of `Repository.task_facts` made from `bulk_task_tables` (read by hashing)."""
+    found = bulk_task_tables(repo, within)
+    plans: dict[str, tuple] = {}
+    for plan, title, _typed, place, place_label in found["plans"]:
+        plans.setdefault(plan, (title, place, place_label))
+    own = [(*row, *plans[row[5]]) for row in found["own"] if row[5] in plans]
+    labels: dict[str, str | None] = {}
+    for agency, label, _typed, _group in found["agencies"]:
+        if labels.get(agency) is None:
+            labels[agency] = label
+    held = [(task, role, agency, labels.get(agency)) for task, role, agency in found["roles"]]
+    deadlines = [(task, due, phrase) for task, due, phrase, _typed in found["deadlines"]]
+    return [(own, held, deadlines)]
+
+
+def bulk_task_tables(repo, within: str) -> dict[str, list[tuple]]:
+    """The facts of the tasks a group pattern `within` binds ?task to (an export's or a long list's: thousands),
+    each read as one table and joined by hashing (a task's facts looked up one by one cost some 15 index
+    lookups: at 6M triples 7 s for 14,000 tasks): "own" (task, section, heading, text, start: None, plan), "plans"
+    (plan, title, a lt:Plan or not, place, its name), "roles" (task, role IRI, agency), "agencies" (agency,
+    name, a lt:Agency or not, a collective or not) and "deadlines" (task, due date, wording, of a lt:Deadline
+    or not). Read once a request: a download reads them for its rows (web.first) and its task columns
+    (`Repository.task_facts`)."""
+    from flask import g, has_app_context
+
+    key = ("bulk-task-tables", id(repo), within)
+    memo = g.setdefault("bulk_task_tables", {}) if has_app_context() else {}
+    if key not in memo:
+        memo.clear()  # one download's reads at a time
+        memo[key] = _read_bulk_task_tables(repo, within)
+    return memo[key]
+
+
+def _read_bulk_task_tables(repo, within: str) -> dict[str, list[tuple]]:
+    roles = " UNION ".join(f"{{ ?a lt:{role} ?task BIND(lt:{role} AS ?role) }}" for role in ROLES)
+    found = {
+        # no lt:sourceStart (None): neither a list's rows nor a download show it, and its table is every span's
+        # (323,667 at 6M, 0.5 s)
+        "own": repo.table(
+            f"""SELECT ?task ?section ?heading ?text ?start ?plan WHERE {{ {within}
+                 {{ SELECT ?task ?plan WHERE {{ ?task lt:inPlan ?plan }} }}
+                 {{ SELECT ?task ?text WHERE {{ ?task lt:text ?text }} }}
+                 OPTIONAL {{ SELECT ?task ?section WHERE {{ ?task lt:section ?section }} }}
+                 OPTIONAL {{ SELECT ?task ?heading WHERE {{ ?task lt:heading ?heading }} }} }}"""
+        ),
+        "roles": repo.table(
+            f"SELECT ?task ?role ?a WHERE {{ {within} {{ SELECT ?a ?role ?task WHERE {{ {roles} }} }} }}"
+        ),
+        "agencies": repo.table(
+            f"""SELECT ?a ?label ?typed ?group WHERE {{
+                 {{ SELECT DISTINCT ?a WHERE {{ {within} {{ SELECT ?a ?task WHERE {{ {roles} }} }} }} }}
+                 OPTIONAL {{ SELECT ?a ?label WHERE {{ ?a rdfs:label ?label }} }}
+                 OPTIONAL {{ SELECT ?a ?typed WHERE {{ ?a a lt:Agency BIND(true AS ?typed) }} }}
+                 OPTIONAL {{ SELECT ?a ?group WHERE {{ ?a a lt:AgencyGroup BIND(true AS ?group) }} }} }}"""
+        ),
+        "deadlines": repo.table(
+            f"""SELECT ?task ?due ?phrase ?typed WHERE {{ {within}
+                 {{ SELECT ?task ?d WHERE {{ ?task lt:hasDeadline ?d }} }} {{ SELECT ?d ?due WHERE {{ ?d lt:dueDate ?due }} }}
+                 OPTIONAL {{ SELECT ?d ?phrase WHERE {{ ?d lt:phrase ?phrase }} }}
+                 OPTIONAL {{ SELECT ?d ?typed WHERE {{ ?d a lt:Deadline BIND(true AS ?typed) }} }} }}"""
+        ),
+    }
+    found["plans"] = [  # the tasks' plans (a thousand at 6M), looked up
+        row
+        for values in repo._values("plan", {row[5] for row in found["own"]})
+        for row in repo.table(
+            f"""SELECT ?plan ?title ?typed ?place ?placeLabel WHERE {{ {values} ?plan rdfs:label ?title
+                 OPTIONAL {{ ?plan a lt:Plan BIND(true AS ?typed) }}
+                 OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} }} }}"""
+        )
+    ]
+    return found
 
 
 def _listed_task(task, section, heading, plan, title, place, place_label, text) -> dict:
