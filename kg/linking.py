@@ -10,16 +10,23 @@ computed exactly. Each link is also stated as an rdf:Statement (subject, predica
 
 Text is compared without its responsibility statement (agency names differ from plan to plan), digits,
 punctuation or spaces, on the Simplified matching copy.
+
+`kg build --update` does not link the corpus again: `relink_task_texts` keeps the previous links (listed one a
+line beside the store, LINKS_LIST) that no changed plan touches and links the changed plans' tasks, their
+counterparts found by exact containment against every task with numpy (each task's compared text is listed
+beside the store too, COMPARABLE_LIST: making it is the costly part).
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
+import numpy as np
 import pyoxigraph as ox
 from datasketch import MinHash, MinHashLSHEnsemble
 from rdflib import URIRef
@@ -57,8 +64,7 @@ class TaskLink:
 @lru_cache(maxsize=65536)
 def shingles(text: str) -> frozenset[str]:
     """The task's character 5-grams, without its attribution, digits, punctuation or spaces."""
-    core = _NOISE.sub("", _ATTRIBUTION.sub("", to_match(text)))
-    return frozenset(core[i : i + SHINGLE] for i in range(len(core) - SHINGLE + 1))
+    return _grams(comparable(text))
 
 
 def containment(part: frozenset, whole: frozenset) -> float:
@@ -92,11 +98,16 @@ def plan_task_texts(plans: list[Plan]) -> Iterator[tuple[URIRef, str, str]]:
             yield iri, plan.key, task.text
 
 
-def _entries(tasks: Iterable[tuple[URIRef, str, str]]) -> list[tuple[URIRef, str, frozenset]]:
-    """(task IRI, plan key, shingles) of every task long enough to match; a plan loaded twice counts once."""
+def _entries(
+    tasks: Iterable[tuple[URIRef, str, str]], cores: dict[str, str] | None = None
+) -> list[tuple[URIRef, str, frozenset]]:
+    """(task IRI, plan key, shingles) of every task long enough to match; a plan loaded twice counts once.
+    Each task's `comparable` text is noted in `cores` (by IRI) when given."""
     entries, seen = [], set()
     for iri, plan_key, text in tasks:
         grams = shingles(text)
+        if cores is not None:
+            cores[str(iri)] = comparable(text)  # made for `shingles` just now
         if len(grams) >= MIN_SHINGLES and iri not in seen:
             seen.add(iri)
             entries.append((iri, plan_key, grams))
@@ -157,10 +168,14 @@ def link_tasks(plans: list[Plan], threshold: float = THRESHOLD) -> list[TaskLink
 
 
 def link_task_texts(
-    tasks: Iterable[tuple[URIRef, str, str]], uppers: dict[str, set[str]], threshold: float = THRESHOLD
+    tasks: Iterable[tuple[URIRef, str, str]],
+    uppers: dict[str, set[str]],
+    threshold: float = THRESHOLD,
+    cores: dict[str, str] | None = None,
 ) -> list[TaskLink]:
-    """`link_tasks` on (task IRI, plan key, text) triples and the plans' `upper_plans`."""
-    entries = _entries(tasks)
+    """`link_tasks` on (task IRI, plan key, text) triples and the plans' `upper_plans`; each task's
+    `comparable` text is noted in `cores` when given."""
+    entries = _entries(tasks, cores)
     if not entries:
         return []
     links = _derivations(entries, uppers, threshold) + _counterparts(entries, uppers, threshold)
@@ -171,46 +186,204 @@ def _related(a: str, b: str, uppers: dict[str, set[str]]) -> bool:
     return a == b or a in uppers.get(b, ()) or b in uppers.get(a, ())
 
 
+# --- bringing the links up to date for a few changed plans (kg build --update) ----------------------------
+
+LINKS_LIST = "task-links.tsv"  # in the store's lantian-plans/: every link, one a line (`link_line`)
+COMPARABLE_LIST = "task-comparable.tsv"  # in lantian-plans/: each task's `comparable` text
+_RELATIONS = {"derivesFrom": LT.derivesFrom, "counterpartOf": LT.counterpartOf}
+
+
+def link_line(link: TaskLink) -> str:
+    """The link as one line of LINKS_LIST: source, target, relation's local name and score, tab-separated."""
+    return f"{link.source}\t{link.target}\t{str(link.relation).rsplit('#', 1)[-1]}\t{link.score!r}\n"
+
+
+def parse_link_line(line: str) -> TaskLink:
+    source, target, relation, score = line.rstrip("\n").split("\t")
+    return TaskLink(URIRef(source), URIRef(target), _RELATIONS[relation], float(score))
+
+
+@lru_cache(maxsize=65536)
+def comparable(text: str) -> str:
+    """The task's text as compared: Simplified, without its attribution, digits, punctuation or spaces (only
+    CJK ideographs of the basic block and ASCII letters are left)."""
+    return _NOISE.sub("", _ATTRIBUTION.sub("", to_match(text)))
+
+
+def read_comparable(path) -> dict[str, str]:
+    """The `comparable` text of each task by IRI, as the previous build listed them in `path` (COMPARABLE_LIST;
+    empty when there is none). Making them again is most of the time of linking one plan against a national
+    corpus (to_match)."""
+    found: dict[str, str] = {}
+    with suppress(OSError), open(path, encoding="utf-8") as listed:
+        for line in listed:
+            iri, _, core = line.rstrip("\n").partition("\t")
+            found[iri] = core
+    return found
+
+
+def write_comparable(path, cores: dict[str, str], tasks: Iterable[str]) -> None:
+    """List the `comparable` texts of these `tasks` (IRIs) in `path`, for the next `kg build --update`."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.writelines(f"{iri}\t{cores[iri]}\n" for iri in tasks if iri in cores)
+
+
 def relink_task_texts(
-    previous: Iterable[TaskLink],
-    tasks: Iterable[tuple[URIRef, str, str]],
+    previous: Iterable[str],
+    tasks: Iterable[tuple[str, str, str]],
     uppers: dict[str, set[str]],
     changed: set[str],
     threshold: float = THRESHOLD,
-) -> list[TaskLink]:
+    cores: dict[str, str] | None = None,
+) -> tuple[list[str], list[TaskLink], list[TaskLink]]:
     """The links after the plans `changed` (keys) were added, replaced or removed, without linking the whole
-    corpus again: the `previous` links between tasks of unchanged plans are kept (less the derivations of
-    plans that implement a changed plan, which are found again); the changed plans' tasks get their
-    derivations, and their counterparts by exact containment against every task of the unrelated plans (the
-    best COUNTERPARTS per task). A full `link_task_texts` may keep slightly different counterparts: it asks
-    the LSH index for candidates and bounds every task's counterparts, old tasks' included."""
-    entries = _entries(tasks)
-    plan_of = {iri: key for iri, key, _ in entries}
+    corpus again, given the `previous` links (lines of LINKS_LIST) and every task (IRI, plan key, text;
+    `cores` holds the `comparable` texts known by IRI, and gets those made here: the changed plans' tasks'
+    and the missing ones). Returns (the previous lines kept, the previous links
+    dropped, the links added).
+
+    The previous links between tasks of unchanged plans are kept (less the derivations of plans that
+    implement a changed plan, which are found again); the changed plans' tasks get their derivations, and
+    their counterparts by exact containment against every task of the unrelated plans (the best COUNTERPARTS
+    per task). A full `link_task_texts` may keep slightly different counterparts: it asks the LSH index for
+    candidates and bounds every task's counterparts, old tasks' included."""
+    tasks = [(str(iri), key, text) for iri, key, text in tasks]
+    plan_of = {iri: key for iri, key, _ in tasks}
     lowers = {key for key, ups in uppers.items() if ups & changed}
+    kept, dropped = [], []
+    for line in previous:
+        source, target, relation, _ = line.split("\t", 3)
+        ends = plan_of.get(source), plan_of.get(target)
+        if None in ends or changed & set(ends) or (relation == "derivesFrom" and ends[0] in lowers):
+            dropped.append(parse_link_line(line))
+        else:
+            kept.append(line)
+    # derivations: only the tasks of the plans that may derive, and of the plans they implement, are compared
+    deriving = changed | lowers
+    compared = deriving | {upper for key in deriving for upper in uppers.get(key, ())}
     links: dict[tuple, TaskLink] = {}
-    for link in previous:
-        ends = plan_of.get(link.source), plan_of.get(link.target)
-        if None in ends or changed & set(ends) or (link.relation == LT.derivesFrom and ends[0] in lowers):
-            continue
+    for link in _derivations(_entries(t for t in tasks if t[1] in compared), uppers, threshold, deriving):
         links[(link.source, link.target, link.relation)] = link
-    for link in _derivations(entries, uppers, threshold, sources=changed | lowers):
-        links[(link.source, link.target, link.relation)] = link
-    for source, plan_key, grams in entries:
-        if plan_key not in changed:
-            continue
-        best: dict[str, tuple[float, int]] = {}  # other plan → (score, task)
-        for j, (_, other, other_grams) in enumerate(entries):
+    cores = {} if cores is None else cores
+    for iri, key, text in tasks:
+        if key in changed or iri not in cores:  # a changed plan's task may keep its IRI with another text
+            cores[iri] = comparable(text)
+    entries = _comparable_entries((iri, key, cores[iri]) for iri, key, _ in tasks)
+    for source, target, score in _counterparts_of(entries, changed, uppers, threshold):
+        pair = tuple(sorted((source, target)))
+        key = (*pair, LT.counterpartOf)
+        if key not in links or links[key].score < score:
+            links[key] = TaskLink(URIRef(pair[0]), URIRef(pair[1]), LT.counterpartOf, score)
+    added = sorted(links.values(), key=lambda link: (str(link.source), str(link.target)))
+    return kept, dropped, added
+
+
+def _grams(core: str) -> frozenset[str]:
+    return frozenset(core[i : i + SHINGLE] for i in range(len(core) - SHINGLE + 1))
+
+
+def _comparable_entries(tasks: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """(task IRI, plan key, comparable text) of the tasks `_entries` keeps, in the same order."""
+    entries, seen = [], set()
+    for iri, plan_key, core in tasks:
+        if iri not in seen and _long_enough(core):
+            seen.add(iri)
+            entries.append((iri, plan_key, core))
+    return entries
+
+
+def _long_enough(core: str) -> bool:
+    """Whether the comparable text has MIN_SHINGLES distinct 5-grams (most show them in their first few)."""
+    n = len(core) - SHINGLE + 1
+    if n < MIN_SHINGLES:
+        return False
+    head = {core[i : i + SHINGLE] for i in range(min(n, 2 * MIN_SHINGLES))}
+    return len(head) >= MIN_SHINGLES or len(_grams(core)) >= MIN_SHINGLES
+
+
+def _counterparts_of(
+    entries: list[tuple[str, str, str]], changed: set[str], uppers: dict[str, set[str]], threshold: float
+) -> Iterator[tuple[str, str, float]]:
+    """(task, counterpart, score) of every task of the `changed` plans: its best COUNTERPARTS matches (one per
+    plan) among the tasks of the plans unrelated to its own, by exact containment. Every task's 5-grams are
+    numbered as integers (each character by its rank among the corpus's characters, 5 of them a base-K number:
+    exact while K⁵ < 2⁶⁴) and counted with numpy, so the 150,000 tasks of the national corpus take seconds."""
+    rows = [i for i, (_, key, _) in enumerate(entries) if key in changed]
+    if not rows:
+        return
+    codes = np.frombuffer("\0".join(core for _, _, core in entries).encode("utf-16-le"), dtype=np.uint16)
+    present = np.zeros(1 << 16, dtype=bool)
+    present[codes] = True
+    present[0] = False
+    base = int(present.sum()) + 1
+    if base**SHINGLE >= 1 << 64:  # too many characters to number 5-grams exactly in 64 bits: compare sets
+        yield from _counterparts_by_sets(entries, rows, uppers, threshold)
+        return
+    rank = np.cumsum(present).astype(np.uint64)
+    rank[0] = 0
+    digits = rank[codes]
+    n = len(digits) - SHINGLE + 1
+    grams = np.zeros(max(n, 0), dtype=np.uint64)
+    for k in range(SHINGLE):
+        grams = grams * np.uint64(base) + digits[k : k + n]
+    separators = np.concatenate(([0], np.cumsum(codes == 0)))
+    whole = separators[SHINGLE : SHINGLE + n] == separators[:n]  # no separator within the 5 characters
+    task = separators[:n][whole]
+    grams = grams[whole]
+    own = {row: np.unique(grams[task == row]) for row in rows}
+    union = np.unique(np.concatenate(list(own.values())))
+    hit = np.isin(grams, union)
+    place = np.searchsorted(union, grams[hit])
+    pairs = np.unique(task[hit].astype(np.int64) * len(union) + place)  # each gram once a task
+    hit_task, hit_place = pairs // len(union), pairs % len(union)
+    shared: dict[int, np.ndarray] = {}  # changed task → each task's 5-grams in common with it
+    for row in rows:
+        mine = np.zeros(len(union), dtype=bool)
+        mine[np.searchsorted(union, own[row])] = True
+        shared[row] = np.bincount(hit_task[mine[hit_place]], minlength=len(entries))
+    for row in rows:  # each changed task's best matches
+        yield from _best_of(row, shared[row] / len(own[row]), entries, uppers, threshold)
+    for plan_key in {entries[row][1] for row in rows}:  # each other task's best match in a changed plan
+        mine = [row for row in rows if entries[row][1] == plan_key]
+        common = np.stack([shared[row] for row in mine])
+        best, which = common.max(axis=0), common.argmax(axis=0)
+        for j in np.flatnonzero(best >= threshold * MIN_SHINGLES).tolist():
+            other = entries[j]
+            if not _related(plan_key, other[1], uppers):
+                score = int(best[j]) / len(_grams(other[2]))
+                if score >= threshold:
+                    yield other[0], entries[mine[which[j]]][0], round(score, 3)
+
+
+def _best_of(row: int, scores, entries, uppers, threshold) -> Iterator[tuple[str, str, float]]:
+    """The task `row`'s best COUNTERPARTS matches, one a plan, given its containment in every entry (`scores`),
+    as `_counterparts` keeps them."""
+    source, plan_key, _ = entries[row]
+    best: dict[str, tuple[float, int]] = {}  # other plan → (score, task)
+    for j in np.flatnonzero(scores >= threshold - 1e-9).tolist():
+        other = entries[j][1]
+        score = float(scores[j])
+        if not _related(plan_key, other, uppers) and score >= threshold and score > best.get(other, (0.0, -1))[0]:
+            best[other] = (score, j)
+    for score, j in sorted(best.values(), reverse=True)[:COUNTERPARTS]:
+        yield source, entries[j][0], round(score, 3)
+
+
+def _counterparts_by_sets(entries, rows, uppers, threshold) -> Iterator[tuple[str, str, float]]:
+    """`_counterparts_of` comparing Python sets of 5-grams (for a corpus of too many distinct characters)."""
+    grams = [_grams(core) for _, _, core in entries]
+    for row in rows:
+        common = np.array([len(grams[row] & other) for other in grams])
+        yield from _best_of(row, common / len(grams[row]), entries, uppers, threshold)
+    for plan_key in {entries[row][1] for row in rows}:
+        mine = [row for row in rows if entries[row][1] == plan_key]
+        for j, (iri, other, _) in enumerate(entries):
             if _related(plan_key, other, uppers):
                 continue
-            score = containment(grams, other_grams)
-            if score >= threshold and score > best.get(other, (0.0, -1))[0]:
-                best[other] = (score, j)
-        for score, j in sorted(best.values(), reverse=True)[:COUNTERPARTS]:
-            pair = tuple(sorted((source, entries[j][0])))
-            key = (*pair, LT.counterpartOf)
-            if key not in links or links[key].score < score:
-                links[key] = TaskLink(pair[0], pair[1], LT.counterpartOf, round(score, 3))
-    return sorted(links.values(), key=lambda link: (str(link.source), str(link.target)))
+            scores = [containment(grams[j], grams[row]) for row in mine]
+            best = max(scores)
+            if best >= threshold:
+                yield iri, entries[mine[scores.index(best)]][0], round(best, 3)
 
 
 def link_triples(links: list[TaskLink]) -> Iterator[tuple]:

@@ -325,7 +325,6 @@ class StoreGeneration:
         The lists are compared by a 128-bit hash of each line, the previous file read twice as a stream: the
         national cross-plan graph lists 8.9M triples (1.9 GB), which held as strings took several GB."""
         self.flush()
-        node = ox.NamedNode(graph)
         old = set()
         with previous.open("rb") as listed:
             for line in listed:
@@ -339,16 +338,26 @@ class StoreGeneration:
                 if key in old:
                     old.discard(key)
                 else:
-                    added.append(ox.Quad(triple.subject, triple.predicate, triple.object, node))
-        removed = 0
+                    added.append(triple)
+        gone = []
         if old:  # the lines left are the triples no longer stated: find them in the previous list
             with previous.open("rb") as listed:
-                gone = b"".join(line for line in listed if _line_hash(line.rstrip(b"\n")) in old)
-                for quad in ox.parse(gone, format=ox.RdfFormat.N_TRIPLES):
-                    self.store.remove(ox.Quad(quad.subject, quad.predicate, quad.object, node))
-                    removed += 1
-        self.store.bulk_extend(added)
-        return removed + len(added)
+                lines = b"".join(line for line in listed if _line_hash(line.rstrip(b"\n")) in old)
+                gone = [quad.triple for quad in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
+        return self.change_graph(graph, gone, added)
+
+    def change_graph(self, graph: str, removed: Iterable[ox.Triple], added: Iterable[ox.Triple]) -> int:
+        """Take the `removed` triples out of the named graph `graph` and put the `added` ones in (a difference
+        the caller found); returns how many triples that was."""
+        self.flush()
+        node = ox.NamedNode(graph)
+        changes = 0
+        for triple in removed:
+            self.store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, node))
+            changes += 1
+        quads = [ox.Quad(triple.subject, triple.predicate, triple.object, node) for triple in added]
+        self.store.bulk_extend(quads)
+        return changes + len(quads)
 
     def stream_graph_recorded(self, graph: str, triples: Iterable[ox.Triple], record: Path) -> None:
         """`stream_graph`, listing the triples in the N-Triples file `record` (for a later `patch_graph`)."""
