@@ -16,9 +16,16 @@ replacing or removing a plan rewrites its own graph and the cross-plan graph onl
 A build streams: each plan is loaded, its graph written and its records dropped, keeping only a
 `PlanDigest` (what the cross-plan graph needs of it, its summary and its fingerprint). The digests are kept
 beside the database (``lantian-plans/``), so the next build re-extracts only the plans whose file (or
-sidecar) or extraction code changed, and ``kg build --update PATH`` replaces only those plans' graphs: the new
-store is filled with the kept plans' graphs copied as they are, the new plans' graphs, and a new cross-plan
-graph.
+sidecar) or extraction code changed, and ``kg build --update PATH`` replaces only those plans' graphs.
+
+An update starts from a checkpoint of the live store and writes only differences, from what the previous
+build listed in ``lantian-plans/`` beside the digests: the cross-plan graph's triples but lineage
+(CROSS_PLAN_LIST), made again from the digests and compared line by line; the task links
+(`kg.linking.LINKS_LIST`), of which only those touching a changed plan are dropped and found again, and each
+task's compared text and weakest counterpart (`kg.linking.TASKS_LIST`); the statistics' rows of each plan
+(`kg.statistics.PLAN_ROWS_LIST`: only the changed plans' are read from the store) and triples
+(`kg.statistics.STATISTICS_LIST`). The unchanged plans' digests are hard links to the live store's. A store
+whose lists an older version wrote (lineage listed with the rest, no links list) is read once the old way.
 """
 
 from __future__ import annotations
@@ -44,16 +51,15 @@ from rdflib import RDF, Graph, URIRef
 
 from kg import build
 from kg.linking import (
-    COMPARABLE_LIST,
     LINKS_LIST,
+    TASKS_LIST,
     TaskLink,
+    TaskNotes,
     link_line,
     link_task_texts,
     link_triples,
-    read_comparable,
     relink_task_texts,
     upper_plans,
-    write_comparable,
 )
 from kg.namespaces import ID, LT, ROLE_PROPERTY, bind_prefixes
 from kg.statistics import (
@@ -692,18 +698,18 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=No
         live, ledger = Path(store_dir) / LEDGER, generation.folder / LEDGER
         ledger.mkdir()
         plans = unified(report.digests)
-        cores = read_comparable(live / COMPARABLE_LIST) if patch else {}
+        notes = TaskNotes.read(live / TASKS_LIST) if patch else TaskNotes()
         if patch:
-            _patch_cross_plan(generation, plans, changed, cores, log)
+            _patch_cross_plan(generation, plans, changed, notes, log)
         else:
-            links = link_task_texts(_task_texts(plans), upper_plans(plans), cores=cores)
+            links = link_task_texts(_task_texts(plans), upper_plans(plans), notes=notes)
             generation.stream_graph_recorded(CROSS_PLAN_GRAPH, description_triples(plans), ledger / CROSS_PLAN_LIST)
             generation.stream_graph(CROSS_PLAN_GRAPH, (quad.triple for quad in _quads(link_triples(links))))
             with (ledger / LINKS_LIST).open("w", encoding="utf-8") as out:
                 out.writelines(map(link_line, links))
         del plans
-        write_comparable(ledger / COMPARABLE_LIST, cores, (iri for d in report.digests for iri, _ in d.tasks))
-        del cores
+        notes.write(ledger / TASKS_LIST, (iri for d in report.digests for iri, _ in d.tasks))
+        del notes
         _write_digests(ledger, report.digests, kept_in=live if patch else None, written=written)
         for digest in report.digests:
             if digest.source not in written:
@@ -723,13 +729,13 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=No
 
 
 def _patch_cross_plan(
-    generation: StoreGeneration, plans: list[PlanDigest], changed: set[str], cores: dict[str, str], log
+    generation: StoreGeneration, plans: list[PlanDigest], changed: set[str], notes: TaskNotes, log
 ) -> None:
     """Bring the cross-plan graph of a checkpoint of the live store up to date for the `changed` plans (keys),
     of all the (`unified`) `plans`: its descriptions made again and patched with the difference from the list
     the live store kept (CROSS_PLAN_LIST, 1.2M triples nationally); its lineage patched link by link, from the
     previous links (LINKS_LIST, 1M) and those `kg.linking.relink_task_texts` drops and adds, without making
-    the triples of the others. `cores`: the tasks' comparable texts known (`kg.linking.read_comparable`)."""
+    the triples of the others. `notes`: the previous build's `kg.linking.TaskNotes`, brought up to date."""
     started = time.perf_counter()
     live, ledger = generation.store_dir / LEDGER, generation.folder / LEDGER
     listed = live / CROSS_PLAN_LIST
@@ -743,7 +749,7 @@ def _patch_cross_plan(
     if listed.parent == generation.folder:
         listed.unlink()
     tasks = ((iri, d.key, text) for d in plans for iri, text in d.tasks)
-    kept, dropped, added = relink_task_texts(previous, tasks, upper_plans(plans), changed, cores=cores)
+    kept, dropped, added = relink_task_texts(previous, tasks, upper_plans(plans), changed, notes=notes)
     del previous
     before = {quad.triple for quad in _quads(link_triples(dropped))}
     after = {quad.triple for quad in _quads(link_triples(added))}

@@ -14,15 +14,15 @@ punctuation or spaces, on the Simplified matching copy.
 `kg build --update` does not link the corpus again: `relink_task_texts` keeps the previous links (listed one a
 line beside the store, LINKS_LIST) that no changed plan touches and links the changed plans' tasks, their
 counterparts found by exact containment against every task with numpy (each task's compared text is listed
-beside the store too, COMPARABLE_LIST: making it is the costly part).
+beside the store too, TASKS_LIST: making it is the costly part).
 """
 
 from __future__ import annotations
 
 import re
 from contextlib import suppress
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
@@ -99,15 +99,15 @@ def plan_task_texts(plans: list[Plan]) -> Iterator[tuple[URIRef, str, str]]:
 
 
 def _entries(
-    tasks: Iterable[tuple[URIRef, str, str]], cores: dict[str, str] | None = None
+    tasks: Iterable[tuple[URIRef, str, str]], notes: TaskNotes | None = None
 ) -> list[tuple[URIRef, str, frozenset]]:
     """(task IRI, plan key, shingles) of every task long enough to match; a plan loaded twice counts once.
-    Each task's `comparable` text is noted in `cores` (by IRI) when given."""
+    Each task's `comparable` text is noted in `notes` when given."""
     entries, seen = [], set()
     for iri, plan_key, text in tasks:
         grams = shingles(text)
-        if cores is not None:
-            cores[str(iri)] = comparable(text)  # made for `shingles` just now
+        if notes is not None:
+            notes.cores[str(iri)] = comparable(text)  # made for `shingles` just now
         if len(grams) >= MIN_SHINGLES and iri not in seen:
             seen.add(iri)
             entries.append((iri, plan_key, grams))
@@ -136,10 +136,12 @@ def _derivations(
     return links
 
 
-def _counterparts(entries, uppers: dict[str, set[str]], threshold: float) -> list[TaskLink]:
+def _counterparts(
+    entries, uppers: dict[str, set[str]], threshold: float, notes: TaskNotes | None = None
+) -> list[TaskLink]:
     """Each task's best matches in plans unrelated to its own, found through the LSH index; at most
     CANDIDATES candidates are scored and COUNTERPARTS kept per task, so a measure that every plan repeats
-    costs n·k, not n²."""
+    costs n·k, not n². The score of the weakest a task keeps, when it keeps COUNTERPARTS, goes to `notes`."""
     hashes = MinHash.bulk([[s.encode() for s in g] for _, _, g in entries], num_perm=NUM_PERM)
     index = MinHashLSHEnsemble(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM, num_part=16)
     index.index((i, h, len(entries[i][2])) for i, h in enumerate(hashes))
@@ -153,7 +155,10 @@ def _counterparts(entries, uppers: dict[str, set[str]], threshold: float) -> lis
             score = containment(grams, entries[j][2])
             if score >= threshold and score > best.get(other, (0.0, -1))[0]:
                 best[other] = (score, j)
-        for score, j in sorted(best.values(), reverse=True)[:COUNTERPARTS]:
+        found = sorted(best.values(), reverse=True)[:COUNTERPARTS]
+        if notes is not None and len(found) == COUNTERPARTS:
+            notes.floors[str(source)] = found[-1][0]
+        for score, j in found:
             pair = tuple(sorted((source, entries[j][0])))
             kept = links.get(pair)
             if kept is None or kept.score < score:
@@ -171,14 +176,14 @@ def link_task_texts(
     tasks: Iterable[tuple[URIRef, str, str]],
     uppers: dict[str, set[str]],
     threshold: float = THRESHOLD,
-    cores: dict[str, str] | None = None,
+    notes: TaskNotes | None = None,
 ) -> list[TaskLink]:
-    """`link_tasks` on (task IRI, plan key, text) triples and the plans' `upper_plans`; each task's
-    `comparable` text is noted in `cores` when given."""
-    entries = _entries(tasks, cores)
+    """`link_tasks` on (task IRI, plan key, text) triples and the plans' `upper_plans`; what the next
+    `relink_task_texts` needs of each task is noted in `notes` when given."""
+    entries = _entries(tasks, notes)
     if not entries:
         return []
-    links = _derivations(entries, uppers, threshold) + _counterparts(entries, uppers, threshold)
+    links = _derivations(entries, uppers, threshold) + _counterparts(entries, uppers, threshold, notes)
     return sorted(links, key=lambda link: (str(link.source), str(link.target)))
 
 
@@ -189,7 +194,7 @@ def _related(a: str, b: str, uppers: dict[str, set[str]]) -> bool:
 # --- bringing the links up to date for a few changed plans (kg build --update) ----------------------------
 
 LINKS_LIST = "task-links.tsv"  # in the store's lantian-plans/: every link, one a line (`link_line`)
-COMPARABLE_LIST = "task-comparable.tsv"  # in lantian-plans/: each task's `comparable` text
+TASKS_LIST = "task-lineage.tsv"  # in lantian-plans/: each task's `TaskNotes`
 _RELATIONS = {"derivesFrom": LT.derivesFrom, "counterpartOf": LT.counterpartOf}
 
 
@@ -210,22 +215,39 @@ def comparable(text: str) -> str:
     return _NOISE.sub("", _ATTRIBUTION.sub("", to_match(text)))
 
 
-def read_comparable(path) -> dict[str, str]:
-    """The `comparable` text of each task by IRI, as the previous build listed them in `path` (COMPARABLE_LIST;
-    empty when there is none). Making them again is most of the time of linking one plan against a national
-    corpus (to_match)."""
-    found: dict[str, str] = {}
-    with suppress(OSError), open(path, encoding="utf-8") as listed:
-        for line in listed:
-            iri, _, core = line.rstrip("\n").partition("\t")
-            found[iri] = core
-    return found
+@dataclass
+class TaskNotes:
+    """What linking notes of each task (by IRI) for the next `relink_task_texts`: its `comparable` text (making
+    it again is most of the time of linking one plan against a national corpus), and, of a task that keeps
+    COUNTERPARTS counterparts, the score of the weakest (a new counterpart must beat it). Listed beside the
+    store (TASKS_LIST) by every build."""
 
+    cores: dict[str, str] = field(default_factory=dict)
+    floors: dict[str, float] = field(default_factory=dict)
+    complete: bool = True  # False: read from a store that noted no floors (any task's list may be full)
 
-def write_comparable(path, cores: dict[str, str], tasks: Iterable[str]) -> None:
-    """List the `comparable` texts of these `tasks` (IRIs) in `path`, for the next `kg build --update`."""
-    with open(path, "w", encoding="utf-8") as out:
-        out.writelines(f"{iri}\t{cores[iri]}\n" for iri in tasks if iri in cores)
+    @classmethod
+    def read(cls, path) -> TaskNotes:
+        """The notes the previous build listed in `path` (incomplete when it listed none)."""
+        notes = cls()
+        try:
+            with open(path, encoding="utf-8") as listed:
+                for line in listed:
+                    iri, floor, core = line.rstrip("\n").split("\t")
+                    notes.cores[iri] = core
+                    if floor:
+                        notes.floors[iri] = float(floor)
+        except OSError:
+            notes.complete = False
+        return notes
+
+    def write(self, path, tasks: Iterable[str]) -> None:
+        """List the notes of these `tasks` (IRIs) in `path`: IRI, floor (or nothing), comparable text."""
+        with open(path, "w", encoding="utf-8") as out:
+            for iri in tasks:
+                if iri in self.cores:
+                    floor = self.floors.get(iri)
+                    out.write(f"{iri}\t{'' if floor is None else repr(floor)}\t{self.cores[iri]}\n")
 
 
 def relink_task_texts(
@@ -234,28 +256,33 @@ def relink_task_texts(
     uppers: dict[str, set[str]],
     changed: set[str],
     threshold: float = THRESHOLD,
-    cores: dict[str, str] | None = None,
+    notes: TaskNotes | None = None,
 ) -> tuple[list[str], list[TaskLink], list[TaskLink]]:
     """The links after the plans `changed` (keys) were added, replaced or removed, without linking the whole
     corpus again, given the `previous` links (lines of LINKS_LIST) and every task (IRI, plan key, text;
-    `cores` holds the `comparable` texts known by IRI, and gets those made here: the changed plans' tasks'
-    and the missing ones). Returns (the previous lines kept, the previous links
+    `notes` are the previous build's `TaskNotes`, brought up to date here). Returns (the previous lines kept, the previous links
     dropped, the links added).
 
     The previous links between tasks of unchanged plans are kept (less the derivations of plans that
     implement a changed plan, which are found again); the changed plans' tasks get their derivations, and
-    their counterparts by exact containment against every task of the unrelated plans (the best COUNTERPARTS
-    per task). A full `link_task_texts` may keep slightly different counterparts: it asks the LSH index for
-    candidates and bounds every task's counterparts, old tasks' included."""
+    their counterparts by exact containment against every task of the unrelated plans: each changed task's
+    best COUNTERPARTS, and each other task's best match in a changed plan when it had a counterpart there
+    before or its list is not full or the match beats its weakest (`TaskNotes.floors`). On a corpus of fewer
+    than COUNTERPARTS + 1 plans that is what a full `link_task_texts` finds; on a larger one a full build may
+    keep other counterparts: it scores the LSH index's first CANDIDATES candidates of each task only, and a
+    task whose list is full and gains a match here keeps its weakest."""
     tasks = [(str(iri), key, text) for iri, key, text in tasks]
     plan_of = {iri: key for iri, key, _ in tasks}
     lowers = {key for key, ups in uppers.items() if ups & changed}
     kept, dropped = [], []
+    had = set()  # (task of an unchanged plan, changed plan) where the task had a counterpart
     for line in previous:
         source, target, relation, _ = line.split("\t", 3)
         ends = plan_of.get(source), plan_of.get(target)
         if None in ends or changed & set(ends) or (relation == "derivesFrom" and ends[0] in lowers):
             dropped.append(parse_link_line(line))
+            if relation == "counterpartOf":
+                had.update(((source, ends[1]), (target, ends[0])))
         else:
             kept.append(line)
     # derivations: only the tasks of the plans that may derive, and of the plans they implement, are compared
@@ -264,12 +291,18 @@ def relink_task_texts(
     links: dict[tuple, TaskLink] = {}
     for link in _derivations(_entries(t for t in tasks if t[1] in compared), uppers, threshold, deriving):
         links[(link.source, link.target, link.relation)] = link
-    cores = {} if cores is None else cores
+    notes = TaskNotes(complete=False) if notes is None else notes
+    cores = notes.cores
     for iri, key, text in tasks:
         if key in changed or iri not in cores:  # a changed plan's task may keep its IRI with another text
             cores[iri] = comparable(text)
+            notes.floors.pop(iri, None)
     entries = _comparable_entries((iri, key, cores[iri]) for iri, key, _ in tasks)
-    for source, target, score in _counterparts_of(entries, changed, uppers, threshold):
+
+    def takes(task: str, plan_key: str, score: float) -> bool:  # a task of an unchanged plan: a new match?
+        return (task, plan_key) in had or (notes.complete and score > notes.floors.get(task, 0.0))
+
+    for source, target, score in _counterparts_of(entries, changed, uppers, threshold, notes.floors, takes):
         pair = tuple(sorted((source, target)))
         key = (*pair, LT.counterpartOf)
         if key not in links or links[key].score < score:
@@ -302,10 +335,17 @@ def _long_enough(core: str) -> bool:
 
 
 def _counterparts_of(
-    entries: list[tuple[str, str, str]], changed: set[str], uppers: dict[str, set[str]], threshold: float
+    entries: list[tuple[str, str, str]],
+    changed: set[str],
+    uppers: dict[str, set[str]],
+    threshold: float,
+    floors: dict[str, float],
+    takes: Callable[[str, str, float], bool],
 ) -> Iterator[tuple[str, str, float]]:
     """(task, counterpart, score) of every task of the `changed` plans: its best COUNTERPARTS matches (one per
-    plan) among the tasks of the plans unrelated to its own, by exact containment. Every task's 5-grams are
+    plan) among the tasks of the plans unrelated to its own, by exact containment (the weakest noted in
+    `floors` when there are COUNTERPARTS); and of every other task its best match in each changed plan when
+    `takes(task, plan key, score)`. Every task's 5-grams are
     numbered as integers (each character by its rank among the corpus's characters, 5 of them a base-K number:
     exact while K⁵ < 2⁶⁴) and counted with numpy, so the 150,000 tasks of the national corpus take seconds."""
     rows = [i for i, (_, key, _) in enumerate(entries) if key in changed]
@@ -317,7 +357,7 @@ def _counterparts_of(
     present[0] = False
     base = int(present.sum()) + 1
     if base**SHINGLE >= 1 << 64:  # too many characters to number 5-grams exactly in 64 bits: compare sets
-        yield from _counterparts_by_sets(entries, rows, uppers, threshold)
+        yield from _counterparts_by_sets(entries, rows, uppers, threshold, floors, takes)
         return
     rank = np.cumsum(present).astype(np.uint64)
     rank[0] = 0
@@ -342,7 +382,7 @@ def _counterparts_of(
         mine[np.searchsorted(union, own[row])] = True
         shared[row] = np.bincount(hit_task[mine[hit_place]], minlength=len(entries))
     for row in rows:  # each changed task's best matches
-        yield from _best_of(row, shared[row] / len(own[row]), entries, uppers, threshold)
+        yield from _best_of(row, shared[row] / len(own[row]), entries, uppers, threshold, floors)
     for plan_key in {entries[row][1] for row in rows}:  # each other task's best match in a changed plan
         mine = [row for row in rows if entries[row][1] == plan_key]
         common = np.stack([shared[row] for row in mine])
@@ -351,13 +391,13 @@ def _counterparts_of(
             other = entries[j]
             if not _related(plan_key, other[1], uppers):
                 score = int(best[j]) / len(_grams(other[2]))
-                if score >= threshold:
+                if score >= threshold and takes(other[0], plan_key, score):
                     yield other[0], entries[mine[which[j]]][0], round(score, 3)
 
 
-def _best_of(row: int, scores, entries, uppers, threshold) -> Iterator[tuple[str, str, float]]:
+def _best_of(row: int, scores, entries, uppers, threshold, floors) -> Iterator[tuple[str, str, float]]:
     """The task `row`'s best COUNTERPARTS matches, one a plan, given its containment in every entry (`scores`),
-    as `_counterparts` keeps them."""
+    as `_counterparts` keeps them (the weakest noted in `floors` when there are COUNTERPARTS)."""
     source, plan_key, _ = entries[row]
     best: dict[str, tuple[float, int]] = {}  # other plan → (score, task)
     for j in np.flatnonzero(scores >= threshold - 1e-9).tolist():
@@ -365,16 +405,19 @@ def _best_of(row: int, scores, entries, uppers, threshold) -> Iterator[tuple[str
         score = float(scores[j])
         if not _related(plan_key, other, uppers) and score >= threshold and score > best.get(other, (0.0, -1))[0]:
             best[other] = (score, j)
-    for score, j in sorted(best.values(), reverse=True)[:COUNTERPARTS]:
+    found = sorted(best.values(), reverse=True)[:COUNTERPARTS]
+    if len(found) == COUNTERPARTS:
+        floors[source] = found[-1][0]
+    for score, j in found:
         yield source, entries[j][0], round(score, 3)
 
 
-def _counterparts_by_sets(entries, rows, uppers, threshold) -> Iterator[tuple[str, str, float]]:
+def _counterparts_by_sets(entries, rows, uppers, threshold, floors, takes) -> Iterator[tuple[str, str, float]]:
     """`_counterparts_of` comparing Python sets of 5-grams (for a corpus of too many distinct characters)."""
     grams = [_grams(core) for _, _, core in entries]
     for row in rows:
         common = np.array([len(grams[row] & other) for other in grams])
-        yield from _best_of(row, common / len(grams[row]), entries, uppers, threshold)
+        yield from _best_of(row, common / len(grams[row]), entries, uppers, threshold, floors)
     for plan_key in {entries[row][1] for row in rows}:
         mine = [row for row in rows if entries[row][1] == plan_key]
         for j, (iri, other, _) in enumerate(entries):
@@ -382,7 +425,7 @@ def _counterparts_by_sets(entries, rows, uppers, threshold) -> Iterator[tuple[st
                 continue
             scores = [containment(grams[j], grams[row]) for row in mine]
             best = max(scores)
-            if best >= threshold:
+            if best >= threshold and takes(iri, plan_key, best):
                 yield iri, entries[mine[scores.index(best)]][0], round(best, 3)
 
 

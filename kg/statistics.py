@@ -5,7 +5,8 @@ deadline by date, place and task decodes every place name and task IRI at each c
 reads every name, and the brokers' betweenness is a computation over the whole agency–task network. The build
 computes them once, after the plans' and the cross-plan graphs are written, from the new store itself, and
 states them in one named graph (``id/graph/statistics``), replaced with each build (patched with the difference
-by ``kg build --update``), readable in SPARQL and pushed with the rest:
+by ``kg build --update``, which reads from the store only the changed plans' rows, `plan_rows`, and keeps the
+others' beside it), readable in SPARQL and pushed with the rest:
 
 - each deadline's ``lt:dueOrder``: its place in the national order of deadlines (due date, then the name of
   its plan's place, then the task's IRI), written yyyymmdd × 10⁸ + rank, so that "due before D" is the integer

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.corpus import CROSS_PLAN_LIST, LEDGER, build_store
-from kg.linking import COMPARABLE_LIST, LINKS_LIST, link_triples, parse_link_line
+from kg.linking import TASKS_LIST, LINKS_LIST, link_triples, parse_link_line
 from kg.statistics import PLAN_ROWS_LIST
 from loaders.corpus import bundled_plans_dir, discover
 
@@ -60,7 +60,7 @@ def assert_as_full_build(tmp_path: Path, store: Path, files: list[Path]) -> None
     shutil.rmtree(full, ignore_errors=True)
     build_store(full, files, workers=1)
     assert quads(store) == quads(full)
-    for listed in (LINKS_LIST, COMPARABLE_LIST):  # the lists the next update reads: the same lines
+    for listed in (LINKS_LIST, TASKS_LIST):  # the lists the next update reads: the same lines
         lines = [sorted((folder / LEDGER / listed).read_text(encoding="utf-8").splitlines()) for folder in (store, full)]
         assert lines[0] == lines[1]
 
@@ -93,7 +93,7 @@ def test_update_of_a_store_listed_by_the_older_version_is_a_full_build(plans, tm
     assert links
     with (ledger / CROSS_PLAN_LIST).open("a", encoding="utf-8") as listed:
         listed.writelines(f"{ox.Triple(*triple)} .\n" for triple in link_triples(links))
-    for name in (LINKS_LIST, COMPARABLE_LIST, PLAN_ROWS_LIST):
+    for name in (LINKS_LIST, TASKS_LIST, PLAN_ROWS_LIST):
         (ledger / name).unlink()
     change_deadlines_and_agencies(folder / QINZHOU)
     build_store(tmp_path / "store", [folder / QINZHOU], update=True, workers=1)
