@@ -83,7 +83,7 @@ from loaders.records import COVERAGE_WARNING, Agency, CitedPlan, Plan
 
 CROSS_PLAN_GRAPH = f"{ID}graph/cross-plan"
 LEDGER = "lantian-plans"  # the digests, a folder inside the store folder
-CROSS_PLAN_LIST = "cross-plan.nt"  # in LEDGER: the cross-plan graph's triples but lineage, for --update's patch
+CROSS_PLAN_LIST = "cross-plan.nt"  # in LEDGER: the cross-plan graph's triples but lineage, for --update
 LINEAGE_LINE = f"<{ID}task/".encode()  # how the N-Triples line of every lineage triple, and no other, opens
 _ROLE_PREDICATES = frozenset(str(p) for p in (*ROLE_PROPERTY.values(), LT.accountableFor))
 # each role property and the property that states an agency's count of tasks in that role
@@ -703,7 +703,9 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=No
             _patch_cross_plan(generation, plans, changed, notes, log)
         else:
             links = link_task_texts(_task_texts(plans), upper_plans(plans), notes=notes)
-            generation.stream_graph_recorded(CROSS_PLAN_GRAPH, description_triples(plans), ledger / CROSS_PLAN_LIST)
+            generation.stream_graph_recorded(
+                CROSS_PLAN_GRAPH, description_triples(plans), ledger / CROSS_PLAN_LIST
+            )
             generation.stream_graph(CROSS_PLAN_GRAPH, (quad.triple for quad in _quads(link_triples(links))))
             with (ledger / LINKS_LIST).open("w", encoding="utf-8") as out:
                 out.writelines(map(link_line, links))
@@ -745,7 +747,9 @@ def _patch_cross_plan(
     else:  # a store of the version that listed lineage with the rest: its links read back once by SPARQL
         previous = [link_line(link) for link in _previous_links(generation.store_dir)]
         listed = _without_lineage(listed, generation.folder / f"previous-{CROSS_PLAN_LIST}")
-    changes = generation.patch_graph(CROSS_PLAN_GRAPH, description_triples(plans), listed, ledger / CROSS_PLAN_LIST)
+    changes = generation.patch_graph(
+        CROSS_PLAN_GRAPH, description_triples(plans), listed, ledger / CROSS_PLAN_LIST
+    )
     if listed.parent == generation.folder:
         listed.unlink()
     tasks = ((iri, d.key, text) for d in plans for iri, text in d.tasks)

@@ -20,7 +20,6 @@ beside the store too, TASKS_LIST: making it is the costly part).
 from __future__ import annotations
 
 import re
-from contextlib import suppress
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -260,8 +259,8 @@ def relink_task_texts(
 ) -> tuple[list[str], list[TaskLink], list[TaskLink]]:
     """The links after the plans `changed` (keys) were added, replaced or removed, without linking the whole
     corpus again, given the `previous` links (lines of LINKS_LIST) and every task (IRI, plan key, text;
-    `notes` are the previous build's `TaskNotes`, brought up to date here). Returns (the previous lines kept, the previous links
-    dropped, the links added).
+    `notes` are the previous build's `TaskNotes`, brought up to date here). Returns (the previous lines kept,
+    the previous links dropped, the links added).
 
     The previous links between tasks of unchanged plans are kept (less the derivations of plans that
     implement a changed plan, which are found again); the changed plans' tasks get their derivations, and
@@ -403,8 +402,9 @@ def _best_of(row: int, scores, entries, uppers, threshold, floors) -> Iterator[t
     for j in np.flatnonzero(scores >= threshold - 1e-9).tolist():
         other = entries[j][1]
         score = float(scores[j])
-        if not _related(plan_key, other, uppers) and score >= threshold and score > best.get(other, (0.0, -1))[0]:
-            best[other] = (score, j)
+        if score >= threshold and not _related(plan_key, other, uppers):
+            if score > best.get(other, (0.0, -1))[0]:
+                best[other] = (score, j)
     found = sorted(best.values(), reverse=True)[:COUNTERPARTS]
     if len(found) == COUNTERPARTS:
         floors[source] = found[-1][0]
@@ -412,7 +412,9 @@ def _best_of(row: int, scores, entries, uppers, threshold, floors) -> Iterator[t
         yield source, entries[j][0], round(score, 3)
 
 
-def _counterparts_by_sets(entries, rows, uppers, threshold, floors, takes) -> Iterator[tuple[str, str, float]]:
+def _counterparts_by_sets(
+    entries, rows, uppers, threshold, floors, takes
+) -> Iterator[tuple[str, str, float]]:
     """`_counterparts_of` comparing Python sets of 5-grams (for a corpus of too many distinct characters)."""
     grams = [_grams(core) for _, _, core in entries]
     for row in rows:

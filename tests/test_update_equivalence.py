@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.corpus import CROSS_PLAN_LIST, LEDGER, build_store
-from kg.linking import TASKS_LIST, LINKS_LIST, link_triples, parse_link_line
+from kg.linking import LINKS_LIST, TASKS_LIST, link_triples, parse_link_line
 from kg.statistics import PLAN_ROWS_LIST
 from loaders.corpus import bundled_plans_dir, discover
 
@@ -61,7 +61,9 @@ def assert_as_full_build(tmp_path: Path, store: Path, files: list[Path]) -> None
     build_store(full, files, workers=1)
     assert quads(store) == quads(full)
     for listed in (LINKS_LIST, TASKS_LIST):  # the lists the next update reads: the same lines
-        lines = [sorted((folder / LEDGER / listed).read_text(encoding="utf-8").splitlines()) for folder in (store, full)]
+        lines = [
+            sorted((at / LEDGER / listed).read_text(encoding="utf-8").splitlines()) for at in (store, full)
+        ]
         assert lines[0] == lines[1]
 
 
@@ -89,7 +91,8 @@ def test_update_of_a_store_listed_by_the_older_version_is_a_full_build(plans, tm
     folder, files = plans
     ledger = tmp_path / "store" / LEDGER
     # as the older version left it: lineage listed with the rest of the cross-plan graph, no other list
-    links = [parse_link_line(line) for line in (ledger / LINKS_LIST).read_text(encoding="utf-8").splitlines(True)]
+    listed = (ledger / LINKS_LIST).read_text(encoding="utf-8").splitlines(True)
+    links = [parse_link_line(line) for line in listed]
     assert links
     with (ledger / CROSS_PLAN_LIST).open("a", encoding="utf-8") as listed:
         listed.writelines(f"{ox.Triple(*triple)} .\n" for triple in link_triples(links))
