@@ -107,6 +107,7 @@ def _entries(
         grams = shingles(text)
         if notes is not None:
             notes.cores[str(iri)] = comparable(text)  # made for `shingles` just now
+            notes.sizes[str(iri)] = len(grams)
         if len(grams) >= MIN_SHINGLES and iri not in seen:
             seen.add(iri)
             entries.append((iri, plan_key, grams))
@@ -155,8 +156,8 @@ def _counterparts(
             if score >= threshold and score > best.get(other, (0.0, -1))[0]:
                 best[other] = (score, j)
         found = sorted(best.values(), reverse=True)[:COUNTERPARTS]
-        if notes is not None and len(found) == COUNTERPARTS:
-            notes.floors[str(source)] = found[-1][0]
+        if notes is not None:
+            notes.floors[str(source)] = found[-1][0] if len(found) == COUNTERPARTS else 0.0
         for score, j in found:
             pair = tuple(sorted((source, entries[j][0])))
             kept = links.get(pair)
@@ -217,36 +218,41 @@ def comparable(text: str) -> str:
 @dataclass
 class TaskNotes:
     """What linking notes of each task (by IRI) for the next `relink_task_texts`: its `comparable` text (making
-    it again is most of the time of linking one plan against a national corpus), and, of a task that keeps
-    COUNTERPARTS counterparts, the score of the weakest (a new counterpart must beat it). Listed beside the
-    store (TASKS_LIST) by every build."""
+    it again is most of the time of linking one plan against a national corpus), its number of distinct
+    5-grams, and its floor: the score of
+    the weakest of its counterparts when it keeps COUNTERPARTS of them, 0 when fewer (a new counterpart must
+    beat it; unknown in a store listed by an older version, where a task with COUNTERPARTS links gains no
+    new counterpart). Listed beside the store (TASKS_LIST) by every build."""
 
     cores: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
     floors: dict[str, float] = field(default_factory=dict)
-    complete: bool = True  # False: read from a store that noted no floors (any task's list may be full)
 
     @classmethod
     def read(cls, path) -> TaskNotes:
-        """The notes the previous build listed in `path` (incomplete when it listed none)."""
+        """The notes the previous build listed in `path` (none when it listed none, or not so)."""
         notes = cls()
         try:
             with open(path, encoding="utf-8") as listed:
                 for line in listed:
-                    iri, floor, core = line.rstrip("\n").split("\t")
+                    iri, size, floor, core = line.rstrip("\n").split("\t")
                     notes.cores[iri] = core
+                    notes.sizes[iri] = int(size)
                     if floor:
                         notes.floors[iri] = float(floor)
-        except OSError:
-            notes.complete = False
+        except (OSError, ValueError):
+            return cls()
         return notes
 
     def write(self, path, tasks: Iterable[str]) -> None:
-        """List the notes of these `tasks` (IRIs) in `path`: IRI, floor (or nothing), comparable text."""
+        """List the notes of these `tasks` (IRIs) in `path`: IRI, size, floor (nothing when unknown),
+        comparable text."""
         with open(path, "w", encoding="utf-8") as out:
             for iri in tasks:
                 if iri in self.cores:
                     floor = self.floors.get(iri)
-                    out.write(f"{iri}\t{'' if floor is None else repr(floor)}\t{self.cores[iri]}\n")
+                    floor = "" if floor is None else repr(floor)
+                    out.write(f"{iri}\t{self.sizes[iri]}\t{floor}\t{self.cores[iri]}\n")
 
 
 def relink_task_texts(
@@ -273,10 +279,16 @@ def relink_task_texts(
     tasks = [(str(iri), key, text) for iri, key, text in tasks]
     plan_of = {iri: key for iri, key, _ in tasks}
     lowers = {key for key, ups in uppers.items() if ups & changed}
+    notes = TaskNotes() if notes is None else notes
     kept, dropped = [], []
     had = set()  # (task of an unchanged plan, changed plan) where the task had a counterpart
+    degree: dict[str, int] = {}  # counterparts of each task whose floor is unknown
     for line in previous:
         source, target, relation, _ = line.split("\t", 3)
+        if relation == "counterpartOf":
+            for end in (source, target):
+                if end not in notes.floors:
+                    degree[end] = degree.get(end, 0) + 1
         ends = plan_of.get(source), plan_of.get(target)
         if None in ends or changed & set(ends) or (relation == "derivesFrom" and ends[0] in lowers):
             dropped.append(parse_link_line(line))
@@ -290,16 +302,23 @@ def relink_task_texts(
     links: dict[tuple, TaskLink] = {}
     for link in _derivations(_entries(t for t in tasks if t[1] in compared), uppers, threshold, deriving):
         links[(link.source, link.target, link.relation)] = link
-    notes = TaskNotes(complete=False) if notes is None else notes
-    cores = notes.cores
+    cores, sizes = notes.cores, notes.sizes
     for iri, key, text in tasks:
         if key in changed or iri not in cores:  # a changed plan's task may keep its IRI with another text
             cores[iri] = comparable(text)
+            sizes[iri] = len(_grams(cores[iri]))
             notes.floors.pop(iri, None)
-    entries = _comparable_entries((iri, key, cores[iri]) for iri, key, _ in tasks)
+    entries, seen = [], set()  # as `_entries` keeps them: long enough, each once
+    for iri, key, _ in tasks:
+        if iri not in seen and sizes[iri] >= MIN_SHINGLES:
+            seen.add(iri)
+            entries.append((iri, key, cores[iri], sizes[iri]))
 
     def takes(task: str, plan_key: str, score: float) -> bool:  # a task of an unchanged plan: a new match?
-        return (task, plan_key) in had or (notes.complete and score > notes.floors.get(task, 0.0))
+        floor = notes.floors.get(task)
+        if floor is None:  # unknown: its list is not full if it has fewer counterparts in all
+            floor = 0.0 if degree.get(task, 0) < COUNTERPARTS else 1.0
+        return (task, plan_key) in had or score > floor
 
     for source, target, score in _counterparts_of(entries, changed, uppers, threshold, notes.floors, takes):
         pair = tuple(sorted((source, target)))
@@ -314,43 +333,25 @@ def _grams(core: str) -> frozenset[str]:
     return frozenset(core[i : i + SHINGLE] for i in range(len(core) - SHINGLE + 1))
 
 
-def _comparable_entries(tasks: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """(task IRI, plan key, comparable text) of the tasks `_entries` keeps, in the same order."""
-    entries, seen = [], set()
-    for iri, plan_key, core in tasks:
-        if iri not in seen and _long_enough(core):
-            seen.add(iri)
-            entries.append((iri, plan_key, core))
-    return entries
-
-
-def _long_enough(core: str) -> bool:
-    """Whether the comparable text has MIN_SHINGLES distinct 5-grams (most show them in their first few)."""
-    n = len(core) - SHINGLE + 1
-    if n < MIN_SHINGLES:
-        return False
-    head = {core[i : i + SHINGLE] for i in range(min(n, 2 * MIN_SHINGLES))}
-    return len(head) >= MIN_SHINGLES or len(_grams(core)) >= MIN_SHINGLES
-
-
 def _counterparts_of(
-    entries: list[tuple[str, str, str]],
+    entries: list[tuple[str, str, str, int]],
     changed: set[str],
     uppers: dict[str, set[str]],
     threshold: float,
     floors: dict[str, float],
     takes: Callable[[str, str, float], bool],
 ) -> Iterator[tuple[str, str, float]]:
-    """(task, counterpart, score) of every task of the `changed` plans: its best COUNTERPARTS matches (one per
-    plan) among the tasks of the plans unrelated to its own, by exact containment (the weakest noted in
-    `floors` when there are COUNTERPARTS); and of every other task its best match in each changed plan when
-    `takes(task, plan key, score)`. Every task's 5-grams are
-    numbered as integers (each character by its rank among the corpus's characters, 5 of them a base-K number:
-    exact while K⁵ < 2⁶⁴) and counted with numpy, so the 150,000 tasks of the national corpus take seconds."""
-    rows = [i for i, (_, key, _) in enumerate(entries) if key in changed]
+    """(task, counterpart, score) of every task of the `changed` plans, of the `entries` (task IRI, plan key,
+    comparable text, distinct 5-grams): its best COUNTERPARTS matches (one per plan) among the tasks of the
+    plans unrelated to its own, by exact containment (the weakest noted in `floors` when there are
+    COUNTERPARTS); and of every other task its best match in each changed plan when `takes(task, plan key,
+    score)`. Every task's 5-grams are numbered as integers (each character by its rank among the corpus's
+    characters, 5 of them a base-K number: exact while K⁵ < 2⁶⁴) and counted with numpy, so the 150,000
+    tasks of the national corpus take seconds."""
+    rows = [i for i, entry in enumerate(entries) if entry[1] in changed]
     if not rows:
         return
-    codes = np.frombuffer("\0".join(core for _, _, core in entries).encode("utf-16-le"), dtype=np.uint16)
+    codes = np.frombuffer("\0".join(entry[2] for entry in entries).encode("utf-16-le"), dtype=np.uint16)
     present = np.zeros(1 << 16, dtype=bool)
     present[codes] = True
     present[0] = False
@@ -365,17 +366,19 @@ def _counterparts_of(
     grams = np.zeros(max(n, 0), dtype=np.uint64)
     for k in range(SHINGLE):
         grams = grams * np.uint64(base) + digits[k : k + n]
-    separators = np.concatenate(([0], np.cumsum(codes == 0)))
-    whole = separators[SHINGLE : SHINGLE + n] == separators[:n]  # no separator within the 5 characters
-    task = separators[:n][whole]
-    grams = grams[whole]
-    own = {row: np.unique(grams[task == row]) for row in rows}
+    starts = np.concatenate(([0], np.flatnonzero(codes == 0) + 1))  # where each entry's text starts
+    own = {
+        row: np.unique(grams[starts[row] : starts[row] + len(entries[row][2]) - SHINGLE + 1]) for row in rows
+    }
     union = np.unique(np.concatenate(list(own.values())))
-    hit = np.isin(grams, union)
-    place = np.searchsorted(union, grams[hit])
-    pairs = np.unique(task[hit].astype(np.int64) * len(union) + place)  # each gram once a task
-    hit_task, hit_place = pairs // len(union), pairs % len(union)
-    shared: dict[int, np.ndarray] = {}  # changed task → each task's 5-grams in common with it
+    place = np.minimum(np.searchsorted(union, grams), len(union) - 1)
+    hit = np.flatnonzero(union[place] == grams)  # a 5-gram of a changed task (never across a separator)
+    keys = np.searchsorted(starts, hit, side="right").astype(np.int64) - 1  # the entry of each hit
+    keys = np.sort(keys * len(union) + place[hit])
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # each 5-gram once an entry
+    hit_task, hit_place = keys // len(union), keys % len(union)
+    sizes = np.array([entry[3] for entry in entries])
+    shared: dict[int, np.ndarray] = {}  # changed task → each entry's 5-grams in common with it
     for row in rows:
         mine = np.zeros(len(union), dtype=bool)
         mine[np.searchsorted(union, own[row])] = True
@@ -385,29 +388,28 @@ def _counterparts_of(
     for plan_key in {entries[row][1] for row in rows}:  # each other task's best match in a changed plan
         mine = [row for row in rows if entries[row][1] == plan_key]
         common = np.stack([shared[row] for row in mine])
-        best, which = common.max(axis=0), common.argmax(axis=0)
-        for j in np.flatnonzero(best >= threshold * MIN_SHINGLES).tolist():
+        scores = common.max(axis=0) / sizes
+        which = common.argmax(axis=0)
+        for j in np.flatnonzero(scores >= threshold).tolist():
             other = entries[j]
-            if not _related(plan_key, other[1], uppers):
-                score = int(best[j]) / len(_grams(other[2]))
-                if score >= threshold and takes(other[0], plan_key, score):
-                    yield other[0], entries[mine[which[j]]][0], round(score, 3)
+            score = float(scores[j])
+            if not _related(plan_key, other[1], uppers) and takes(other[0], plan_key, score):
+                yield other[0], entries[mine[which[j]]][0], round(score, 3)
 
 
 def _best_of(row: int, scores, entries, uppers, threshold, floors) -> Iterator[tuple[str, str, float]]:
     """The task `row`'s best COUNTERPARTS matches, one a plan, given its containment in every entry (`scores`),
     as `_counterparts` keeps them (the weakest noted in `floors` when there are COUNTERPARTS)."""
-    source, plan_key, _ = entries[row]
+    source, plan_key = entries[row][:2]
     best: dict[str, tuple[float, int]] = {}  # other plan → (score, task)
-    for j in np.flatnonzero(scores >= threshold - 1e-9).tolist():
+    for j in np.flatnonzero(scores >= threshold).tolist():
         other = entries[j][1]
         score = float(scores[j])
         if score >= threshold and not _related(plan_key, other, uppers):
             if score > best.get(other, (0.0, -1))[0]:
                 best[other] = (score, j)
     found = sorted(best.values(), reverse=True)[:COUNTERPARTS]
-    if len(found) == COUNTERPARTS:
-        floors[source] = found[-1][0]
+    floors[source] = found[-1][0] if len(found) == COUNTERPARTS else 0.0
     for score, j in found:
         yield source, entries[j][0], round(score, 3)
 
@@ -416,13 +418,13 @@ def _counterparts_by_sets(
     entries, rows, uppers, threshold, floors, takes
 ) -> Iterator[tuple[str, str, float]]:
     """`_counterparts_of` comparing Python sets of 5-grams (for a corpus of too many distinct characters)."""
-    grams = [_grams(core) for _, _, core in entries]
+    grams = [_grams(entry[2]) for entry in entries]
     for row in rows:
         common = np.array([len(grams[row] & other) for other in grams])
         yield from _best_of(row, common / len(grams[row]), entries, uppers, threshold, floors)
     for plan_key in {entries[row][1] for row in rows}:
         mine = [row for row in rows if entries[row][1] == plan_key]
-        for j, (iri, other, _) in enumerate(entries):
+        for j, (iri, other, *_) in enumerate(entries):
             if _related(plan_key, other, uppers):
                 continue
             scores = [containment(grams[j], grams[row]) for row in mine]

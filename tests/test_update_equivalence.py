@@ -55,12 +55,14 @@ def change_deadlines_and_agencies(plan: Path) -> None:
     plan.write_text(edited, encoding="utf-8")
 
 
-def assert_as_full_build(tmp_path: Path, store: Path, files: list[Path]) -> None:
+def assert_as_full_build(
+    tmp_path: Path, store: Path, files: list[Path], lists: tuple[str, ...] = (LINKS_LIST, TASKS_LIST)
+) -> None:
     full = tmp_path / "full"
     shutil.rmtree(full, ignore_errors=True)
     build_store(full, files, workers=1)
     assert quads(store) == quads(full)
-    for listed in (LINKS_LIST, TASKS_LIST):  # the lists the next update reads: the same lines
+    for listed in lists:  # the lists the next update reads: the same lines
         lines = [
             sorted((at / LEDGER / listed).read_text(encoding="utf-8").splitlines()) for at in (store, full)
         ]
@@ -100,4 +102,6 @@ def test_update_of_a_store_listed_by_the_older_version_is_a_full_build(plans, tm
         (ledger / name).unlink()
     change_deadlines_and_agencies(folder / QINZHOU)
     build_store(tmp_path / "store", [folder / QINZHOU], update=True, workers=1)
-    assert_as_full_build(tmp_path, tmp_path / "store", files)
+    # the tasks' floors the older version did not note stay unknown (each task with fewer counterparts than
+    # COUNTERPARTS is taken to have room for more: all of them, in so small a corpus)
+    assert_as_full_build(tmp_path, tmp_path / "store", files, lists=(LINKS_LIST,))
