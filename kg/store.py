@@ -336,7 +336,9 @@ class StoreGeneration:
                 else:
                     added.append(triple)
         # the lines left are the triples no longer stated
-        gone = [quad.triple for quad in ox.parse(b"\n".join(old), format=ox.RdfFormat.N_TRIPLES)] if old else []
+        gone = (
+            [quad.triple for quad in ox.parse(b"\n".join(old), format=ox.RdfFormat.N_TRIPLES)] if old else []
+        )
         return self.change_graph(graph, gone, added)
 
     def change_graph(self, graph: str, removed: Iterable[ox.Triple], added: Iterable[ox.Triple]) -> int:
