@@ -700,7 +700,8 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=No
         plans = unified(report.digests)
         notes = TaskNotes.read(live / TASKS_LIST) if patch else TaskNotes()
         if patch:
-            _patch_cross_plan(generation, plans, changed, notes, log)
+            new = changed - {d.key for d in previous.values()}
+            _patch_cross_plan(generation, plans, changed, new, notes, log)
         else:
             links = link_task_texts(_task_texts(plans), upper_plans(plans), notes=notes)
             generation.stream_graph_recorded(
@@ -731,10 +732,15 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=No
 
 
 def _patch_cross_plan(
-    generation: StoreGeneration, plans: list[PlanDigest], changed: set[str], notes: TaskNotes, log
+    generation: StoreGeneration,
+    plans: list[PlanDigest],
+    changed: set[str],
+    new: set[str],
+    notes: TaskNotes,
+    log,
 ) -> None:
-    """Bring the cross-plan graph of a checkpoint of the live store up to date for the `changed` plans (keys),
-    of all the (`unified`) `plans`: its descriptions made again and patched with the difference from the list
+    """Bring the cross-plan graph of a checkpoint of the live store up to date for the `changed` plans (keys;
+    those of them the store did not hold are `new`), of all the (`unified`) `plans`: its descriptions made again and patched with the difference from the list
     the live store kept (CROSS_PLAN_LIST, 1.2M triples nationally); its lineage patched link by link, from the
     previous links (LINKS_LIST, 1M) and those `kg.linking.relink_task_texts` drops and adds, without making
     the triples of the others. `notes`: the previous build's `kg.linking.TaskNotes`, brought up to date."""
@@ -753,7 +759,7 @@ def _patch_cross_plan(
     if listed.parent == generation.folder:
         listed.unlink()
     tasks = ((iri, d.key, text) for d in plans for iri, text in d.tasks)
-    kept, dropped, added = relink_task_texts(previous, tasks, upper_plans(plans), changed, notes=notes)
+    kept, dropped, added = relink_task_texts(previous, tasks, upper_plans(plans), changed, new, notes=notes)
     del previous
     before = {quad.triple for quad in _quads(link_triples(dropped))}
     after = {quad.triple for quad in _quads(link_triples(added))}
