@@ -756,10 +756,11 @@ def _patch_cross_plan(
     log,
 ) -> None:
     """Bring the cross-plan graph of a checkpoint of the live store up to date for the `changed` plans (keys;
-    those of them the store did not hold are `new`), of all the (`unified`) `plans`: its descriptions made again and patched with the difference from the list
-    the live store kept (CROSS_PLAN_LIST, 1.2M triples nationally); its lineage patched link by link, from the
-    previous links (LINKS_LIST, 1M) and those `kg.linking.relink_task_texts` drops and adds, without making
-    the triples of the others. `notes`: the previous build's `kg.linking.TaskNotes`, brought up to date."""
+    those of them the store did not hold are `new`), of all the (`unified`) `plans`: its descriptions made
+    again and patched with the difference from the list the live store kept (CROSS_PLAN_LIST, 640k triples
+    nationally); its lineage patched link by link, from the previous links (LINKS_LIST, 1M) and those
+    `kg.linking.relink_task_texts` drops and adds, without making the triples of the others. `notes`: the
+    previous build's `kg.linking.TaskNotes`, brought up to date."""
     started = time.perf_counter()
     live, ledger = generation.store_dir / LEDGER, generation.folder / LEDGER
     listed = live / CROSS_PLAN_LIST

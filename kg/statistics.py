@@ -100,17 +100,20 @@ def plan_rows(store: ox.Store, graph: str | None = None) -> dict[str, PlanRows]:
 
 
 def read_plan_rows(path: Path) -> dict[str, PlanRows] | None:
-    """The plan rows a previous build listed (`write_plan_rows`), or None when it listed none."""
+    """The plan rows a previous build listed (`write_plan_rows`), or None when it listed none, or listed the
+    rows of other queries than these."""
     try:
         with path.open("rb") as listed:
-            return pickle.load(listed)
-    except (OSError, pickle.UnpicklingError, EOFError):
+            queries, rows = pickle.load(listed)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
         return None
+    return rows if queries == _PLAN_QUERIES else None
 
 
 def write_plan_rows(path: Path, rows: dict[str, PlanRows]) -> None:
+    """List the plan rows in `path`, with the queries that read them."""
     with path.open("wb") as out:
-        pickle.dump(rows, out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((_PLAN_QUERIES, rows), out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def statistics_triples(store: ox.Store, rows: dict[str, PlanRows] | None = None) -> Iterator[ox.Triple]:
