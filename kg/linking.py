@@ -219,10 +219,9 @@ def comparable(text: str) -> str:
 class TaskNotes:
     """What linking notes of each task (by IRI) for the next `relink_task_texts`: its `comparable` text (making
     it again is most of the time of linking one plan against a national corpus), its number of distinct
-    5-grams, and its floor: the score of
-    the weakest of its counterparts when it keeps COUNTERPARTS of them, 0 when fewer (a new counterpart must
-    beat it; unknown in a store listed by an older version, where a task with COUNTERPARTS links gains no
-    new counterpart). Listed beside the store (TASKS_LIST) by every build."""
+    5-grams, and its floor: the score of the weakest of its counterparts when it keeps COUNTERPARTS of them,
+    0 when fewer (a new counterpart must beat it; unknown in a store listed by an older version, where a task
+    with COUNTERPARTS links gains no new counterpart). Listed beside the store (TASKS_LIST) by every build."""
 
     cores: dict[str, str] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
@@ -265,9 +264,9 @@ def relink_task_texts(
     notes: TaskNotes | None = None,
 ) -> tuple[list[str], list[TaskLink], list[TaskLink]]:
     """The links after the plans `changed` (keys) were added (those `new`), replaced or removed, without
-    linking the whole corpus again, given the `previous` links (lines of LINKS_LIST) and every task (IRI, plan key, text;
-    `notes` are the previous build's `TaskNotes`, brought up to date here). Returns (the previous lines kept,
-    the previous links dropped, the links added).
+    linking the whole corpus again, given the `previous` links (lines of LINKS_LIST) and every task (IRI,
+    plan key, text; `notes` are the previous build's `TaskNotes`, brought up to date here). Returns (the
+    previous lines kept, the previous links dropped, the links added).
 
     The previous links between tasks of unchanged plans are kept (less the derivations of plans that
     implement a changed plan, which are found again); the changed plans' tasks get their derivations, and
