@@ -5,7 +5,8 @@ deadline by date, place and task decodes every place name and task IRI at each c
 reads every name, and the brokers' betweenness is a computation over the whole agency–task network. The build
 computes them once, after the plans' and the cross-plan graphs are written, from the new store itself, and
 states them in one named graph (``id/graph/statistics``), replaced with each build (patched with the difference
-by ``kg build --update``), readable in SPARQL and pushed with the rest:
+by ``kg build --update``, which reads from the store only the changed plans' rows, `plan_rows`, and keeps the
+others' beside it), readable in SPARQL and pushed with the rest:
 
 - each deadline's ``lt:dueOrder``: its place in the national order of deadlines (due date, then the name of
   its plan's place, then the task's IRI), written yyyymmdd × 10⁸ + rank, so that "due before D" is the integer
@@ -30,7 +31,9 @@ Each plan's own brokers (``lt:betweennessInPlan`` on its ``lt:PlanLoad``) are co
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import RDF
@@ -41,6 +44,7 @@ from loaders.records import Role
 
 STATISTICS_GRAPH = f"{ID}graph/statistics"
 STATISTICS_LIST = "statistics.nt"  # in the store's lantian-plans/: the graph's triples, for --update's patch
+PLAN_ROWS_LIST = "statistics-rows.pickle"  # in lantian-plans/: each plan's `plan_rows`, for --update
 DUE_ORDER_SCALE = 100_000_000  # dueOrder = yyyymmdd × this + rank (ranks stay below it)
 _PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
 _XSD_DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
@@ -59,13 +63,71 @@ def double_literal(value: float) -> ox.Literal:
     return ox.Literal(repr(float(value)), datatype=_XSD_DOUBLE)
 
 
-def _table(store: ox.Store, sparql: str) -> Iterator[tuple]:
-    for row in store.query(sparql, prefixes=_PREFIXES, use_default_graph_as_union=True):
+def _table(store: ox.Store, sparql: str, graph: str | None = None) -> Iterator[tuple]:
+    """The rows of a SELECT over every graph, or over the named `graph` alone, as tuples of term values."""
+    scope = {"default_graph": ox.NamedNode(graph)} if graph else {"use_default_graph_as_union": True}
+    for row in store.query(sparql, prefixes=_PREFIXES, **scope):
         yield tuple(None if term is None else term.value for term in row)
 
 
-def statistics_triples(store: ox.Store) -> Iterator[ox.Triple]:
-    """The statistics graph of the store's plans (see the module's docstring)."""
+# What the statistics read of each plan's own graph (its deadlines, tasks, agencies' loads and role triples),
+# each row naming its plan (the role rows through their task), so that `kg build --update` reads again only
+# the changed plans' rows and keeps the others' (`read_plan_rows`, `write_plan_rows`).
+_PLAN_QUERIES = {
+    # each part a sub-SELECT, read through once and joined by hashing
+    "deadlines": """SELECT ?deadline ?due ?task ?p WHERE {
+                 { SELECT ?deadline ?due WHERE { ?deadline lt:dueDate ?due } }
+                 { SELECT ?task ?deadline WHERE { ?task lt:hasDeadline ?deadline } }
+                 { SELECT ?task ?p WHERE { ?task lt:inPlan ?p } } }""",
+    "tasks": "SELECT ?task ?p WHERE { ?task lt:inPlan ?p }",
+    "loads": """SELECT ?load ?a ?p ?held ?led WHERE { ?load lt:ofAgency ?a ; lt:ofPlan ?p ;
+                  lt:tasksAccountableForInPlan ?held OPTIONAL { ?load lt:tasksLedInPlan ?led } }""",
+    **{str(role): f"SELECT ?a ?t WHERE {{ ?a <{prop}> ?t }}" for role, prop in ROLE_PROPERTY.items()},
+}
+PlanRows = dict[str, list[tuple]]  # query name ("deadlines", "tasks", "loads", each role) → rows
+
+
+def plan_rows(store: ox.Store, graph: str | None = None) -> dict[str, PlanRows]:
+    """The rows of `_PLAN_QUERIES` by plan IRI: of every plan, or of the plan whose graph is `graph`."""
+    found: dict[str, PlanRows] = {}
+    plan_of: dict[str, str] = {}
+    for name in ("tasks", "deadlines", "loads"):  # tasks first: the role rows find their plan by task
+        for row in _table(store, _PLAN_QUERIES[name], graph):
+            plan = row[1] if name == "tasks" else row[-1] if name == "deadlines" else row[2]
+            found.setdefault(plan, {}).setdefault(name, []).append(row)
+            if name == "tasks":
+                plan_of[row[0]] = plan
+    for role in ROLE_PROPERTY:
+        for row in _table(store, _PLAN_QUERIES[str(role)], graph):
+            found.setdefault(plan_of.get(row[1], ""), {}).setdefault(str(role), []).append(row)
+    return found
+
+
+def read_plan_rows(path: Path) -> dict[str, PlanRows] | None:
+    """The plan rows a previous build listed (`write_plan_rows`), or None when it listed none, or listed the
+    rows of other queries than these."""
+    try:
+        with path.open("rb") as listed:
+            queries, rows = pickle.load(listed)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return None
+    return rows if queries == _PLAN_QUERIES else None
+
+
+def write_plan_rows(path: Path, rows: dict[str, PlanRows]) -> None:
+    """List the plan rows in `path`, with the queries that read them."""
+    with path.open("wb") as out:
+        pickle.dump((_PLAN_QUERIES, rows), out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def statistics_triples(store: ox.Store, rows: dict[str, PlanRows] | None = None) -> Iterator[ox.Triple]:
+    """The statistics graph of the store's plans (see the module's docstring); `rows` are the store's
+    `plan_rows` when already known (read from the store otherwise)."""
+    rows = plan_rows(store) if rows is None else rows
+
+    def every(name: str) -> list[tuple]:
+        return [row for found in rows.values() for row in found.get(name, ())]
+
     labels: dict[str, str] = {}
     for agency, label in _table(store, "SELECT ?a ?label WHERE { ?a a lt:Agency ; rdfs:label ?label }"):
         if agency not in labels or label < labels[agency]:
@@ -73,14 +135,13 @@ def statistics_triples(store: ox.Store) -> Iterator[ox.Triple]:
     places = _plan_places(store)
     titles = _plan_titles(store)
     groups = {agency for (agency,) in _table(store, "SELECT ?a WHERE { ?a a lt:AgencyGroup }")}
-    yield from due_order_triples(store, places)
-    yield from task_order_triples(store, places, titles)
-    yield from load_order_triples(store, titles, labels, groups)
+    tasks = every("tasks")
+    yield from due_order_triples(every("deadlines"), places)
+    yield from task_order_triples(tasks, places, titles)
+    yield from load_order_triples(every("loads"), titles, labels, groups)
     yield from rank_triples(store, labels)
-    roles = {}
-    for role, prop in ROLE_PROPERTY.items():
-        roles[role] = sorted(_table(store, f"SELECT ?a ?t WHERE {{ ?a <{prop}> ?t }}"))
-    yield from gap_triples(store, roles, groups)
+    roles = {role: sorted(every(str(role))) for role in ROLE_PROPERTY}
+    yield from gap_triples(tasks, roles, groups)
     yield from broker_triples(sorted(pair for pairs in roles.values() for pair in pairs), groups, labels)
     yield from whole_answer_triples(store, roles[Role.LEADS], titles)
 
@@ -96,18 +157,9 @@ def _plan_places(store: ox.Store) -> dict[str, str]:
     return places
 
 
-def due_order_triples(store: ox.Store, places: dict[str, str]) -> Iterator[ox.Triple]:
-    """Each deadline's ``lt:dueOrder`` (see the module's docstring)."""
-    # each part a sub-SELECT, read through once and joined by hashing
-    rows = list(
-        _table(
-            store,
-            """SELECT ?deadline ?due ?task ?p WHERE {
-                 { SELECT ?deadline ?due WHERE { ?deadline lt:dueDate ?due } }
-                 { SELECT ?task ?deadline WHERE { ?task lt:hasDeadline ?deadline } }
-                 { SELECT ?task ?p WHERE { ?task lt:inPlan ?p } } }""",
-        )
-    )
+def due_order_triples(rows: list[tuple], places: dict[str, str]) -> Iterator[ox.Triple]:
+    """Each deadline's ``lt:dueOrder`` (see the module's docstring), from the (deadline, due date, task, plan)
+    rows."""
     keys = sorted({(due, places.get(plan, ""), task) for _, due, task, plan in rows})
     rank = {(due, task): i for i, (due, _, task) in enumerate(keys)}
     if len(rank) >= DUE_ORDER_SCALE:
@@ -130,11 +182,10 @@ def _plan_titles(store: ox.Store) -> dict[str, str]:
 
 
 def task_order_triples(
-    store: ox.Store, places: dict[str, str], titles: dict[str, str]
+    rows: list[tuple], places: dict[str, str], titles: dict[str, str]
 ) -> Iterator[ox.Triple]:
     """Each task's ``lt:taskOrder``: its rank in the national order of tasks, by the name of its plan's place,
-    then the plan's title, then the task's IRI (the order of the gap lists)."""
-    rows = _table(store, "SELECT ?task ?p WHERE { ?task lt:inPlan ?p }")
+    then the plan's title, then the task's IRI (the order of the gap lists), from the (task, plan) rows."""
     keys = sorted((places.get(plan, ""), titles.get(plan, ""), task) for task, plan in rows)
     task_order = ox.NamedNode(str(LT.taskOrder))
     for rank, (_, _, task) in enumerate(dict.fromkeys(keys)):
@@ -142,17 +193,13 @@ def task_order_triples(
 
 
 def load_order_triples(
-    store: ox.Store, titles: dict[str, str], labels: dict[str, str], groups: set[str]
+    rows: list[tuple], titles: dict[str, str], labels: dict[str, str], groups: set[str]
 ) -> Iterator[ox.Triple]:
     """Each agency's lt:PlanLoad's ``lt:loadOrder`` (collectives left out): its rank by the plan's title, then
     the tasks the agency holds in the plan (most first), those it leads (most first), its name, its IRI (the
-    order of agency-load.rq)."""
+    order of agency-load.rq), from the (load, agency, plan, held, led) rows."""
     keys = []
-    for load, agency, plan, held, led in _table(
-        store,
-        """SELECT ?load ?a ?p ?held ?led WHERE { ?load lt:ofAgency ?a ; lt:ofPlan ?p ; lt:tasksAccountableForInPlan ?held
-             OPTIONAL { ?load lt:tasksLedInPlan ?led } }""",
-    ):
+    for load, agency, plan, held, led in rows:
         if agency not in groups:
             keys.append(
                 (titles.get(plan, ""), -int(held), -int(led or 0), labels.get(agency, ""), agency, load)
@@ -213,9 +260,10 @@ def network_betweenness(roles: list[tuple[str, str]], groups: set[str]) -> dict[
     return {nodes[a]: (values[a], degree[a]) for a in agencies}
 
 
-def gap_triples(store: ox.Store, roles: dict, groups: set[str]) -> Iterator[ox.Triple]:
+def gap_triples(tasks: list[tuple], roles: dict, groups: set[str]) -> Iterator[ox.Triple]:
     """``lt:hasNoLead true`` on each task no agency leads, ``lt:onlyCollectivesAccountable true`` on each task
-    whose accountable agencies are all collectives (the gap lists read them instead of a test a task)."""
+    whose accountable agencies are all collectives (the gap lists read them instead of a test a task), of the
+    (task, plan) rows."""
     led = {task for _, task in roles[Role.LEADS]}
     holders: dict[str, set[str]] = {}
     for pairs in roles.values():
@@ -226,7 +274,7 @@ def gap_triples(store: ox.Store, roles: dict, groups: set[str]) -> Iterator[ox.T
         ox.NamedNode(str(LT.hasNoLead)),
         ox.NamedNode(str(LT.onlyCollectivesAccountable)),
     )
-    for (task,) in sorted(_table(store, "SELECT DISTINCT ?task WHERE { ?task lt:inPlan ?p }")):
+    for task in sorted({task for task, _ in tasks}):
         if task not in led:
             yield ox.Triple(ox.NamedNode(task), no_lead, yes)
         if task in holders and holders[task] <= groups:

@@ -135,8 +135,9 @@ def write_plan_source(folder: Path | str, plan_iri: str, source: str) -> None:
 
 
 def keep_plan_source(old_folder: Path | str, new_folder: Path | str, plan_iri: str) -> bool:
-    """Copy a plan's kept source path from the live store to the one being written (a plan a build reuses is
-    not read again); False when the live store has none (written by an older version)."""
+    """Keep a plan's source path of the live store in the one being written (a plan a build reuses is not
+    read again): a hard link to its file, or a copy; False when the live store has none (written by an older
+    version)."""
     import shutil
 
     old = _plan_source_path(old_folder, plan_iri)
@@ -144,7 +145,10 @@ def keep_plan_source(old_folder: Path | str, new_folder: Path | str, plan_iri: s
         return False
     new = _plan_source_path(new_folder, plan_iri)
     new.parent.mkdir(exist_ok=True)
-    shutil.copyfile(old, new)
+    try:
+        os.link(old, new)
+    except OSError:
+        shutil.copyfile(old, new)
     return True
 
 
