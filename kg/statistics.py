@@ -80,6 +80,8 @@ _PLAN_QUERIES = {
                  { SELECT ?task ?deadline WHERE { ?task lt:hasDeadline ?deadline } }
                  { SELECT ?task ?p WHERE { ?task lt:inPlan ?p } } }""",
     "tasks": "SELECT ?task ?p WHERE { ?task lt:inPlan ?p }",
+    "spans": """SELECT ?task ?p ?start ?section WHERE { ?task lt:inPlan ?p
+                  OPTIONAL { ?task lt:sourceStart ?start } OPTIONAL { ?task lt:section ?section } }""",
     "loads": """SELECT ?load ?a ?p ?held ?led WHERE { ?load lt:ofAgency ?a ; lt:ofPlan ?p ;
                   lt:tasksAccountableForInPlan ?held OPTIONAL { ?load lt:tasksLedInPlan ?led } }""",
     **{str(role): f"SELECT ?a ?t WHERE {{ ?a <{prop}> ?t }}" for role, prop in ROLE_PROPERTY.items()},
@@ -91,9 +93,9 @@ def plan_rows(store: ox.Store, graph: str | None = None) -> dict[str, PlanRows]:
     """The rows of `_PLAN_QUERIES` by plan IRI: of every plan, or of the plan whose graph is `graph`."""
     found: dict[str, PlanRows] = {}
     plan_of: dict[str, str] = {}
-    for name in ("tasks", "deadlines", "loads"):  # tasks first: the role rows find their plan by task
+    for name in ("tasks", "spans", "deadlines", "loads"):  # tasks first: the role rows find their plan by task
         for row in _table(store, _PLAN_QUERIES[name], graph):
-            plan = row[1] if name == "tasks" else row[-1] if name == "deadlines" else row[2]
+            plan = row[1] if name in ("tasks", "spans") else row[-1] if name == "deadlines" else row[2]
             found.setdefault(plan, {}).setdefault(name, []).append(row)
             if name == "tasks":
                 plan_of[row[0]] = plan
@@ -143,7 +145,7 @@ def statistics_triples(store: ox.Store, rows: dict[str, PlanRows] | None = None)
     roles = {role: sorted(every(str(role))) for role in ROLE_PROPERTY}
     yield from gap_triples(tasks, roles, groups)
     yield from broker_triples(sorted(pair for pairs in roles.values() for pair in pairs), groups, labels)
-    yield from whole_answer_triples(store, roles[Role.LEADS], titles)
+    yield from whole_answer_triples(store, roles[Role.LEADS], titles, tasks, every("spans"))
 
 
 def _plan_places(store: ox.Store) -> dict[str, str]:
@@ -306,7 +308,11 @@ def broker_triples(
 
 
 def whole_answer_triples(
-    store: ox.Store, leads: list[tuple[str, str]], titles: dict[str, str]
+    store: ox.Store,
+    leads: list[tuple[str, str]],
+    titles: dict[str, str],
+    tasks: list[tuple[str, str]],
+    spans: list[tuple],
 ) -> Iterator[ox.Triple]:
     """The statistics the long lists read instead of computing them a row at a time: each replaced agency's
     ``lt:heldNowBy`` (the units holding its duties now) and each deadline's ``lt:leadGone`` (its task's
@@ -314,7 +320,7 @@ def whole_answer_triples(
     collective-leads.rq); each plan's ``lt:PlanCoverage`` of each upper plan it implements (plan-coverage.rq)."""
     yield from succession_triples(store, leads)
     yield from collective_triples(store)
-    yield from coverage_triples(store, titles)
+    yield from coverage_triples(store, titles, tasks, spans)
 
 
 def held_now(successors: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -389,23 +395,23 @@ def coverage_iri(lower: str, upper: str) -> str:
     return f"{lower}/covers/{upper.removeprefix(f'{ID}plan/')}"
 
 
-def coverage_triples(store: ox.Store, titles: dict[str, str]) -> Iterator[ox.Triple]:
+def coverage_triples(
+    store: ox.Store, titles: dict[str, str], plan_tasks: list[tuple[str, str]], spans: list[tuple]
+) -> Iterator[ox.Triple]:
     """Each loaded plan's (one read from a source file) ``lt:PlanCoverage`` of each upper plan it implements
     (``lt:derivesFrom+``; both with a title): the upper plan's tasks (``lt:upperTasks``), those a task of the
     lower plan derives from (``lt:localisedTasks``), the sections of the others (``lt:droppedSections``, in
     the upper plan's order, "；" between them) and its ``lt:coverageOrder`` (by the lower plan's title, the
     upper plan's tasks, most first, the upper plan's title, the IRIs: the order of plan-coverage.rq)."""
-    named: dict[str, str] = {}  # every node's least label (an upper plan need not be loaded to be named)
-    for node, label in _table(store, "SELECT ?n ?label WHERE { ?n rdfs:label ?label }"):
+    named: dict[str, str] = {}  # every plan's least label (an upper plan need not be loaded to be named)
+    for node, label in _table(store, "SELECT ?n ?label WHERE { ?n a lt:Plan ; rdfs:label ?label }"):
         if node not in named or label < named[node]:
             named[node] = label
     lower_plans = {
         p for (p,) in _table(store, "SELECT DISTINCT ?p WHERE { ?p a lt:Plan ; lt:sourceFile ?f }")
     }
     cites: dict[str, set[str]] = {}
-    plan_of: dict[str, str] = {}
-    for task, plan in _table(store, "SELECT ?t ?p WHERE { ?t lt:inPlan ?p }"):
-        plan_of[task] = plan
+    plan_of = dict(plan_tasks)
     task_links = []
     for a, b in _table(store, "SELECT ?a ?b WHERE { ?a lt:derivesFrom ?b }"):
         if a in plan_of:
@@ -414,12 +420,13 @@ def coverage_triples(store: ox.Store, titles: dict[str, str]) -> Iterator[ox.Tri
         else:
             cites.setdefault(a, set()).add(b)
     tasks: dict[str, list[tuple[int, str]]] = {}
-    starts = dict(_table(store, "SELECT ?t ?s WHERE { ?t lt:inPlan ?p ; lt:sourceStart ?s }"))
+    starts = {task: start for task, _plan, start, _section in spans if start is not None}
     for task, plan in plan_of.items():
         tasks.setdefault(plan, []).append((int(starts.get(task) or 0), task))
     sections: dict[str, set[str]] = {}
-    for task, section in _table(store, "SELECT ?t ?s WHERE { ?t lt:inPlan ?p ; lt:section ?s }"):
-        sections.setdefault(task, set()).add(section)
+    for task, _plan, _start, section in spans:
+        if section is not None:
+            sections.setdefault(task, set()).add(section)
     carried: dict[tuple[str, str], set[str]] = {}
     for carrier, upper_task in task_links:
         carried.setdefault((plan_of[carrier], plan_of[upper_task]), set()).add(upper_task)
