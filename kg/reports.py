@@ -74,11 +74,7 @@ def _read_base(repo) -> dict:
         task = tasks.get(task_iri)
         if task is None:
             continue
-        same = next((d for d in task["deadlines"] if d["due"] == due), None)
-        if same is None:
-            task["deadlines"].append({"due": due, "phrase": phrase})
-        else:
-            same["phrase"] = _with_phrase(same["phrase"], phrase)
+        add_deadline(task["deadlines"], due, phrase)
     successors = {
         r["agency"]: {"agency": r["now"], "label": r["nowLabel"], "year": _year(r["changed"])}
         for r in repo.rows(
@@ -131,11 +127,22 @@ def _with_every_role(repo, leads: dict) -> dict:
     return dict(leads, tasks=list(tasks.values()), by_iri=tasks)
 
 
-def _with_phrase(phrases: str | None, phrase: str | None) -> str | None:
+def with_phrase(phrases: str | None, phrase: str | None) -> str | None:
+    """A deadline's wordings (joined by "；", in sorted order) with `phrase` added when it is new: one task may
+    have two deadlines of one date, written 于2020年底前 and 2020年底前."""
     known = [p for p in (phrases or "").split("；") if p]
     if not phrase or phrase in known:
         return phrases
     return "；".join(sorted([*known, phrase]))
+
+
+def add_deadline(deadlines: list[dict], due: str, phrase: str | None) -> None:
+    """Add a task's deadline ({due, phrase}) to its `deadlines`, one entry a date (its wordings joined)."""
+    same = next((d for d in deadlines if d["due"] == due), None)
+    if same is None:
+        deadlines.append({"due": due, "phrase": phrase})
+    else:
+        same["phrase"] = with_phrase(same["phrase"], phrase)
 
 
 def _year(value) -> int | None:

@@ -170,14 +170,8 @@ def _facts(repo, tasks: list[str], within: str | None = None, roles=ROLES) -> di
             if held is not None and agency not in held:
                 held.append(agency)
         for task, due, phrase in deadlines_of:
-            if task not in facts:
-                continue
-            deadlines = facts[task]["deadlines"]
-            same = next((d for d in deadlines if d["due"] == due), None)
-            if same is None:
-                deadlines.append({"due": due, "phrase": phrase})
-            else:
-                same["phrase"] = reports._with_phrase(same["phrase"], phrase)
+            if task in facts:
+                reports.add_deadline(facts[task]["deadlines"], due, phrase)
     return facts
 
 

@@ -159,9 +159,15 @@ def repository():
 
 
 def paged(rows: list[dict], key: str, size: int | None) -> dict:
-    from web.pages import paged as page_of
+    from web.pages import paged as page
 
-    return page_of(rows, key, size)
+    return page(rows, key, size)
+
+
+def page_of(rows: list[dict], page: int, pages: int, total: int, size: int, key: str) -> dict:
+    from web.pages import page_of as page_dict
+
+    return page_dict(rows, page, pages, total, size, key)
 
 
 # --- the request: filters, sort, page ----------------------------------------------------------------
@@ -388,17 +394,8 @@ def first_page(view: ListView, params: dict, fmt: str) -> Answer | None:
             found = table.page(params, (page - 1) * size, size)
             if found is None:
                 return None
-        start = (page - 1) * size
         tables[table.key], totals[table.key] = found["rows"], total
-        paging[table.key] = {
-            "rows": found["rows"],
-            "page": page,
-            "pages": pages,
-            "total": total,
-            "first": start + 1 if total else 0,
-            "last": min(total, start + size),
-            "key": key,
-        }
+        paging[table.key] = page_of(found["rows"], page, pages, total, size, key)
     found = Answer(
         _answer_key(view, params, {}), view, params, {}, tables, {}, {}, partial=True, totals=totals, paging=paging
     )

@@ -113,8 +113,14 @@ def paged(rows: list, key: str = "page", size: int | None = PAGE_SIZE) -> dict:
     except ValueError:
         page = 1
     start = (page - 1) * size
+    return page_of(rows[start : start + size], page, pages, total, size, key)
+
+
+def page_of(rows: list, page: int, pages: int, total: int, size: int, key: str) -> dict:
+    """Page `page` of `pages` (of `size` rows) of a list of `total` rows, holding `rows`, as `paged` gives it."""
+    start = (page - 1) * size
     return {
-        "rows": rows[start : start + size],
+        "rows": rows,
         "page": page,
         "pages": pages,
         "total": total,

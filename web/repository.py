@@ -22,6 +22,7 @@ from urllib.parse import unquote_to_bytes
 import pyoxigraph as ox
 
 from kg.namespaces import ID, LT, PREFIXES, _escape
+from kg.reports import add_deadline, with_phrase
 from kg.statistics import DUE_ORDER_SCALE
 from kg.store import whole_lines
 from web.graph_source import LocalStore, RemoteEndpoint
@@ -63,15 +64,6 @@ def iri_from_request_path(path: str) -> str:
         return _escape(unquote_to_bytes(match.group()).decode("utf-8", "replace"))
 
     return ID_BASE + _PERCENT_RUN.sub(decode, path)
-
-
-def with_phrase(phrases: str | None, phrase: str | None) -> str | None:
-    """A deadline's wordings (joined by "；", in sorted order) with `phrase` added when it is new: one task may
-    have two deadlines of one date, written 于2020年底前 and 2020年底前."""
-    known = [p for p in (phrases or "").split("；") if p]
-    if not phrase or phrase in known:
-        return phrases
-    return "；".join(sorted([*known, phrase]))
 
 
 def _excerpt(text: str, words: str, width: int = 60) -> str:
@@ -445,14 +437,8 @@ class Repository:
                 if held is not None and all(x["agency"] != agency for x in held):
                     held.append({"agency": agency, "label": label or agency})
             for task, due, phrase in deadlines_of:
-                if task not in facts:
-                    continue
-                deadlines = facts[task]["deadlines"]
-                same = next((d for d in deadlines if d["due"] == due), None)
-                if same is None:
-                    deadlines.append({"due": due, "phrase": phrase})
-                else:
-                    same["phrase"] = with_phrase(same["phrase"], phrase)
+                if task in facts:
+                    add_deadline(facts[task]["deadlines"], due, phrase)
         for fact in facts.values():
             fact["deadlines"].sort(key=lambda d: d["due"])
             for held in fact["roles"].values():
