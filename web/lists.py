@@ -381,17 +381,23 @@ def first_page(view: ListView, params: dict, fmt: str) -> Answer | None:
     if size is None:
         return None
     tables, totals, paging = {}, {}, {}
+
+    def read(table: Table, page: int) -> dict | None:
+        # each page read once a store generation: twenty visitors of one report share its first page
+        key = ("first-page", view.name, table.key, tuple(sorted(params.items())), page, size)
+        return repository().cached(key, lambda: table.page(params, (page - 1) * size, size))
+
     for table in pageable:
         key = "page" if len(view.tables) == 1 or fmt == "json" else f"page_{table.key}"
         page = _page_number(key)
-        found = table.page(params, (page - 1) * size, size)
+        found = read(table, page)
         if found is None:
             return None
         total = found["total"]
         pages = max(1, -(-total // size))
         if page > pages:  # past the end: the last page, as `paged` gives it
             page = pages
-            found = table.page(params, (page - 1) * size, size)
+            found = read(table, page)
             if found is None:
                 return None
         tables[table.key], totals[table.key] = found["rows"], total
