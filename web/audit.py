@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from kg import reports
 from kg.reports import positional, shorten
+from loaders.tables import display_width
 from web import first
 from web.i18n import current_lang, t
 from web.lists import TASK_FACETS, TASKS, ListView, Table, options, repository, resolve, route
@@ -34,6 +35,8 @@ SUFFIX = "<any(json, csv, xlsx):suffix>"
 DEFAULT_DAYS = 90
 MAX_DAYS = 36600
 TIMELINE_ROWS = 80  # tasks drawn at most in one chart
+CHART_WIDTH = 10  # inches
+FONT_SIZE = 9  # points
 CJK_FONTS = (
     "Noto Sans CJK SC",
     "Noto Sans SC",
@@ -458,7 +461,7 @@ def _render_timeline(
         "svg.fonttype": "none",  # text as <text> (escaped by matplotlib), drawn by the browser's fonts
         "svg.hashsalt": "lantian-timeline",  # stable ids: the same data gives the same SVG
         "font.family": families,
-        "font.size": 9,
+        "font.size": FONT_SIZE,
         "text.parse_math": False,  # plan text with "$" is text, not mathtext
         "axes.unicode_minus": False,
     }
@@ -466,7 +469,11 @@ def _render_timeline(
     with _RENDER_LOCK, rc_context(settings), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Glyph … missing from font" when no CJK font is installed
         height = 1.4 + 0.26 * max(len(shown), 1)
-        fig = Figure(figsize=(10, height), layout="constrained")
+        fig = Figure(figsize=(CHART_WIDTH, height))
+        labels = [_chart_label(item["row"], with_plan) for item in shown]
+        # margins from the labels' widths (a constrained layout measured every label twice: 60 % of the drawing)
+        left = (max(map(display_width, labels), default=0) * FONT_SIZE / 2 + 24) / 72 / CHART_WIDTH
+        fig.subplots_adjust(left=min(left, 0.6), right=0.98, top=1 - 0.4 / height, bottom=0.55 / height)
         ax = fig.add_subplot()
         for y, item in enumerate(shown):
             passed = [d for d in item["dues"] if d < limit]
@@ -479,7 +486,6 @@ def _render_timeline(
                 ax.scatter(passed, [y] * len(passed), s=28, color="#c0392b", zorder=2)
             if ahead:
                 ax.scatter(ahead, [y] * len(ahead), s=28, facecolors="white", edgecolors="#2c7fb8", zorder=2)
-        labels = [_chart_label(item["row"], with_plan) for item in shown]
         ax.set_yticks(range(len(shown)), labels=labels)
         ax.set_ylim(len(shown) - 0.5, -0.5)
         # year boundaries as grid lines, the year's name in the middle of its band (a 2018-12-31 deadline
