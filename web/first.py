@@ -56,28 +56,15 @@ def _levels(repo) -> dict[str, str | None]:
 BULK_FROM = 2_000
 
 
-def successors(repo, iris, bulk: bool = False) -> dict[str, dict]:
+def successors(repo, iris) -> dict[str, dict]:
     """agency → the unit holding its duties now (the end of lt:succeededBy) and the year of its change, as
-    kg.reports reads them, for the agencies `iris` only; `bulk`: read for every replaced agency from the ends
-    of their successions the build states (lt:heldNowBy, kg.statistics), and kept for `iris`."""
+    kg.reports reads them, for the agencies `iris` only: from the ends of their successions the build states
+    (lt:heldNowBy, kg.statistics), a lookup an agency."""
     found: dict[str, dict] = {}
-    if bulk:
-        wanted = set(iris)
-        for agency, now, label, changed in repo.table(
-            """SELECT ?agency ?now ?nowLabel (SAMPLE(?date) AS ?changed) WHERE {
-                 { SELECT ?agency ?now WHERE { ?agency lt:heldNowBy ?now } }
-                 { SELECT ?now ?nowLabel WHERE { ?now rdfs:label ?nowLabel } }
-                 OPTIONAL { SELECT ?agency ?date WHERE { ?agency org:changedBy/dcterms:date ?date } } }
-               GROUP BY ?agency ?now ?nowLabel"""
-        ):
-            if agency in wanted:
-                found[agency] = {"agency": now, "label": label, "year": reports._year(changed)}
-        return found
     for values in repo._values("agency", iris):
         for agency, now, label, changed in repo.table(
             f"""SELECT ?agency ?now ?nowLabel (SAMPLE(?date) AS ?changed) WHERE {{ {values}
-                 ?agency lt:succeededBy+ ?now . FILTER NOT EXISTS {{ ?now lt:succeededBy ?later }}
-                 ?now rdfs:label ?nowLabel .
+                 ?agency lt:heldNowBy ?now . ?now rdfs:label ?nowLabel .
                  OPTIONAL {{ ?agency org:changedBy/dcterms:date ?date }} }}
                GROUP BY ?agency ?now ?nowLabel"""
         ):
@@ -103,7 +90,7 @@ def agencies_of(repo, iris, within: str | None = None) -> dict[str, dict]:
         for agency, label, typed, group in bulk_task_tables(repo, within)["agencies"]:
             if agency in wanted and typed and label is not None:
                 found[agency] = {"agency": agency, "label": label, "group": bool(group)}
-    later = successors(repo, iris, bulk=within is not None)
+    later = successors(repo, iris)
     for agency, item in found.items():
         item["successor"] = later.get(agency)
     return found
