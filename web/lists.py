@@ -445,7 +445,6 @@ def every_row(view: ListView, params: dict, table: Table) -> Answer | None:
     if found is None:
         return None
     rows, total = found["rows"], found["total"]
-    paging = {"rows": rows, "page": 1, "pages": 1, "total": total, "first": 1 if total else 0, "last": total}
     answer_ = Answer(
         _answer_key(view, params, {}),
         view,
@@ -456,7 +455,7 @@ def every_row(view: ListView, params: dict, table: Table) -> Answer | None:
         {},
         partial=True,
         totals={table.key: total},
-        paging={table.key: paging | {"key": "page"}},
+        paging={table.key: page_of(rows, 1, 1, total, max(total, 1), "page")},
     )
     answer_.extra = view.page_extra(params) if view.page_extra else {}
     answer_.within = found.get("within")
