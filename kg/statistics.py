@@ -21,7 +21,8 @@ others' beside it), readable in SPARQL and pushed with the rest:
   name, then IRI: a page of the ranking is a range of ranks, the same rows in every process);
 - the brokers over the whole corpus, collectives left out: each agency's ``lt:betweenness`` (bipartite,
   `kg.betweenness`), its ``lt:degreeRank`` and ``lt:betweennessRank`` (the order of the brokers report).
-- what the long lists' whole answers and pages read instead of a walk or a sum a row (`whole_answer_triples`):
+- what the long lists' whole answers and pages read instead of a walk or a sum a row (`held_now_triples`,
+  `collective_triples`, `coverage_triples`):
   ``lt:heldNowBy``, ``lt:leadGone``, each collective's ``lt:tasksCollectiveOnly`` and ``lt:collectiveOrder``,
   each plan's ``lt:PlanCoverage`` of each upper plan it implements.
 
@@ -145,7 +146,9 @@ def statistics_triples(store: ox.Store, rows: dict[str, PlanRows] | None = None)
     roles = {role: sorted(every(str(role))) for role in ROLE_PROPERTY}
     yield from gap_triples(tasks, roles, groups)
     yield from broker_triples(sorted(pair for pairs in roles.values() for pair in pairs), groups, labels)
-    yield from whole_answer_triples(store, roles[Role.LEADS], titles, tasks, every("spans"))
+    yield from held_now_triples(store, roles[Role.LEADS], every("deadlines"))
+    yield from collective_triples(store, {g: labels[g] for g in groups if g in labels})
+    yield from coverage_triples(store, titles, tasks, every("spans"))
 
 
 def _plan_places(store: ox.Store) -> dict[str, str]:
@@ -304,23 +307,7 @@ def broker_triples(
 
 
 # --- whole answers (issue 19): what the long national lists read instead of a walk or a sum a row ----------------
-# Kept apart from the rest of the graph's computation: each part reads what it needs from the store itself.
-
-
-def whole_answer_triples(
-    store: ox.Store,
-    leads: list[tuple[str, str]],
-    titles: dict[str, str],
-    tasks: list[tuple[str, str]],
-    spans: list[tuple],
-) -> Iterator[ox.Triple]:
-    """The statistics the long lists read instead of computing them a row at a time: each replaced agency's
-    ``lt:heldNowBy`` (the units holding its duties now) and each deadline's ``lt:leadGone`` (its task's
-    replaced leads); each collective's ``lt:tasksCollectiveOnly`` and ``lt:collectiveOrder`` (the order of
-    collective-leads.rq); each plan's ``lt:PlanCoverage`` of each upper plan it implements (plan-coverage.rq)."""
-    yield from succession_triples(store, leads)
-    yield from collective_triples(store)
-    yield from coverage_triples(store, titles, tasks, spans)
+# Each reads from the store only what the plan rows (`plan_rows`) do not hold.
 
 
 def held_now(successors: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -339,9 +326,12 @@ def held_now(successors: dict[str, set[str]]) -> dict[str, set[str]]:
     return found
 
 
-def succession_triples(store: ox.Store, leads: list[tuple[str, str]]) -> Iterator[ox.Triple]:
+def held_now_triples(
+    store: ox.Store, leads: list[tuple[str, str]], deadlines: list[tuple]
+) -> Iterator[ox.Triple]:
     """``lt:heldNowBy`` from each replaced agency to each unit holding its duties now (`held_now`), and
-    ``lt:leadGone`` from each deadline to each lead of its task that was replaced (has ``lt:succeededBy``)."""
+    ``lt:leadGone`` from each deadline to each lead of its task that was replaced (has ``lt:succeededBy``);
+    `leads` are the (agency, task) pairs of lt:leads, `deadlines` the plan rows (deadline, due, task, plan)."""
     successors: dict[str, set[str]] = {}
     for old, new in _table(store, "SELECT ?a ?b WHERE { ?a lt:succeededBy ?b }"):
         successors.setdefault(old, set()).add(new)
@@ -354,21 +344,18 @@ def succession_triples(store: ox.Store, leads: list[tuple[str, str]]) -> Iterato
         if agency in successors:
             gone.setdefault(task, set()).add(agency)
     pairs = set()
-    for task, deadline in _table(store, "SELECT ?t ?d WHERE { ?t lt:hasDeadline ?d }"):
+    for deadline, _due, task, _plan in deadlines:
         for agency in gone.get(task, ()):
             pairs.add((deadline, agency))
     for deadline, agency in sorted(pairs):
         yield ox.Triple(ox.NamedNode(deadline), lead_gone, ox.NamedNode(agency))
 
 
-def collective_triples(store: ox.Store) -> Iterator[ox.Triple]:
+def collective_triples(store: ox.Store, labels: dict[str, str]) -> Iterator[ox.Triple]:
     """Each collective's ``lt:tasksCollectiveOnly`` (the sum of its ``lt:tasksCollectiveOnlyInPlan``, stated
     when above 0) and its ``lt:collectiveOrder`` among the collectives with a lt:PlanLoad: by the tasks it leads
-    (most first), those it alone answers for (most first), its name, its IRI (the order of collective-leads.rq)."""
-    labels: dict[str, str] = {}
-    for group, label in _table(store, "SELECT ?g ?label WHERE { ?g a lt:AgencyGroup ; rdfs:label ?label }"):
-        if group not in labels or label < labels[group]:
-            labels[group] = label
+    (most first), those it alone answers for (most first), its name, its IRI (the order of collective-leads.rq);
+    `labels`: each collective's least name."""
     led: dict[str, int] = {}
     alone: dict[str, int] = {}
     for group, _, n_led, n_alone in set(
