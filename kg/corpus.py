@@ -71,6 +71,7 @@ from kg.statistics import (
     network_betweenness,
     plan_rows,
     read_plan_rows,
+    stated_task_orders,
     statistics_triples,
     write_plan_rows,
 )
@@ -718,7 +719,6 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=No
         for digest in report.digests:
             if digest.source not in written:
                 keep_plan_source(store_dir, generation.folder, digest.plan)
-        write_task_texts(generation.folder, (task for d in report.digests for task in d.tasks))
         generation.flush()  # the buffered graphs, so the queries below see them
         write_statistics(
             generation,
@@ -726,6 +726,11 @@ def _build(store_dir, files, update, time_limit, on_plan, progress, log, pool=No
             live if patch else None,
             {d.plan for d in report.digests if d.source in written},
             log,
+        )
+        write_task_texts(
+            generation.folder,
+            (task for d in report.digests for task in d.tasks),
+            stated_task_orders(generation.store),
         )
         report.warnings += shared_place_names(generation.store)
         report.triples = generation.commit()

@@ -197,6 +197,15 @@ def task_order_triples(
         yield ox.Triple(ox.NamedNode(task), task_order, ox.Literal(rank))
 
 
+def stated_task_orders(store: ox.Store) -> dict[str, list[int]]:
+    """Each task's ``lt:taskOrder`` numbers as the store's statistics graph states them (for the task text
+    table, `kg.texts.write_task_texts`)."""
+    orders: dict[str, list[int]] = {}
+    for task, order in _table(store, "SELECT ?t ?o WHERE { ?t lt:taskOrder ?o }", STATISTICS_GRAPH):
+        orders.setdefault(task, []).append(int(order))
+    return orders
+
+
 def load_order_triples(
     rows: list[tuple], titles: dict[str, str], labels: dict[str, str], groups: set[str]
 ) -> Iterator[ox.Triple]:

@@ -146,6 +146,31 @@ def test_write_store_keeps_a_task_text_table_too(tmp_path):
     texts = task_texts(tmp_path / "store")
     assert texts.containing("扬尘 管控") == ["https://example.org/t1"]
     assert texts.containing("燃煤") == ["https://example.org/t2"]
+    assert texts.orders == {}  # the table states order numbers: these texts' tasks are in no plan, so none
+
+
+def test_the_task_text_table_states_each_tasks_order_as_the_store_does(built_store, tmp_path):
+    from kg.store import bind_parameters, read_canned_query
+    from kg.texts import TASK_TEXTS, task_texts
+
+    texts = task_texts(built_store)
+    stated = ask(built_store, "SELECT ?t ?o WHERE { ?t <https://w3id.org/lantian/ontology#taskOrder> ?o }")
+    assert texts.orders == {row["t"]: [int(row["o"])] for row in stated} and len(stated) > 200
+    # a candidates' row with their numbers, in the order's order, for a query naming ?order in "# search:"
+    row = texts.values_row("扬尘", "task", "order")
+    numbers = [int(n) for n in re.findall(r"> (\d+)\)", row)]
+    assert numbers == sorted(numbers) and len(numbers) == len(texts.containing("扬尘"))
+    # a table written before the order column (IRI, text) is read too, and states no order: a page then
+    # looks each candidate's order up
+    old = tmp_path / "old"
+    old.mkdir()
+    lines = (built_store / TASK_TEXTS).read_text("utf-8").splitlines()
+    (old / TASK_TEXTS).write_text("".join(f"{i}\t{t}\n" for i, _, t in (ln.split("\t") for ln in lines)), "utf-8")
+    older = task_texts(old)
+    assert older.orders is None and older.containing("扬尘") == texts.containing("扬尘")
+    query = read_canned_query(canned_queries_dir() / "task-accountability.rq")
+    page = bind_parameters(query.sparql, query.values({"words": "扬尘", "limit": "10"}), older)
+    assert "VALUES ?task { <" in page and "?task lt:taskOrder ?order" in page
 
 
 # --- pages: limit and offset ---------------------------------------------------------------------------

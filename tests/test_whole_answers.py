@@ -130,6 +130,29 @@ def test_pages_make_up_the_whole_answer_in_its_order(store, name, params):
         assert all(len({row[key] for row in page}) <= size for page in pages)
 
 
+@pytest.mark.parametrize(
+    ("name", "words"), [("task-accountability", "扬尘"), ("task-counterparts", "燃煤"), ("accountable-now", "燃煤")]
+)
+def test_a_search_page_takes_its_candidates_order_from_the_text_table(built_store, store, name, words):
+    from kg.texts import task_texts
+
+    texts = task_texts(built_store)
+    assert texts.orders  # kg build wrote each task's lt:taskOrder beside its text
+    query = read_canned_query(canned_queries_dir() / f"{name}.rq")
+    whole = _canned(store, name, words=words)
+    tasks = len({row[{"task-counterparts": 11}.get(name, 7)] for row in whole})
+    for at in range(0, tasks + 3, 3):
+        values = query.values({"words": words, "limit": "3", "offset": str(at)})
+        with_table = bind_parameters(query.sparql, values, texts)
+        code = "\n".join(line for line in with_table.splitlines() if not line.lstrip().startswith("#"))
+        # the table's candidates with their numbers stand for the lookups of ?task lt:taskOrder ?order
+        assert "VALUES (?task ?order) { (<" in code and "lt:taskOrder" not in code
+        looked_up = _canned(store, name, words=words, limit="3", offset=str(at))
+        assert _parts_sorted(_rows(store, with_table)) == _parts_sorted(looked_up)
+    # the whole answer keeps the lookups (hash-joined: see kg.store.bind_parameters)
+    assert "lt:taskOrder ?order" in bind_parameters(query.sparql, query.values({"words": words}), texts)
+
+
 def test_a_large_deadline_page_is_read_by_hashing_and_is_the_pages(built_store, monkeypatch):
     repo = Repository(built_store)
     pages = [
