@@ -13,6 +13,7 @@ import csv
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from html.parser import HTMLParser
@@ -593,6 +594,17 @@ def _all_simplified(line: str) -> bool:
             return False
         _SIMPLIFIED.add(c)
     return True
+
+
+def changing_characters(chars: Iterable[str]) -> set[str]:
+    """The characters among `chars` that Simplified writes otherwise (each new character is asked once)."""
+    changing = set()
+    for c in set(chars) - _SIMPLIFIED:
+        if _simplify_char(c) != c:
+            changing.add(c)
+        else:
+            _SIMPLIFIED.add(c)
+    return changing
 
 
 def to_simplified(text: str) -> str:

@@ -37,3 +37,21 @@ def test_a_testing_app_does_no_background_work():
     done = threading.Event()
     warm_up.when_idle(app, "warm-test", done.set)
     assert not done.wait(0.5)
+
+
+def test_the_explorer_reads_what_a_search_compares_with_once_idle(built_store, monkeypatch):
+    import time
+
+    from web import create_app
+
+    monkeypatch.setattr(warm_up, "QUIET", 0.1)
+    app = create_app({"STORE": built_store})
+    repository = app.extensions["repository"]
+    texts = repository.source.task_texts()
+    deadline = time.monotonic() + 60
+    while "search-agencies" not in repository._cache and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # the agencies' names and the task texts in Simplified, made before anyone searched
+    assert "search-agencies" in repository._cache and texts._simplified is not None
+    found = repository.search_found("扬尘")  # 钦州's 二.(四).2: 加强各类堆场扬尘治理
+    assert any(task.endswith("/二.(四).2") for task in found["own"])

@@ -63,11 +63,16 @@ def repository() -> Repository:
     return current_app.extensions["repository"]
 
 
-def _warm_up() -> None:
-    """Load spaCy and the evidence pipeline ahead of the first task page (about half a second)."""
+def _warm_up(app) -> None:
+    """Load spaCy and the evidence pipeline ahead of the first task page (about half a second), and read
+    what a search compares its words with ahead of the first search (5 s at 6M triples)."""
     from loaders.pipeline import evidence_pipeline
 
     evidence_pipeline()
+    try:
+        app.extensions["repository"].search_tables()
+    except Exception:  # noqa: BLE001 - ahead of need only: the first search reads them itself, and says why not
+        pass
 
 
 def network_url(iri: object) -> str:
@@ -165,7 +170,7 @@ def page_link(key: str, page: int) -> str:
 
 @bp.record_once
 def _register_globals(state) -> None:
-    when_idle(state.app, "warm-evidence-pipeline", _warm_up)
+    when_idle(state.app, "warm-up", lambda: _warm_up(state.app))
     state.app.jinja_env.globals.update(
         page_url=page_url,
         network_url=network_url,

@@ -282,13 +282,23 @@ class Repository:
         found = self.cached(("search-found", tuple(words)), lambda: self._search_found(words))
         return found | {"words": words, "agencies": found["agencies"][:SEARCH_LIMIT], "plans": found["plans"][:SEARCH_LIMIT]}
 
-    def _search_found(self, words: list[str]) -> dict:
-        """The matches of each word and the tasks all words let through, ranked (no facts looked up)."""
-        from web.search import WordMatch, agency_names, match_agency, normalise
+    def search_tables(self) -> tuple:
+        """What every search compares its words with: the task text table (its texts in Simplified made) and
+        the agencies' names (`web.search.agency_names`), read once per store generation (2-5 s at 6M
+        triples, done ahead by the explorer once idle: see `web.pages`)."""
+        from web.search import agency_names
 
         texts = self.source.task_texts()
+        if texts is not None:
+            texts.simplified()
+        return texts, self.cached("search-agencies", lambda: agency_names(self.agencies()))
+
+    def _search_found(self, words: list[str]) -> dict:
+        """The matches of each word and the tasks all words let through, ranked (no facts looked up)."""
+        from web.search import WordMatch, match_agency, normalise
+
+        texts, agencies = self.search_tables()
         loaded = [p for p in self.plans() if p["loaded"]]
-        agencies = self.cached("search-agencies", lambda: agency_names(self.agencies()))
         matches = []
         for word in words:
             m = WordMatch(word)
