@@ -31,6 +31,9 @@ LISTS = [
     ("/agencies", "agencies", ()),
     (f"/audit/brokers?plan={quote(HONGHE_PLAN, safe='')}", "agencies", ()),
     (f"/audit/timeline?as_of={AS_OF}&plan={quote(HONGHE_PLAN, safe='')}", "tasks", ()),
+    (f"/search?q={quote('扬尘')}", "tasks", ()),
+    (f"/search?q={quote('施工 扬尘')}", "tasks", ()),
+    (f"/search?q={quote('红河')}", "tasks", ()),  # a place's plans: their tasks, found by the plan
 ]
 
 
@@ -102,6 +105,27 @@ def test_a_first_html_page_shows_the_whole_answers_rows(fresh, url, key, others)
             assert _tbody(first, section) == _tbody(whole, section), (url, table, page)
         fresh = create_app({"STORE": fresh.config["STORE"], "TESTING": True})
         client = fresh.test_client()
+
+
+def test_a_search_lists_tasks_only_when_the_text_table_holds_other_texts(store_graph, tmp_path):
+    """A store written by kg.store.write_store tables every lt:text, a plan's skipped paragraphs' too: a search
+    lists the tasks (of a plan) only, on its first page as in its whole answer."""
+    from rdflib import Graph, Literal, URIRef
+
+    from kg.namespaces import LT
+    from kg.store import write_store
+
+    graph = Graph()
+    for triple in store_graph.triples((None, None, None)):  # the union of the store's graphs
+        graph.add(triple)
+    graph.add((URIRef(HONGHE_PLAN + "/skipped/1"), LT.text, Literal("关于加强扬尘治理的通知")))
+    write_store(tmp_path / "store", graph)
+    client = create_app({"STORE": tmp_path / "store", "TESTING": True}).test_client()
+    first = _json(client, f"/search.json?q={quote('扬尘')}&_size=5")
+    assert "facets" in first["deferred"]  # read a page at a time
+    whole = _json(client, f"/search.json?q={quote('扬尘')}&_size=5&_full=1")
+    assert first["tasks"] == whole["tasks"] and first["total"] == whole["total"] > 5
+    assert all("/skipped/" not in row["task"] for row in whole["tasks"])
 
 
 def test_the_second_part_brings_the_facets_and_the_summaries(fresh):

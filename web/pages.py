@@ -28,7 +28,7 @@ from web.i18n import current_lang, t
 from web.lists import TASK_FACETS, TASKS, ListView, Table, route
 from web.lists import register as register_lists
 from web.repository import ID_BASE, ROLES, Repository, iri_from_request_path, page_url
-from web.search import highlight, search_rows, with_excerpts
+from web.search import highlight, search_extra, search_page, search_rows, with_excerpts
 from web.warm_up import when_idle
 
 bp = Blueprint("pages", __name__)
@@ -306,11 +306,11 @@ LISTS = {
                     ("task", "col_iri", "iri"),
                 ),
                 css="search-results",
+                page=search_page,
             ),
         ),
-        extra=lambda a: {
-            k: repository().search_found(a.params["q"])[k] for k in ("words", "agencies", "plans")
-        },
+        extra=lambda a: search_extra(a.params),
+        page_extra=search_extra,
     ),
     "plans": ListView(
         name="plans",

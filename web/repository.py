@@ -334,8 +334,9 @@ class Repository:
             for task, agency in by_agency:
                 if task in found and labels[agency] not in via.setdefault(task, []):
                     via[task].append(labels[agency])
+        # the tasks of a plan (the table's texts include the plans' skipped paragraphs, which are no tasks)
         order_keys = self._task_order(found)
-        order = sorted(found, key=lambda x: (x not in own, order_keys.get(x, ("", 0, x))))
+        order = sorted(order_keys, key=lambda x: (x not in own, order_keys[x]))
         # the agencies and plans sections: those matching some word (a one-word query: that word)
         agencies_found = {a["agency"]: a for m in matches for a in m.agencies}
         plans_found = {p["plan"]: p for m in matches for p in m.plans}
