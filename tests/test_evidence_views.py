@@ -179,3 +179,25 @@ def test_outline_names_each_heading_in_full_and_tells_apart_tasks_sharing_one(cl
 def test_text_view_of_an_unknown_subpage_or_a_task_is_not_found(client):
     assert client.get(f"{page_url(HONGHE_TASK)}/text").status_code == 404
     assert client.get(f"{page_url(HONGHE_PLAN)}/nothing").status_code == 404
+
+
+def test_a_deadline_the_text_gives_by_month_or_year_says_so_in_words(client):
+    """lt:precision ("month", "year") is a code: the task page says what it means, in the page's language."""
+    plan = _json(client, page_url(QINZHOU_PLAN))
+    text = load_plan(next(CORPUS.glob("001_*.txt"))).text
+    seen = set()
+    for task in plan["tasks"]:
+        for deadline in _json(client, page_url(task["task"]))["deadlines"]:
+            precision = deadline.get("precision")
+            if precision not in ("month", "year") or precision in seen:
+                continue
+            seen.add(precision)
+            phrase = text[deadline["start"] : deadline["end"]]
+            assert "日" not in phrase  # the text gives no day: 2019年底前, 9月底前 …
+            zh = _html(client, page_url(task["task"]) + "?lang=zh")
+            en = _html(client, page_url(task["task"]) + "?lang=en")
+            word = {"month": "月", "year": "年"}[precision]
+            assert f"（原文只写到{word}，取{word}末）" in zh and f"({precision})" not in zh
+            assert f"(the text gives a {precision}: its last day)" in en
+    _html(client, "/?lang=zh")  # the client's language cookie back to Chinese
+    assert seen == {"month", "year"}

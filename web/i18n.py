@@ -662,6 +662,9 @@ MESSAGES.update(
             "en": "the source file is not on this server (moved, or the graph is a remote endpoint's): no download",
         },
         "txt_in_text": {"zh": "原文出处", "en": "In the text"},
+        # a deadline's lt:precision: the plan states a year or a month, the due date is its last day
+        "precision_year": {"zh": "（原文只写到年，取年末）", "en": "(the text gives a year: its last day)"},
+        "precision_month": {"zh": "（原文只写到月，取月末）", "en": "(the text gives a month: its last day)"},
         "txt_see_sentence": {"zh": "查看原句", "en": "see the sentence"},
         "cov_upper_not_loaded": {
             "zh": "上级方案的原文未载入（仅被其他方案引用），无法统计其任务，因此没有落实比例。",
