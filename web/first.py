@@ -13,7 +13,7 @@ same rows, in the same order, with the same columns; tests/test_first_pages.py c
 from __future__ import annotations
 
 from kg import reports
-from web.repository import _ROLE_BY_IRI, ROLES, bulk_task_tables
+from web.repository import _ROLE_BY_IRI, ROLES, bulk_task_tables, task_fact_tables
 
 FAR_FUTURE = "9999-12-31"  # the timeline's deadlines: every one "before" this
 
@@ -96,48 +96,19 @@ def agencies_of(repo, iris, within: str | None = None) -> dict[str, dict]:
     return found
 
 
-def _fact_reads(repo, tasks: list[str], within: str | None, roles) -> list[tuple[list, list, list]]:
-    """The three tables `_facts` reads (a task's own facts, its agencies in `roles`, its deadlines): by VALUES
-    chunks over `tasks` (a page: each task's facts looked up), or, with `within`, made from the tables of every
-    task it binds read once by hashing (`bulk_task_tables`: many tasks)."""
-    if within is None:
-        role_filter = f"FILTER(?role IN ({', '.join(f'lt:{r}' for r in roles)}))"
-        return [
-            (
-                repo.table(
-                    f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
-                       WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan a lt:Plan ; rdfs:label ?title
-                         OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
-                         OPTIONAL {{ ?task lt:sourceStart ?start }}
-                         OPTIONAL {{ ?plan lt:jurisdiction ?place . ?place rdfs:label ?placeLabel }} }}"""
-                ),
-                repo.table(f"SELECT ?task ?role ?a WHERE {{ {values} ?a ?role ?task {role_filter} }}"),
-                repo.table(
-                    f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
-                         OPTIONAL {{ ?d lt:phrase ?phrase FILTER EXISTS {{ ?d a lt:Deadline }} }} }}"""
-                ),
-            )
-            for values in repo._values("task", tasks)
-        ]
-    found = bulk_task_tables(repo, within)
-    plans: dict[str, tuple] = {}  # a plan (a lt:Plan) → its title, and its place when that has a name
-    for plan, title, typed, place, place_label in found["plans"]:
-        if typed and (plan not in plans or plans[plan][1] is None):
-            plans[plan] = (title, place, place_label) if place_label is not None else (title, None, None)
-    own = [(*row, *plans[row[5]]) for row in found["own"] if row[5] in plans]
-    held = [row for row in found["roles"] if _ROLE_BY_IRI[row[1]] in roles]
-    deadlines = [(task, due, phrase if typed else None) for task, due, phrase, typed in found["deadlines"]]
-    return [(own, held, deadlines)]
-
-
 def _facts(repo, tasks: list[str], within: str | None = None, roles=ROLES) -> dict[str, dict]:
-    """Each task's facts as kg.reports.base reads them (its agencies in `roles` only), by a few queries over
-    these tasks (`_fact_reads`: looked up, or with `within` read by hashing)."""
+    """Each task's facts as kg.reports.base reads them (its agencies in `roles` only; a task of a lt:Plan; its
+    place when that has a name; a deadline's wording when it is a lt:Deadline), by a few queries over these
+    tasks (`task_fact_tables`: looked up, or with `within` read by hashing)."""
     facts: dict[str, dict] = {}
     wanted = set(tasks) if tasks is not None else None  # None: every task `within` binds
-    for own, held_by, deadlines_of in _fact_reads(repo, tasks, within, roles):
-        for task, section, heading, text, start, plan, title, place, place_label in own:
-            if wanted is not None and task not in wanted or task in facts:
+    for own, held_by, deadlines_of in task_fact_tables(repo, tasks, within, roles, labels=False):
+        for task, section, heading, text, start, plan, title, typed, place, place_label in own:
+            if place_label is None:
+                place = None
+            if task in facts and facts[task]["jurisdiction"] is None and place is not None:
+                facts[task].update(jurisdiction=place, jurisdictionLabel=place_label)  # a row with a place
+            if not typed or wanted is not None and task not in wanted or task in facts:
                 continue
             facts[task] = {
                 "task": task,
@@ -152,13 +123,13 @@ def _facts(repo, tasks: list[str], within: str | None = None, roles=ROLES) -> di
                 "excerpt": reports.shorten(text, 80),
                 "held": {role: [] for role in roles},
             }
-        for task, role, agency in held_by:
+        for task, role, agency, _name in held_by:
             held = facts[task]["held"][_ROLE_BY_IRI[role]] if task in facts else None
             if held is not None and agency not in held:
                 held.append(agency)
-        for task, due, phrase in deadlines_of:
+        for task, due, phrase, typed in deadlines_of:
             if task in facts:
-                reports.add_deadline(facts[task]["deadlines"], due, phrase)
+                reports.add_deadline(facts[task]["deadlines"], due, phrase if typed else None)
     return facts
 
 

@@ -419,12 +419,8 @@ class Repository:
         one (some 15 index lookups a task: at 6M triples 7 s for 14,000 tasks, 1-2 s by hashing)."""
         facts: dict[str, dict] = {}
         wanted = set(tasks)
-        if within is None:
-            reads = [tuple(map(self.table, read)) for read in _task_fact_reads(self, tasks)]
-        else:
-            reads = _bulk_task_fact_reads(self, within)
-        for own, held_by, deadlines_of in reads:
-            for task, section, heading, text, start, plan, title, place, place_label in own:
+        for own, held_by, deadlines_of in task_fact_tables(self, tasks, within):
+            for task, section, heading, text, start, plan, title, _typed, place, place_label in own:
                 if task not in wanted:
                     continue
                 facts.setdefault(
@@ -447,7 +443,7 @@ class Repository:
                 held = facts[task]["roles"][_ROLE_BY_IRI[role]] if task in facts else None
                 if held is not None and all(x["agency"] != agency for x in held):
                     held.append({"agency": agency, "label": label or agency})
-            for task, due, phrase in deadlines_of:
+            for task, due, phrase, _typed in deadlines_of:
                 if task in facts:
                     add_deadline(facts[task]["deadlines"], due, phrase)
         for fact in facts.values():
@@ -1335,42 +1331,56 @@ _RANKING = {
 }
 
 
-def _task_fact_reads(repo, tasks: list[str]) -> list[tuple[str, str, str]]:
-    """The three reads of `Repository.task_facts` (a task's own facts, its agencies, its deadlines) by VALUES
-    chunks over `tasks`, each task's facts looked up."""
-    return [
-        (
-            f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?place ?placeLabel
-               WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan rdfs:label ?title
-                 OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
-                 OPTIONAL {{ ?task lt:sourceStart ?start }}
-                 OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} }} }}""",
-            # FILTER(… IN …), not VALUES ?role: Oxigraph joined a VALUES of roles with every role statement
-            # of the graph (0.4 s a search page at 6M triples), where the filter checks the tasks' own
-            f"""SELECT ?task ?role ?a ?label WHERE {{ {values}
-                 ?a ?role ?task FILTER(?role IN (lt:leads, lt:supports, lt:implements, lt:responsibleFor))
-                 OPTIONAL {{ ?a rdfs:label ?label }} }}""",
-            f"""SELECT ?task ?due ?phrase WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
-                 OPTIONAL {{ ?d lt:phrase ?phrase }} }}""",
-        )
-        for values in repo._values("task", tasks)
-    ]
+def task_fact_tables(
+    repo, tasks: list[str] | None, within: str | None = None, roles=ROLES, labels: bool = True
+) -> list[tuple[list, list, list]]:
+    """The facts of `tasks` as three tables, read by VALUES chunks over them (each task's facts looked up: a
+    page), or, with `within` (a group pattern binding ?task to them or more; `tasks` None: every task it binds),
+    made from the tables of every task it binds read once by hashing (`bulk_task_tables`: many tasks):
 
+    - own: (task, section, heading, text, start, plan, plan title, plan is a lt:Plan, place, place name);
+    - roles: (task, role IRI, agency, agency name or None when not `labels`), in `roles` only;
+    - deadlines: (task, due date, wording, of a lt:Deadline).
 
-def _bulk_task_fact_reads(repo, within: str) -> list[tuple[list, list, list]]:
-    """The three tables of `Repository.task_facts` made from `bulk_task_tables` (read by hashing)."""
+    Its readers shape them: `Repository.task_facts` (a list's or an export's task columns) and
+    `web.first.base_tasks` (kg.reports.base's rows)."""
+    if within is None:
+        role_filter = f"FILTER(?role IN ({', '.join(f'lt:{r}' for r in roles)}))"
+        label = "OPTIONAL { ?a rdfs:label ?label }" if labels else ""
+        return [
+            (
+                repo.table(
+                    f"""SELECT ?task ?section ?heading ?text ?start ?plan ?title ?typed ?place ?placeLabel
+                       WHERE {{ {values} ?task lt:inPlan ?plan ; lt:text ?text . ?plan rdfs:label ?title
+                         OPTIONAL {{ ?plan a lt:Plan BIND(true AS ?typed) }}
+                         OPTIONAL {{ ?task lt:section ?section }} OPTIONAL {{ ?task lt:heading ?heading }}
+                         OPTIONAL {{ ?task lt:sourceStart ?start }}
+                         OPTIONAL {{ ?plan lt:jurisdiction ?place OPTIONAL {{ ?place rdfs:label ?placeLabel }} }} }}"""
+                ),
+                # FILTER(… IN …), not VALUES ?role: Oxigraph joined a VALUES of roles with every role statement
+                # of the graph (0.4 s a search page at 6M triples), where the filter checks the tasks' own
+                repo.table(f"SELECT ?task ?role ?a ?label WHERE {{ {values} ?a ?role ?task {role_filter} {label} }}"),
+                repo.table(
+                    f"""SELECT ?task ?due ?phrase ?typed WHERE {{ {values} ?task lt:hasDeadline ?d . ?d lt:dueDate ?due
+                         OPTIONAL {{ ?d lt:phrase ?phrase }} OPTIONAL {{ ?d a lt:Deadline BIND(true AS ?typed) }} }}"""
+                ),
+            )
+            for values in repo._values("task", tasks)
+        ]
     found = bulk_task_tables(repo, within)
-    plans: dict[str, tuple] = {}
-    for plan, title, _typed, place, place_label in found["plans"]:
-        plans.setdefault(plan, (title, place, place_label))
+    plans: dict[str, tuple] = {}  # a plan → (title, a lt:Plan or not, place, its name): a row with a place first
+    for plan, title, typed, place, place_label in found["plans"]:
+        if plan not in plans or plans[plan][2] is None:
+            plans[plan] = (title, typed, place, place_label)
     own = [(*row, *plans[row[5]]) for row in found["own"] if row[5] in plans]
-    labels: dict[str, str | None] = {}
-    for agency, label, _typed, _group in found["agencies"]:
-        if labels.get(agency) is None:
-            labels[agency] = label
-    held = [(task, role, agency, labels.get(agency)) for task, role, agency in found["roles"]]
-    deadlines = [(task, due, phrase) for task, due, phrase, _typed in found["deadlines"]]
-    return [(own, held, deadlines)]
+    names: dict[str, str | None] = {}
+    if labels:
+        for agency, name, _typed, _group in found["agencies"]:
+            if names.get(agency) is None:
+                names[agency] = name
+    wanted = {str(LT[r]) for r in roles}
+    held = [(task, role, agency, names.get(agency)) for task, role, agency in found["roles"] if role in wanted]
+    return [(own, held, found["deadlines"])]
 
 
 def bulk_task_tables(repo, within: str) -> dict[str, list[tuple]]:
