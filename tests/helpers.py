@@ -181,3 +181,19 @@ def http_get(port: int, path: str, source: str = "127.0.0.1", timeout: float = 3
         return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
     finally:
         connection.close()
+
+
+def parts_sorted(rows: list[tuple]) -> list[tuple]:
+    """The rows with each concatenated cell's parts sorted (GROUP_CONCAT joins them in the evaluation's order)."""
+    out = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            if isinstance(cell, str):
+                for separator in ("、", "；"):
+                    if separator in cell:
+                        cell = separator.join(sorted(cell.split(separator)))
+                        break
+            cells.append(cell)
+        out.append(tuple(cells))
+    return out

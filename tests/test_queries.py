@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import ask
+from helpers import ask, parts_sorted
 
 from kg.store import canned_queries, canned_queries_dir, page_parameters
 from loaders.corpus import bundled_plans_dir
@@ -114,7 +114,9 @@ def test_a_word_search_finds_the_same_tasks_through_the_task_text_table_as_by_sc
     from kg.texts import TaskTexts, task_texts
 
     texts = task_texts(built_store)
-    tasks = ask(built_store, "SELECT (COUNT(?t) AS ?n) WHERE { ?t a <https://w3id.org/lantian/ontology#Task> }")
+    tasks = ask(
+        built_store, "SELECT (COUNT(?t) AS ?n) WHERE { ?t a <https://w3id.org/lantian/ontology#Task> }"
+    )
     assert len(texts) == int(tasks[0]["n"])  # kg build listed every task
     saved = read_canned_query(canned_queries_dir() / "tasks-containing.rq")
     # 钦州's plan: "加强各类堆场扬尘治理。" — a task of its section 二.(四).2
@@ -165,7 +167,9 @@ def test_the_task_text_table_states_each_tasks_order_as_the_store_does(built_sto
     old = tmp_path / "old"
     old.mkdir()
     lines = (built_store / TASK_TEXTS).read_text("utf-8").splitlines()
-    (old / TASK_TEXTS).write_text("".join(f"{i}\t{t}\n" for i, _, t in (ln.split("\t") for ln in lines)), "utf-8")
+    (old / TASK_TEXTS).write_text(
+        "".join(f"{i}\t{t}\n" for i, _, t in (ln.split("\t") for ln in lines)), "utf-8"
+    )
     older = task_texts(old)
     assert older.orders is None and older.containing("扬尘") == texts.containing("扬尘")
     query = read_canned_query(canned_queries_dir() / "task-accountability.rq")
@@ -190,7 +194,9 @@ def test_a_page_line_takes_limit_and_offset_and_a_sub_select_sees_the_parameters
     inner = bound[bound.index("{ SELECT") : bound.index("ORDER BY")]
     assert "VALUES ?role { <urn:r> }" in inner  # inside the sub-SELECT that uses it
     assert "VALUES ?other" not in inner  # not inside one that does not
-    assert bound.count("VALUES ?role") == 1  # once: the query's own WHERE does not use it outside the sub-SELECT
+    assert (
+        bound.count("VALUES ?role") == 1
+    )  # once: the query's own WHERE does not use it outside the sub-SELECT
     only_limit = bind_parameters(sparql, {"limit": "5"})
     assert "LIMIT 5" in only_limit and "OFFSET" not in only_limit.replace("?offset", "")
     assert "# page: LIMIT ?limit" in bind_parameters(sparql, {"role": "<urn:r>"})  # no page given: every row
@@ -209,7 +215,10 @@ def test_a_page_line_takes_limit_and_offset_and_a_sub_select_sees_the_parameters
 def test_pages_of_a_ranking_make_up_the_whole_answer(built_store, name, params):
     whole = ask(built_store, name, **params)
     assert len(whole) > 12
-    pages = [ask(built_store, name, **params, limit="5", offset=str(offset)) for offset in range(0, len(whole) + 5, 5)]
+    pages = [
+        ask(built_store, name, **params, limit="5", offset=str(offset))
+        for offset in range(0, len(whole) + 5, 5)
+    ]
     sizes = [len(page) for page in pages]  # full pages, then the rest, then empty ones
     assert sizes == sorted(sizes, reverse=True) and max(sizes) == 5 and sum(sizes) == len(whole)
     paged = sorted(tuple(sorted(r.items())) for page in pages for r in page)
@@ -217,3 +226,40 @@ def test_pages_of_a_ranking_make_up_the_whole_answer(built_store, name, params):
     if name == "agencies-by-tasks":  # most tasks first, across pages too
         counts = [int(r["tasks"]) for p in pages for r in p]
         assert counts == sorted(counts, reverse=True) and counts[0] == max(int(r["tasks"]) for r in whole)
+
+
+@pytest.mark.parametrize(
+    "name", [q.stem for q in sorted(canned_queries_dir().glob("*.rq")) if "# given plan:" in q.read_text("utf-8")]
+)
+def test_a_plan_filters_given_lines_keep_the_rows_the_filter_gives(store_of_bundled_plans, name):
+    """`# given plan:` lines (made code when `plan` is given) start the query from the plans whose title or 文号
+    holds the words: the same rows as the query's own FILTER … EXISTS, which checks every row."""
+    from kg.store import bind_parameters, read_canned_query, run_query
+
+    def rows(sparql: str) -> list[tuple]:
+        found = run_query(store_of_bundled_plans, sparql)
+        return sorted(parts_sorted([tuple(t.value if t else None for t in row) for row in found]), key=repr)
+
+    query = read_canned_query(canned_queries_dir() / f"{name}.rq")
+    # every deadline (due before 2030, or due soon from 2010 on): the words alone choose the rows
+    names = {p.name for p in query.params}
+    dates = {"as_of": "2010-01-01", "days": "5000"} if "days" in names else {"as_of": "2030-01-01"}
+    found = 0
+    for words in ("红河", "钦政办", "行动计划", "武定县", "朔州", "不是任何方案"):
+        values = query.values({"plan": words} | {name: dates[name] for name in names & set(dates)})
+        faster = bind_parameters(query.sparql, values)
+        assert "# given plan:" not in faster and "?givenPlan a lt:Plan" in faster
+        plain = bind_parameters(re.sub(r"(?m)^[ \t]*# given plan:.*\n", "", query.sparql), values)
+        answer = rows(faster)
+        assert answer == rows(plain), words
+        found += len(answer)
+    assert found  # some of the words name plans with such rows
+
+
+@pytest.fixture(scope="module")
+def store_of_bundled_plans(built_store):
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(built_store))
+    yield store
+    del store

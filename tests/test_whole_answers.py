@@ -4,6 +4,7 @@ its order, a page at a time (on the bundled store)."""
 
 import pyoxigraph as ox
 import pytest
+from helpers import parts_sorted
 
 from kg.statistics import STATISTICS_GRAPH, held_now
 from kg.store import bind_parameters, canned_queries_dir, read_canned_query, run_query
@@ -30,22 +31,6 @@ def _rows(store, sparql: str) -> list[tuple]:
 def _canned(store, name: str, **values) -> list[tuple]:
     query = read_canned_query(canned_queries_dir() / f"{name}.rq")
     return _rows(store, bind_parameters(query.sparql, query.values(values)))
-
-
-def _parts_sorted(rows: list[tuple]) -> list[tuple]:
-    """The rows with each concatenated cell's parts sorted (GROUP_CONCAT joins them in the evaluation's order)."""
-    out = []
-    for row in rows:
-        cells = []
-        for cell in row:
-            if isinstance(cell, str):
-                for separator in ("、", "；"):
-                    if separator in cell:
-                        cell = separator.join(sorted(cell.split(separator)))
-                        break
-            cells.append(cell)
-        out.append(tuple(cells))
-    return out
 
 
 def test_held_now_follows_the_succession_to_its_ends():
@@ -124,14 +109,15 @@ def test_pages_make_up_the_whole_answer_in_its_order(store, name, params):
     assert not pages[-1]
     got = [row for page in pages for row in page]
     if key is None:  # a page of rows (or of keys each giving one row)
-        assert _parts_sorted(got) == _parts_sorted(whole)
+        assert parts_sorted(got) == parts_sorted(whole)
     else:  # a page of tasks, each with all its rows
-        assert _parts_sorted(got) == _parts_sorted(whole)
+        assert parts_sorted(got) == parts_sorted(whole)
         assert all(len({row[key] for row in page}) <= size for page in pages)
 
 
 @pytest.mark.parametrize(
-    ("name", "words"), [("task-accountability", "扬尘"), ("task-counterparts", "燃煤"), ("accountable-now", "燃煤")]
+    ("name", "words"),
+    [("task-accountability", "扬尘"), ("task-counterparts", "燃煤"), ("accountable-now", "燃煤")],
 )
 def test_a_search_page_takes_its_candidates_order_from_the_text_table(built_store, store, name, words):
     from kg.texts import task_texts
@@ -148,7 +134,7 @@ def test_a_search_page_takes_its_candidates_order_from_the_text_table(built_stor
         # the table's candidates with their numbers stand for the lookups of ?task lt:taskOrder ?order
         assert "VALUES (?task ?order) { (<" in code and "lt:taskOrder" not in code
         looked_up = _canned(store, name, words=words, limit="3", offset=str(at))
-        assert _parts_sorted(_rows(store, with_table)) == _parts_sorted(looked_up)
+        assert parts_sorted(_rows(store, with_table)) == parts_sorted(looked_up)
     # the whole answer keeps the lookups (hash-joined: see kg.store.bind_parameters)
     assert "lt:taskOrder ?order" in bind_parameters(query.sparql, query.values({"words": words}), texts)
 
@@ -239,6 +225,6 @@ ORDER BY ?lowerTitle DESC(?upperTasks) ?upperTitle
 def test_plan_coverage_from_the_stated_pairs_is_the_count_over_the_tasks(store):
     new = _canned(store, "plan-coverage")
     old = _rows(store, OLD_PLAN_COVERAGE)
-    assert sorted(_parts_sorted(new), key=repr) == sorted(_parts_sorted(old), key=repr) and len(new) >= 5
+    assert sorted(parts_sorted(new), key=repr) == sorted(parts_sorted(old), key=repr) and len(new) >= 5
     order = [(r[0], -int(r[3]), r[1]) for r in new]
     assert order == sorted(order)  # by the lower plan's title, the upper plan's tasks (most first), its title
