@@ -280,6 +280,14 @@ def _width(value) -> int:
     return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
+def _sheet_text(value):
+    """Text as a worksheet can hold it: each control character XML forbids (a stray ESC or vertical tab from a
+    plan's file, which openpyxl refuses, failing the whole download) replaced by U+FFFD; other values as they are."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _workbook(name, title, headers, columns, table, filters) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -293,7 +301,7 @@ def _workbook(name, title, headers, columns, table, filters) -> bytes:
     for label, value in _about(title, filters, len(table)):
         key = WriteOnlyCell(about, value=label)
         key.font = Font(bold=True)
-        cell = WriteOnlyCell(about, value=value)
+        cell = WriteOnlyCell(about, value=_sheet_text(value))
         cell.data_type = "s"
         about.append([key, cell])
 
@@ -314,6 +322,7 @@ def _workbook(name, title, headers, columns, table, filters) -> bytes:
     for values in table:
         cells = []
         for (_key, _label, kind), value in zip(columns, values, strict=True):
+            value = _sheet_text(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, date):
                 cell.number_format = "yyyy-mm-dd"

@@ -1,0 +1,116 @@
+"""Hostile or unlucky input: plan files whose text, names or file names hold control characters, formulas,
+quotes and newlines, and request parameters at the edges of what they take. The explorer must show them as
+text, give a clear 400 where a parameter is wrong, and never fail the page or the download; the build must name
+the file and the problem and load the other plans. Everything here runs the real parts: `kg build` on plan
+files written by the test into a scratch store, and the explorer over it through Flask's test client.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from kg.cli import main
+from web import create_app
+from web.repository import page_url
+
+ESC = "\x1b"
+# a plan whose text and agency names carry control characters (a stray ESC, a vertical tab from Word, STX)
+# and text a spreadsheet would take for a formula
+CONTROL_PLAN = f"""控制市打赢蓝天保卫战三年行动方案
+
+为打赢蓝天保卫战，根据《国务院关于印发打赢蓝天保卫战三年行动计划的通知》（国发〔2018〕22号）精神，制定本方案。
+
+一、主要任务
+
+（一）调整产业结构
+
+1. 整治企业\x02。全面排查散乱污企业，2019年底前完成。（牵头单位：市环{ESC}保局；责任单位：市工信局）
+
+2. 推进清洁取暖。2020年10月底前完成改造。（牵头单位：=2+3市交通局；配合单位：市工信局）
+"""
+
+PLAIN_PLAN = """平常市打赢蓝天保卫战实施方案
+
+为打赢蓝天保卫战，根据《国务院关于印发打赢蓝天保卫战三年行动计划的通知》（国发〔2018〕22号）精神，制定本方案。
+
+一、主要任务
+
+（一）调整产业结构
+
+1. 整治企业。全面排查散乱污企业，2019年底前完成。（牵头单位：市环保局；责任单位：市工信局）
+"""
+
+# a file name a Linux folder may hold: a quote, a semicolon and a newline
+ODD_NAME = 'odd"name;\nplan.txt'
+
+
+def _build(store: Path, *paths: Path):
+    result = CliRunner().invoke(main, ["build", "--store", str(store), *map(str, paths)])
+    return result
+
+
+@pytest.fixture(scope="module")
+def plans_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile-plans")
+    (folder / "control.txt").write_text(CONTROL_PLAN, encoding="utf-8")
+    (folder / ODD_NAME).write_text(PLAIN_PLAN, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hostile_store(plans_dir, tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("hostile-store") / "store"
+    result = _build(store, plans_dir)
+    assert result.exit_code == 0, result.output
+    return store
+
+
+@pytest.fixture(scope="module")
+def hostile_app(hostile_store):
+    return create_app({"STORE": hostile_store, "TESTING": True})
+
+
+@pytest.fixture
+def client(hostile_app):
+    return hostile_app.test_client()
+
+
+def _plan(client, title_word: str) -> dict:
+    plans = client.get("/plans.json").get_json()["plans"]
+    return next(p for p in plans if title_word in p["title"])
+
+
+def _sheet_values(response) -> list[list]:
+    book = load_workbook(io.BytesIO(response.data))
+    return [list(row) for row in book.active.iter_rows(values_only=True)]
+
+
+# --- downloads -----------------------------------------------------------------------------------------------
+
+
+def test_control_characters_in_a_query_result_do_not_fail_the_xlsx(client):
+    # SPARQL's \u escape puts an ESC and a vertical tab into a value: openpyxl refuses them in a worksheet
+    sparql = 'SELECT ?x WHERE { BIND(CONCAT("=1+1", "\\u001B", "市环", "\\u000B", "保局") AS ?x) }'
+    response = client.get("/sparql/results.xlsx?query=" + quote(sparql))
+    assert response.status_code == 200
+    rows = _sheet_values(response)
+    assert rows[0] == ["x"]
+    assert rows[1] == ["=1+1\ufffd市环\ufffd保局"]  # text, not a formula; the visible characters kept
+
+
+def test_every_download_of_a_plan_with_control_characters_opens(client):
+    plan = _plan(client, "控制市")
+    for url in ("/agencies.xlsx", "/plans.xlsx", page_url(plan["plan"]) + ".xlsx", "/search.xlsx?q=整治"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cells = [str(v) for row in _sheet_values(response) for v in row if v is not None]
+        assert not any(ESC in c for c in cells), url
+    agencies = _sheet_values(client.get("/agencies.xlsx"))
+    names = [row[0] for row in agencies[1:]]
+    assert "=2+3市交通局" in names  # a formula-like name stays its text, a string cell
