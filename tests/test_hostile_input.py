@@ -114,3 +114,36 @@ def test_every_download_of_a_plan_with_control_characters_opens(client):
     agencies = _sheet_values(client.get("/agencies.xlsx"))
     names = [row[0] for row in agencies[1:]]
     assert "=2+3市交通局" in names  # a formula-like name stays its text, a string cell
+
+
+# --- parameters at their edges -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/audit/?as_of=9999-12-31",
+        "/audit/due-soon?as_of=9999-12-31",
+        "/audit/due-soon?as_of=9999-12-01&days=36600",
+        "/audit/due-soon.json?as_of=9999-12-31&_size=10",
+        "/audit/due-soon.csv?as_of=9999-12-31",
+        "/audit/due-soon?as_of=9999-12-31&_sort=due",
+    ],
+)
+def test_a_due_soon_window_past_the_calendars_end_ends_there(client, url):
+    # as_of + days past 9999-12-31 overflowed Python's dates: a 500
+    response = client.get(url)
+    assert response.status_code == 200, url
+    if url.startswith("/audit/due-soon.json"):
+        assert response.get_json()["until"] == "9999-12-31"
+        assert response.get_json()["tasks"] == []
+
+
+def test_a_due_soon_window_still_holds_both_ends(client):
+    # 2019年底前 in both plans, 2020年10月底前 in one: 305 days after 2019-12-31 is 2020-10-31
+    for size in ("&_size=10", ""):  # a page read by the deadlines' order (first), and the whole answer
+        url = "/audit/due-soon.json?as_of=2019-12-31&days={}" + size
+        tasks = client.get(url.format(305)).get_json()["tasks"]
+        assert sorted(t["due"] for t in tasks) == ["2019-12-31", "2019-12-31", "2020-10-31"]
+        tasks = client.get(url.format(304)).get_json()["tasks"]
+        assert sorted(t["due"] for t in tasks) == ["2019-12-31", "2019-12-31"]
