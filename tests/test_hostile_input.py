@@ -147,3 +147,18 @@ def test_a_due_soon_window_still_holds_both_ends(client):
         assert sorted(t["due"] for t in tasks) == ["2019-12-31", "2019-12-31", "2020-10-31"]
         tasks = client.get(url.format(304)).get_json()["tasks"]
         assert sorted(t["due"] for t in tasks) == ["2019-12-31", "2019-12-31"]
+
+
+# --- the source file -----------------------------------------------------------------------------------------
+
+
+def test_a_source_file_whose_name_holds_a_newline_downloads_under_a_safe_name(client):
+    # a header cannot carry a newline: Werkzeug refused the name and the download failed with a 500
+    plan = _plan(client, "平常市")
+    assert plan["sourceFile"] == ODD_NAME
+    response = client.get(page_url(plan["plan"]) + "/source")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "\n" not in disposition and "\r" not in disposition
+    assert disposition == 'attachment; filename="odd\\"name;_plan.txt"'  # the quote escaped, the ; inside quotes
+    assert response.data.decode("utf-8") == PLAIN_PLAN

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -316,7 +317,10 @@ def source_download(plan_iri: str):
     path = source_file(plan_iri)
     if path is None:
         abort(404, description=t("txt_no_source"))
-    return send_file(path, as_attachment=True, download_name=path.name)
+    # a file name may hold a newline or another control character (a folder on Linux allows them), which no
+    # header may carry: each becomes "_"; quotes, semicolons and non-ASCII are quoted by Werkzeug
+    name = "".join("_" if unicodedata.category(c) == "Cc" else c for c in path.name)
+    return send_file(path, as_attachment=True, download_name=name)
 
 
 def decorate_plan(plan: dict) -> dict:
