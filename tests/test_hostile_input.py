@@ -162,3 +162,52 @@ def test_a_source_file_whose_name_holds_a_newline_downloads_under_a_safe_name(cl
     assert "\n" not in disposition and "\r" not in disposition
     assert disposition == 'attachment; filename="odd\\"name;_plan.txt"'  # the quote escaped, the ; inside quotes
     assert response.data.decode("utf-8") == PLAIN_PLAN
+
+
+SECRET = "秘密市打赢蓝天保卫战方案\n\n一、主要任务\n\n1. 整治企业。2019年底前完成。（牵头单位：市环保局）\nPASSWORD=hunter2\n"
+
+
+def test_a_link_in_a_plans_folder_to_a_file_outside_it_is_not_read(tmp_path):
+    # a folder of plans from elsewhere (an unpacked archive) holding a link to a file of this machine: the build
+    # read it as a plan and the explorer offered it for download as the plan's source
+    elsewhere = tmp_path / "private"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text(SECRET, encoding="utf-8")
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "plain.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    (plans / "link.txt").symlink_to(elsewhere / "notes.txt")
+    (plans / "inside.txt").symlink_to(plans / "plain.txt")  # a link within the folder is the same plan
+    store = tmp_path / "store"
+    result = _build(store, plans)
+    assert result.exit_code == 0, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert str(plans / "link.txt") in errors[0] and "outside the folder" in errors[0]
+    assert "平常市" in result.stdout and "秘密市" not in result.stdout
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    plans_json = client.get("/plans.json").get_json()["plans"]
+    assert [p["sourceFile"] for p in plans_json if p["sourceFile"]] == ["plain.txt"]
+    assert "PASSWORD" not in client.get("/search.json?q=秘密").get_data(as_text=True)
+    # the file named itself is read: the one who builds chose it
+    result = _build(tmp_path / "store2", plans / "link.txt")
+    assert result.exit_code == 0 and "秘密市" in result.stdout
+
+
+def test_a_source_file_replaced_by_a_link_after_the_build_is_not_sent(tmp_path):
+    elsewhere = tmp_path / "private.txt"
+    elsewhere.write_text("PASSWORD=hunter2\n", encoding="utf-8")
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    plan_file = plans / "plain.txt"
+    plan_file.write_text(PLAIN_PLAN, encoding="utf-8")
+    store = tmp_path / "store"
+    assert _build(store, plans).exit_code == 0
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    plan = _plan(client, "平常市")
+    assert client.get(page_url(plan["plan"]) + "/source").data.decode("utf-8") == PLAIN_PLAN
+    plan_file.unlink()
+    plan_file.symlink_to(elsewhere)
+    response = client.get(page_url(plan["plan"]) + "/source")
+    assert response.status_code == 404
+    assert b"hunter2" not in response.data

@@ -287,7 +287,9 @@ def source_file(plan_iri: str) -> Path | None:
     if not kept or not kept.get("source"):
         return None
     path = Path(kept["source"])
-    return path if path.is_file() else None
+    # the build recorded the file's real path: one that now leads elsewhere (replaced by a link) is not the file
+    # the plan was read from, and is not sent
+    return path if path.is_file() and path.resolve() == path else None
 
 
 def text_view(plan_iri: str):
