@@ -160,7 +160,9 @@ def test_a_source_file_whose_name_holds_a_newline_downloads_under_a_safe_name(cl
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
     assert "\n" not in disposition and "\r" not in disposition
-    assert disposition == 'attachment; filename="odd\\"name;_plan.txt"'  # the quote escaped, the ; inside quotes
+    assert (
+        disposition == 'attachment; filename="odd\\"name;_plan.txt"'
+    )  # the quote escaped, the ; inside quotes
     assert response.data.decode("utf-8") == PLAIN_PLAN
 
 
@@ -211,3 +213,29 @@ def test_a_source_file_replaced_by_a_link_after_the_build_is_not_sent(tmp_path):
     response = client.get(page_url(plan["plan"]) + "/source")
     assert response.status_code == 404
     assert b"hunter2" not in response.data
+
+
+# --- bytes and characters of a plan file -----------------------------------------------------------------
+
+
+def test_a_byte_that_does_not_decode_in_an_agency_name_fails_no_build(tmp_path):
+    # README: a stray 0xFF is replaced by U+FFFD and the plan loads; in an agency's name it went into the
+    # agency's IRI, which Oxigraph refuses (U+FFFD is no IRI character): the whole build stopped, no store
+    bad = CONTROL_PLAN.replace(ESC, "").replace("市环保局", "市环\udcff保局").replace("=2+3", "")
+    (tmp_path / "bad.txt").write_bytes(bad.encode("utf-8", "surrogateescape"))  # the byte 0xFF
+    (tmp_path / "plain.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    store = tmp_path / "store"
+    result = _build(store, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "控制市" in result.stdout
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    agencies = client.get("/agencies.json").get_json()["agencies"]
+    agency = next(a for a in agencies if a["label"] == "控制市环\ufffd保局")
+    assert agency["agency"].endswith("/agency/控制市/环%EF%BF%BD保局")
+    page = client.get(page_url(agency["agency"]))  # the page of that IRI, and back from a browser's path
+    assert page.status_code == 200 and "控制市环\ufffd保局" in page.get_data(as_text=True)
+    assert client.get(quote(page_url(agency["agency"]).replace("%EF%BF%BD", "\ufffd"))).status_code == 200
+    assert {p["title"] for p in client.get("/plans.json").get_json()["plans"]} >= {
+        "控制市打赢蓝天保卫战三年行动方案",
+        "平常市打赢蓝天保卫战实施方案",
+    }
