@@ -8,6 +8,7 @@ field's value is checked, and every error names the sidecar (and the field).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -35,6 +36,8 @@ class _SidecarLoader(yaml.SafeLoader):
 def _text(value) -> str:
     if not isinstance(value, str):
         raise ValueError("a text")
+    if any(unicodedata.category(c) == "Cc" for c in value):  # YAML's "\r\n" or "\x1b" escapes
+        raise ValueError("a text of one line, without control characters")
     return value
 
 
@@ -54,16 +57,16 @@ def _places(value) -> list[str]:
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise ValueError("a list of place names (the outermost first)")
-    return names
+    return [_text(name) for name in names]
 
 
 def _citations(value) -> list[CitedPlan]:
     def cited(entry) -> CitedPlan:
         if isinstance(entry, str):
-            return _cited(entry)
+            return _cited(_text(entry))
         if isinstance(entry, dict) and set(entry) <= {"title", "doc_number"}:
             if all(isinstance(v, str) for v in entry.values()):
-                return _cited(entry)
+                return _cited({k: _text(v) for k, v in entry.items()})
         raise ValueError("a list of 文号, titles or {title:, doc_number:} (texts)")
 
     if not isinstance(value, list):

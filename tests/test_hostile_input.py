@@ -218,6 +218,58 @@ def test_a_source_file_replaced_by_a_link_after_the_build_is_not_sent(tmp_path):
 # --- bytes and characters of a plan file -----------------------------------------------------------------
 
 
+def test_control_characters_in_a_plan_file_are_replaced_with_a_warning(hostile_store, plans_dir, client):
+    result = CliRunner().invoke(main, ["build", "--store", str(hostile_store), "--verbose", str(plans_dir)])
+    assert result.exit_code == 0, result.output
+    assert "2 control character(s) replaced by U+FFFD" in result.output
+    names = [a["label"] for a in client.get("/agencies.json").get_json()["agencies"]]
+    assert "控制市环\ufffd保局" in names
+    assert not any(ESC in name for name in names)
+
+
+def test_the_chart_and_the_sparql_xml_of_a_plan_with_control_characters_are_well_formed_xml(client):
+    from xml.etree import ElementTree
+
+    agency = next(
+        a["agency"]
+        for a in client.get("/agencies.json").get_json()["agencies"]
+        if a["label"].startswith("控制市环")
+    )
+    chart = client.get("/audit/timeline.svg?agency=" + quote(agency))
+    assert chart.status_code == 200
+    svg = ElementTree.fromstring(
+        chart.data
+    )  # an ESC in its title made the SVG no XML: the browser drew nothing
+    assert any("控制市环\ufffd保局" in (e.text or "") for e in svg.iterfind(".//{*}text"))
+    sparql = "SELECT ?label WHERE { ?a a lt:Agency ; rdfs:label ?label }"
+    response = client.get(
+        "/sparql", query_string={"query": sparql}, headers={"Accept": "application/sparql-results+xml"}
+    )
+    assert response.status_code == 200
+    literals = [e.text for e in ElementTree.fromstring(response.data).iterfind(".//{*}literal")]
+    assert "控制市环\ufffd保局" in literals
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("title", '"某某市打赢蓝天保卫战实施方案\\r\\nX-Injected: 1"'),
+        ("doc_number", '"某政发〔2019〕1号\\x1b"'),
+        ("within", '["云南省\\n"]'),
+        ("cites", '[{title: "上级方案\\u0007", doc_number: "云政发〔2018〕44号"}]'),
+    ],
+)
+def test_a_sidecar_field_holding_a_control_character_is_refused_naming_the_field(tmp_path, field, value):
+    (tmp_path / "plain.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    (tmp_path / "plain.yaml").write_text(f"{field}: {value}\n", encoding="utf-8")
+    (tmp_path / "other.txt").write_text(CONTROL_PLAN.replace(ESC, ""), encoding="utf-8")
+    result = _build(tmp_path / "store", tmp_path)
+    assert result.exit_code == 0, result.output
+    error = next(line for line in result.stderr.splitlines() if line.startswith("error:"))
+    assert "plain.yaml" in error and f"field '{field}'" in error and "control characters" in error
+    assert "控制市" in result.stdout  # the other plan loads
+
+
 def test_a_byte_that_does_not_decode_in_an_agency_name_fails_no_build(tmp_path):
     # README: a stray 0xFF is replaced by U+FFFD and the plan loads; in an agency's name it went into the
     # agency's IRI, which Oxigraph refuses (U+FFFD is no IRI character): the whole build stopped, no store
