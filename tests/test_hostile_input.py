@@ -291,3 +291,38 @@ def test_a_byte_that_does_not_decode_in_an_agency_name_fails_no_build(tmp_path):
         "控制市打赢蓝天保卫战三年行动方案",
         "平常市打赢蓝天保卫战实施方案",
     }
+
+
+BIG = "9" * 5000  # more digits than Python's int() converts (4300)
+
+
+@pytest.mark.parametrize(
+    "url, zh, en",
+    [
+        # "²" passes str.isdigit(), not int()
+        ("/agencies?_size=%C2%B2", "每页行数「²」无效", "Bad page size “²”"),
+        ("/plans.csv?_size=%C2%B2", "每页行数「²」无效", "Bad page size “²”"),
+        ("/audit/due-soon?days=%C2%B2", "天数应为 0 到 36600 之间的整数：²", "36600"),
+        (f"/audit/due-soon?days={BIG}", "天数应为 0 到 36600 之间的整数", "36600"),
+        (f"/audit/due-soon.xlsx?days={BIG}", "天数应为 0 到 36600 之间的整数", "36600"),
+    ],
+)
+def test_a_number_parameter_python_cannot_read_is_a_400_naming_it(client, url, zh, en):
+    response = client.get(url)
+    assert response.status_code == 400, url
+    assert zh in response.get_data(as_text=True)
+    english = client.get(url + "&lang=en")
+    assert english.status_code == 400 and en in english.get_data(as_text=True)
+
+
+def test_a_page_size_of_more_digits_than_int_reads_is_every_row(client):
+    response = client.get(f"/agencies.json?_size={BIG}")
+    assert response.status_code == 200
+    assert len(response.get_json()["agencies"]) == len(client.get("/agencies.json").get_json()["agencies"])
+
+
+def test_a_text_mark_of_more_digits_than_int_reads_is_left_out(client):
+    plan = _plan(client, "平常市")
+    response = client.get(page_url(plan["plan"]) + f"/text?mark={BIG}-{BIG}&mark=0-5")
+    assert response.status_code == 200
+    assert 'id="m0"' in response.get_data(as_text=True)  # the mark that fits is shown

@@ -64,7 +64,8 @@ def _days() -> int:
     value = request.args.get("days", "").strip()
     if not value:
         return DEFAULT_DAYS
-    if not value.isdigit() or not 0 <= int(value) <= MAX_DAYS:
+    # ASCII digits, few of them: "²" passes str.isdigit() but not int(), nor do 5000 digits (a 500)
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or not 0 <= int(value) <= MAX_DAYS:
         abort(400, description=t("au_bad_days", value=value))
     return int(value)
 

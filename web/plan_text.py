@@ -167,7 +167,7 @@ def parse_marks(values: list[str], text: str) -> list[tuple[int, int]]:
     """The ?mark=START-END values that fall inside the text (at most MAX_MARKS)."""
     out = []
     for value in values[:MAX_MARKS]:
-        m = re.fullmatch(r"(\d+)-(\d+)", value.strip())
+        m = re.fullmatch(r"([0-9]{1,12})-([0-9]{1,12})", value.strip())  # int() refuses 5000 digits
         if m and int(m[1]) < int(m[2]) <= len(text):
             out.append((int(m[1]), int(m[2])))
     return out
