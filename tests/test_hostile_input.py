@@ -326,3 +326,31 @@ def test_a_text_mark_of_more_digits_than_int_reads_is_left_out(client):
     response = client.get(page_url(plan["plan"]) + f"/text?mark={BIG}-{BIG}&mark=0-5")
     assert response.status_code == 200
     assert 'id="m0"' in response.get_data(as_text=True)  # the mark that fits is shown
+
+
+CIRCLED_PLAN = """圈号市打赢蓝天保卫战实施方案
+
+一、主要任务
+
+（一）调整产业结构
+
+①整治企业。全面排查散乱污企业，2019年底前完成。（牵头单位：市环保局；责任单位：市工信局）
+
+②推进清洁取暖。2020年底前完成。（牵头单位：市交通局；配合单位：市工信局）
+"""
+
+
+def test_a_plan_numbering_its_items_with_circled_numbers_draws_its_network_with_tasks(tmp_path):
+    # "①".isdigit() is True but int("①") fails: the plan's network with its tasks was a 500
+    (tmp_path / "circled.txt").write_text(CIRCLED_PLAN, encoding="utf-8")
+    store = tmp_path / "store"
+    assert _build(store, tmp_path / "circled.txt").exit_code == 0
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    plan = _plan(client, "圈号市")
+    sections = [t["section"] for t in client.get(page_url(plan["plan"]) + ".json").get_json()["tasks"]]
+    assert sections == ["一.(一).①", "一.(一).②"]
+    response = client.get(page_url(plan["plan"]).replace("/id/", "/network/", 1) + ".json?tasks=1")
+    assert response.status_code == 200
+    nodes = response.get_json()["nodes"]
+    assert [n["label"].split()[0] for n in nodes if n["kind"] == "task"] == ["一.(一).①", "一.(一).②"]
+    assert any(n["kind"] == "agency" for n in nodes)  # the leads
