@@ -15,7 +15,7 @@ import yaml
 
 from loaders.metadata import cited_plan, normalise_doc_number
 from loaders.reading import PlanInputError
-from loaders.records import CitedPlan
+from loaders.records import CitedPlan, Level
 
 _SIDECAR_BYTES = 64 * 1024
 
@@ -42,15 +42,30 @@ def _text(value) -> str:
 
 
 def _date(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
     if isinstance(value, dt.date):  # YAML reads 2018-11-01 as a date
         return value.isoformat()
-    return _text(value)
+    try:  # a quoted "2018-13-45" or any other text was kept as the plan's date, and shown nowhere
+        return dt.date.fromisoformat(_text(value).strip()).isoformat()
+    except ValueError:
+        raise ValueError("a date (YYYY-MM-DD)") from None
 
 
 def _year(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+    text = str(value).strip()
+    # four ASCII digits at most: "²" passes str.isdigit() but int() refuses it, and so it does 5000 digits
+    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
         raise ValueError("a year (a whole number)")
-    return int(value)
+    if len(text) > 4:
+        raise ValueError("a year (a whole number of four digits at most)")
+    return int(text)
+
+
+def _level(value) -> str:
+    if _text(value) not in set(Level):  # any other word was kept, and shown as a level no one knows
+        raise ValueError(f"one of {', '.join(Level)}")
+    return value
 
 
 def _places(value) -> list[str]:
@@ -78,7 +93,7 @@ def _citations(value) -> list[CitedPlan]:
 _SIDECAR_FIELDS = {
     "title": _text,
     "jurisdiction": _text,
-    "level": _text,
+    "level": _level,
     "within": _places,
     "doc_number": lambda value: normalise_doc_number(_text(value)),
     "date": _date,
@@ -100,6 +115,8 @@ def read_sidecar(sidecar: Path) -> dict:
         data = yaml.load(raw.decode("utf-8"), Loader=_SidecarLoader) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise PlanInputError(sidecar, f"unreadable sidecar: {e}") from e
+    except ValueError as e:  # YAML took a value for a date (2020-13-45) or a number Python refuses
+        raise PlanInputError(sidecar, f"unreadable sidecar: a value cannot be read ({e})") from e
     if not isinstance(data, dict):
         raise PlanInputError(sidecar, f"a sidecar is a mapping of fields among {sorted(_SIDECAR_FIELDS)}")
     unknown = sorted(map(str, set(data) - set(_SIDECAR_FIELDS)))
