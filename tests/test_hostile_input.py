@@ -354,3 +354,20 @@ def test_a_plan_numbering_its_items_with_circled_numbers_draws_its_network_with_
     nodes = response.get_json()["nodes"]
     assert [n["label"].split()[0] for n in nodes if n["kind"] == "task"] == ["一.(一).①", "一.(一).②"]
     assert any(n["kind"] == "agency" for n in nodes)  # the leads
+
+
+def test_a_web_page_plan_downloads_as_an_attachment_that_runs_nothing(tmp_path):
+    page = (
+        "<html><body><h1>网页市打赢蓝天保卫战实施方案</h1><p>一、主要任务</p>"
+        "<p>1. 整治企业。2019年底前完成。（牵头单位：市环保局；责任单位：市工信局）</p>"
+        "<script>alert(document.cookie)</script></body></html>"
+    )
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    store = tmp_path / "store"
+    assert _build(store, tmp_path / "page.html").exit_code == 0
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    response = client.get(page_url(_plan(client, "网页市")["plan"]) + "/source")
+    assert response.status_code == 200 and response.data.decode("utf-8") == page  # the file as it is
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -322,7 +322,12 @@ def source_download(plan_iri: str):
     # a file name may hold a newline or another control character (a folder on Linux allows them), which no
     # header may carry: each becomes "_"; quotes, semicolons and non-ASCII are quoted by Werkzeug
     name = "".join("_" if unicodedata.category(c) == "Cc" else c for c in path.name)
-    return send_file(path, as_attachment=True, download_name=name)
+    response = send_file(path, as_attachment=True, download_name=name)
+    # a plan saved from a web page is HTML with its own scripts: should a browser show it in place of saving it
+    # (a proxy dropping the attachment), it runs nothing on the explorer's origin
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def decorate_plan(plan: dict) -> dict:
