@@ -371,3 +371,20 @@ def test_a_web_page_plan_downloads_as_an_attachment_that_runs_nothing(tmp_path):
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["Content-Security-Policy"].startswith("sandbox")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_query_result_iri_that_is_no_web_address_is_no_hyperlink_in_the_xlsx(client):
+    sparql = (
+        "SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <file:///etc/passwd> <https://example.org/y> "
+        "<https://w3id.org/lantian/id/plan/x> } }"
+    )
+    response = client.get("/sparql/results.xlsx?query=" + quote(sparql))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    links = {c.value: c.hyperlink.target if c.hyperlink else None for c in sheet["A"][1:]}
+    assert links == {
+        "javascript:alert(1)": None,  # the text kept, no link to click
+        "file:///etc/passwd": None,
+        "https://example.org/y": "https://example.org/y",
+        "http://localhost/id/plan/x": "http://localhost/id/plan/x",
+    }

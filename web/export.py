@@ -328,7 +328,8 @@ def _workbook(name, title, headers, columns, table, filters) -> bytes:
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
-                if kind == "link":
+                if kind == "link" and re.match(r"https?://", value, re.IGNORECASE):
+                    # a link to a web page only: a query can make IRI("javascript:…") or a file: IRI
                     cell.hyperlink = value
                     cell.style = "Hyperlink"
                 elif _width(value) > MAX_WIDTH:
