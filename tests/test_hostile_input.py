@@ -8,6 +8,7 @@ files written by the test into a scratch store, and the explorer over it through
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -388,3 +389,24 @@ def test_a_query_result_iri_that_is_no_web_address_is_no_hyperlink_in_the_xlsx(c
         "https://example.org/y": "https://example.org/y",
         "http://localhost/id/plan/x": "http://localhost/id/plan/x",
     }
+
+
+def test_a_plan_whose_names_the_graph_refuses_is_named_and_the_others_load(tmp_path, monkeypatch):
+    # minting as before U+FFFD was escaped: Oxigraph refuses the IRI of 市环\ufffd保局; the build named
+    # nothing and stopped with a traceback. One plan's failure is now its own error line.
+    import kg.namespaces
+
+    monkeypatch.setattr(kg.namespaces, "_NOT_UCSCHAR", re.compile("(?!)"))  # matches nothing
+    bad = CONTROL_PLAN.replace(ESC, "\ufffd").replace("=2+3", "")
+    (tmp_path / "bad.txt").write_text(bad, encoding="utf-8")
+    (tmp_path / "plain.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["build", "--store", str(store), "--jobs", "1", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert str(tmp_path / "bad.txt") in error and "could not be written to the graph" in error
+    assert "Invalid IRI" in error
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    assert [p["sourceFile"] for p in client.get("/plans.json").get_json()["plans"] if p["sourceFile"]] == [
+        "plain.txt"
+    ]
