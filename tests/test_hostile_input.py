@@ -410,3 +410,25 @@ def test_a_plan_whose_names_the_graph_refuses_is_named_and_the_others_load(tmp_p
     assert [p["sourceFile"] for p in client.get("/plans.json").get_json()["plans"] if p["sourceFile"]] == [
         "plain.txt"
     ]
+
+
+NO_PLACE_PLAN = PLAIN_PLAN.replace("平常市打赢蓝天保卫战实施方案", "打赢蓝天保卫战实施方案")
+
+
+@pytest.mark.parametrize(
+    "sidecar, field", [("within: [云南省]\n", "within"), ("jurisdiction: ' '\n", "jurisdiction")]
+)
+def test_a_sidecar_placing_a_plan_of_no_place_is_refused_naming_the_field(tmp_path, sidecar, field):
+    # the title names no place and the sidecar gives none: a place of no name, and agencies agency//市环保局
+    # whose network pages the server's merging of slashes sent to a 404
+    (tmp_path / "noplace.txt").write_text(NO_PLACE_PLAN, encoding="utf-8")
+    (tmp_path / "noplace.yaml").write_text(sidecar, encoding="utf-8")
+    (tmp_path / "plain.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    store = tmp_path / "store"
+    result = _build(store, tmp_path)
+    assert result.exit_code == 0, result.output
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "noplace.yaml" in error and f"field '{field}'" in error and "set 'jurisdiction' too" in error
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    agencies = client.get("/agencies.json").get_json()["agencies"]
+    assert agencies and not [a for a in agencies if "/agency//" in a["agency"]]
