@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from click.testing import CliRunner
@@ -432,3 +432,21 @@ def test_a_sidecar_placing_a_plan_of_no_place_is_refused_naming_the_field(tmp_pa
     client = create_app({"STORE": store, "TESTING": True}).test_client()
     agencies = client.get("/agencies.json").get_json()["agencies"]
     assert agencies and not [a for a in agencies if "/agency//" in a["agency"]]
+
+
+def test_a_title_with_a_right_to_left_override_cannot_disguise_a_downloads_name(tmp_path):
+    # U+202E in a title made overdue-…方案\u202excod.exe.xlsx, which a browser's downloads show as …xslx.exe.docx
+    title = "反转市打赢蓝天保卫战实施方案"
+    (tmp_path / "rlo.txt").write_text(
+        PLAIN_PLAN.replace("平常市打赢蓝天保卫战实施方案", title), encoding="utf-8"
+    )
+    (tmp_path / "rlo.yaml").write_text(f'title: "{title}\\u202excod.exe"\n', encoding="utf-8")
+    store = tmp_path / "store"
+    assert _build(store, tmp_path).exit_code == 0
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    plan = _plan(client, "反转市")
+    assert plan["title"] == f"{title}\u202excod.exe"  # the title as the sidecar gives it
+    response = client.get(f"/audit/overdue.xlsx?as_of=2030-01-01&plan={quote(plan['plan'])}")
+    assert response.status_code == 200
+    name = unquote(response.headers["Content-Disposition"].split("''", 1)[1])
+    assert name == f"overdue-2030-01-01-{title}_xcod.exe.xlsx"

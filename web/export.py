@@ -32,7 +32,10 @@ from web.repository import ROLES, page_url
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WIDTH = 60  # characters: a whole task text wraps in a column this wide
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
+# what a file name may not hold (Windows' reserved characters, separators, spaces), and controls and the invisible
+# format characters a title may carry: a right-to-left override (U+202E) makes 方案\u202excod.exe.xlsx read as
+# 方案xslx.exe.docx in a browser's downloads
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+')
 
 # the columns of a list of tasks as downloaded (a report adds or drops its own: due dates, reform year …)
 TASK_COLUMNS = [
