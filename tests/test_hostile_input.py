@@ -167,6 +167,17 @@ def test_a_source_file_whose_name_holds_a_newline_downloads_under_a_safe_name(cl
     assert response.data.decode("utf-8") == PLAIN_PLAN
 
 
+def test_a_source_file_name_with_a_right_to_left_override_downloads_without_it(tmp_path):
+    # 反转\u202eexe.txt is shown by a browser as 反转txt.exe
+    (tmp_path / "反转\u202eexe.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    store = tmp_path / "store"
+    assert _build(store, tmp_path).exit_code == 0
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    response = client.get(page_url(_plan(client, "平常市")["plan"]) + "/source")
+    assert response.status_code == 200
+    assert unquote(response.headers["Content-Disposition"].split("''", 1)[1]) == "反转_exe.txt"
+
+
 SECRET = "秘密市打赢蓝天保卫战方案\n\n一、主要任务\n\n1. 整治企业。2019年底前完成。（牵头单位：市环保局）\nPASSWORD=hunter2\n"
 
 

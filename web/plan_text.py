@@ -320,8 +320,9 @@ def source_download(plan_iri: str):
     if path is None:
         abort(404, description=t("txt_no_source"))
     # a file name may hold a newline or another control character (a folder on Linux allows them), which no
-    # header may carry: each becomes "_"; quotes, semicolons and non-ASCII are quoted by Werkzeug
-    name = "".join("_" if unicodedata.category(c) == "Cc" else c for c in path.name)
+    # header may carry, or an invisible format character (U+202E makes 方案‮exe.txt read as 方案txt.exe): each
+    # becomes "_"; quotes, semicolons and non-ASCII are quoted by Werkzeug
+    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in path.name)
     response = send_file(path, as_attachment=True, download_name=name)
     # a plan saved from a web page is HTML with its own scripts: should a browser show it in place of saving it
     # (a proxy dropping the attachment), it runs nothing on the explorer's origin
