@@ -747,13 +747,13 @@ def read_plan(path: Path, max_bytes: int = MAX_PLAN_BYTES) -> PlanText:
         text, encoding = _decode(raw, path, warnings)
     if not text.strip():
         raise PlanInputError(path, "empty file")
-    text = _replace_controls(text, warnings)
     if fmt == "html":
         text = _html_to_text(text, warnings)
     elif fmt == "md":
         text = _markdown_to_text(text)
     else:
         text = _strip_text_markup(text)
+    text = _replace_controls(text, warnings)  # after the markup: a web page writes one as &#27;
     display = clean_lines(recover_rows(text))  # flattened tables: one tab-separated line per row
     if not _HAN_RE.search(display):
         raise PlanInputError(path, "no Chinese text found (not a plan?)")

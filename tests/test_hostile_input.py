@@ -461,3 +461,21 @@ def test_a_title_with_a_right_to_left_override_cannot_disguise_a_downloads_name(
     assert response.status_code == 200
     name = unquote(response.headers["Content-Disposition"].split("''", 1)[1])
     assert name == f"overdue-2030-01-01-{title}_xcod.exe.xlsx"
+
+
+def test_control_characters_a_web_page_writes_as_entities_are_replaced_too(tmp_path):
+    # &#27; decodes to ESC after the page's markup is read: it reached the agency's name
+    page = (
+        "<html><body><h1>实体市打赢蓝天保卫战实施方案</h1><p>一、主要任务</p>"
+        "<p>1. 整治企业。2019年底前完成。（牵头单位：市环&#27;保局；责任单位：市工&#x7f;信局）</p></body></html>"
+    )
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(
+        main, ["build", "--store", str(store), "--verbose", str(tmp_path / "page.html")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 control character(s) replaced by U+FFFD" in result.output
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    names = {a["label"] for a in client.get("/agencies.json").get_json()["agencies"]}
+    assert names == {"实体市环\ufffd保局", "实体市工\ufffd信局"}
