@@ -479,3 +479,34 @@ def test_control_characters_a_web_page_writes_as_entities_are_replaced_too(tmp_p
     client = create_app({"STORE": store, "TESTING": True}).test_client()
     names = {a["label"] for a in client.get("/agencies.json").get_json()["agencies"]}
     assert names == {"实体市环\ufffd保局", "实体市工\ufffd信局"}
+
+
+def test_sparql_xml_results_holding_a_control_character_are_xml(client):
+    from xml.etree import ElementTree
+
+    sparql = 'SELECT ?x WHERE { BIND(CONCAT("市环", "\\u001B", "保局") AS ?x) }'
+    response = client.get(
+        "/sparql", query_string={"query": sparql}, headers={"Accept": "application/sparql-results+xml"}
+    )
+    assert response.status_code == 200
+    literals = [e.text for e in ElementTree.fromstring(response.data).iterfind(".//{*}literal")]
+    assert literals == ["市环\ufffd保局"]
+
+
+def test_the_chart_of_a_store_built_before_control_characters_were_replaced_is_svg(tmp_path, monkeypatch):
+    # a store an older build wrote (kg build --update keeps other plans' graphs as they are): an ESC in a name
+    from xml.etree import ElementTree
+
+    import loaders.reading
+
+    monkeypatch.setattr(loaders.reading, "_CONTROL_CHARS", re.compile("(?!)"))  # as before: kept
+    (tmp_path / "control.txt").write_text(CONTROL_PLAN, encoding="utf-8")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["build", "--store", str(store), "--jobs", "1", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    agency = next(a for a in client.get("/agencies.json").get_json()["agencies"] if ESC in a["label"])
+    chart = client.get("/audit/timeline.svg?agency=" + quote(agency["agency"]))
+    assert chart.status_code == 200
+    svg = ElementTree.fromstring(chart.data)  # the ESC made it no XML
+    assert any("控制市环\ufffd保局" in (e.text or "") for e in svg.iterfind(".//{*}text"))
