@@ -510,3 +510,21 @@ def test_the_chart_of_a_store_built_before_control_characters_were_replaced_is_s
     assert chart.status_code == 200
     svg = ElementTree.fromstring(chart.data)  # the ESC made it no XML
     assert any("控制市环\ufffd保局" in (e.text or "") for e in svg.iterfind(".//{*}text"))
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_to_fit_it(client):
+    # Excel holds 32,767 characters in a cell and "repairs" a workbook with a longer one: a 40,000-character
+    # query went into the about sheet's title, a 40,000-character value into its cell
+    long = "扬" * 40000
+    sparql = f'SELECT ?x WHERE {{ BIND("{long}" AS ?x) }} # {"注" * 40000}'
+    response = client.get("/sparql/results.xlsx", query_string={"query": sparql})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    cells = [
+        c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if isinstance(c.value, str)
+    ]
+    assert max(len(c.value) for c in cells) == 32767
+    [value] = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
+    assert value == "扬" * 32766 + "…"
+    about = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
+    assert next(v for v in about.values() if v and v.startswith("SELECT ?x")).endswith("…")

@@ -7,7 +7,8 @@ explorer (and the SPARQL editor's results) writes its CSV and XLSX through, `tab
   (an IRI written as the explorer's absolute URL of its page, a hyperlink in XLSX), anything else text.
 - XLSX: a first sheet "about" (what the table is, its source page, the filters, the date it was made and when
   the store was built), then the table: bold frozen header with an autofilter, column widths from the content,
-  text never taken for a formula.
+  text never taken for a formula, nor holding a character a worksheet cannot (control characters become U+FFFD),
+  nor longer than an Excel cell (32,767 characters; cut there, ending in "…").
 - CSV: the same columns, UTF-8 with a BOM (so spreadsheet programs read the Chinese); text that a spreadsheet
   would take for a formula is prefixed with '.
 - The file name carries the filters: overdue-2021-01-01-红河州打赢蓝天保卫战三年行动计划实施方案.xlsx.
@@ -283,12 +284,21 @@ def _width(value) -> int:
     return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
+EXCEL_CELL_CHARS = 32767  # the most characters Excel holds in a cell: a longer one makes it "repair" the file
+
+
 def _sheet_text(value):
     """Text as a worksheet can hold it: each control character XML forbids (a stray ESC or vertical tab from a
-    plan's file, which openpyxl refuses, failing the whole download) replaced by U+FFFD; other values as they are."""
+    plan's file, which openpyxl refuses, failing the whole download) replaced by U+FFFD, and a text longer than
+    a cell holds (a query of 256 KB as the about sheet's title, a plan read as one paragraph) cut there, ending
+    in "…"; other values as they are."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    if len(value) > EXCEL_CELL_CHARS:
+        value = value[: EXCEL_CELL_CHARS - 1] + "…"
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
 
 
 def _workbook(name, title, headers, columns, table, filters) -> bytes:
