@@ -507,7 +507,11 @@ def _extract(
     result = load_file(path, time_limit)
     if result.plan is None:
         return [], None, result.problem
-    own, digest = split_plan(result.plan, str(path.resolve()), stamp)
+    try:
+        own, digest = split_plan(result.plan, str(path.resolve()), stamp)
+    except Exception as error:  # a name the graph cannot hold (an IRI Oxigraph refuses): this plan only
+        problem = f"could not be written to the graph ({type(error).__name__}: {error})"
+        return [], None, PlanInputError(path, problem)
     return own, digest, None
 
 

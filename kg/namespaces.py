@@ -6,6 +6,7 @@ code never spells a vocabulary IRI as a string. `mint` builds the deterministic,
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rdflib import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, Graph, Namespace, URIRef
@@ -157,8 +158,23 @@ _ESCAPED = frozenset(' <>"{}|\\^`#?[]/%') | frozenset(map(chr, [*range(0x20), 0x
 _ESCAPE_TABLE = str.maketrans({ch: "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in _ESCAPED})
 
 
+# Characters RFC 3987 leaves out of an IRI path (not `ucschar`): C1 controls, private use, non-characters and the
+# specials U+FFF0–FFFF, of which U+FFFD (a byte of the plan file that did not decode) is the one met; Oxigraph
+# refuses an IRI holding one, which failed the whole build. They are percent-escaped as UTF-8, like the above.
+_NOT_UCSCHAR = re.compile(
+    "[\x80-\x9f\ue000-\uf8ff\ufdd0-\ufdef\ufff0-\uffff\U000e0000-\U000e0fff\U000f0000-\U0010ffff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 15))
+    + "]"
+)
+
+
+def _percent(match: re.Match) -> str:
+    return "".join(f"%{b:02X}" for b in match.group().encode("utf-8"))
+
+
 def _escape(part: str) -> str:
-    return part.translate(_ESCAPE_TABLE)
+    escaped = part.translate(_ESCAPE_TABLE)
+    return _NOT_UCSCHAR.sub(_percent, escaped) if not escaped.isascii() else escaped
 
 
 def mint(*parts: object) -> URIRef:

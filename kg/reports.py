@@ -228,8 +228,17 @@ def overdue(repo, as_of: str) -> list[dict]:
     return repo.cached(("report", "overdue", as_of), compute)
 
 
+def plus_days(day: date, days: int) -> date:
+    """`day` + `days`, or the calendar's last day (9999-12-31) when that is past it: a window from
+    ?as_of=9999-12-01 ends there, where adding overflowed."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max
+
+
 def until(as_of: str, days: int) -> str:
-    return (date.fromisoformat(as_of) + timedelta(days=days)).isoformat()
+    return plus_days(date.fromisoformat(as_of), days).isoformat()
 
 
 def due_soon(repo, as_of: str, days: int) -> list[dict]:

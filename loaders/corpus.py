@@ -88,7 +88,33 @@ def _plan_files(folder: Path) -> tuple[list[Path], list[PlanInputError]]:
     for root, folders, names in os.walk(folder, onerror=unreadable):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
         found += [Path(root, name) for name in names if is_plan_file(Path(name))]
-    return sorted(f for f in found if _is_file(f)), problems
+    inside, outside = _within(sorted(f for f in found if _is_file(f)), folder)
+    problems += [
+        PlanInputError(
+            path, f"a link to {target}, outside the folder {folder}: not read (name that file to load it)"
+        )
+        for path, target in outside
+    ]
+    return inside, problems
+
+
+def _within(files: list[Path], folder: Path) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The files whose real path lies in `folder`, and (file, real path) for each link leading out of it: a folder
+    of plans from elsewhere (an unpacked archive) may hold a link to any file of this machine, which the build
+    would read and the explorer offer for download as the plan's source."""
+    root = folder.resolve()
+    inside, outside = [], []
+    for path in files:
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a loop of links: reading it names the problem
+            inside.append(path)
+            continue
+        if target.is_relative_to(root):
+            inside.append(path)
+        else:
+            outside.append((path, target))
+    return inside, outside
 
 
 def _is_file(path: Path) -> bool:

@@ -24,7 +24,7 @@ from loaders.metadata import (
     same_place,
 )
 from loaders.outline import parse_outline
-from loaders.reading import read_plan
+from loaders.reading import PlanInputError, read_plan
 from loaders.records import Attribution, CitedPlan, Jurisdiction, Plan, Role, Skipped, Task, plan_key_parts
 from loaders.sidecar import read_sidecar
 from loaders.tables import cell_deadlines
@@ -48,6 +48,11 @@ def _apply_sidecar(path: Path, meta: PlanMetadata) -> None:
             setattr(meta, key, data[key])
     if "jurisdiction" in data or "within" in data:
         name = data.get("jurisdiction") or (meta.jurisdiction.name if meta.jurisdiction else "")
+        # a place of no name: its agencies' IRIs held an empty segment (agency//市环保局)
+        if not name.strip():
+            field = "jurisdiction" if "jurisdiction" in data else "within"
+            problem = f"field '{field}' needs a place: the plan's title names none, so set 'jurisdiction' too"
+            raise PlanInputError(sidecar, problem)
         level = data.get("level") or place_level(name)
         chain = None
         for parent in reversed(data.get("within") or []):

@@ -124,6 +124,22 @@ def _decode_replacing(raw: bytes, encoding: str, most: int) -> tuple[str, list[i
             at += error.end
 
 
+# control characters no text shows and XML (the XLSX, SVG and SPARQL XML downloads) cannot hold; the tab, the line
+# and page breaks (\n \r \v \f \x1c-\x1e) are kept: the lines are split at them
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
+
+
+def _replace_controls(text: str, warnings: list[str]) -> str:
+    """`text` with each control character (a stray ESC or STX in a file) replaced by U+FFFD, one for one (the
+    offsets stay), and a warning giving their character offsets."""
+    offsets = [m.start() for m in _CONTROL_CHARS.finditer(text)]
+    if not offsets:
+        return text
+    shown = ", ".join(map(str, offsets[:10])) + (", …" if len(offsets) > 10 else "")
+    warnings.append(f"{len(offsets)} control character(s) replaced by U+FFFD at character offset(s) {shown}")
+    return _CONTROL_CHARS.sub("\ufffd", text)
+
+
 def _undecoded_warning(offsets: list[int], encoding: str) -> str:
     shown = ", ".join(map(str, offsets[:10])) + (", …" if len(offsets) > 10 else "")
     return f"{len(offsets)} invalid {encoding} sequence(s) replaced by U+FFFD at byte offset(s) {shown}"
@@ -737,6 +753,7 @@ def read_plan(path: Path, max_bytes: int = MAX_PLAN_BYTES) -> PlanText:
         text = _markdown_to_text(text)
     else:
         text = _strip_text_markup(text)
+    text = _replace_controls(text, warnings)  # after the markup: a web page writes one as &#27;
     display = clean_lines(recover_rows(text))  # flattened tables: one tab-separated line per row
     if not _HAN_RE.search(display):
         raise PlanInputError(path, "no Chinese text found (not a plan?)")

@@ -354,6 +354,35 @@ def test_sparql_page_runs_a_canned_query(tab, server):
     _shot(page, "09-sparql")
 
 
+@pytest.mark.parametrize("scheme", ["javascript", "JavaScript", "data"])
+def test_a_shared_query_making_a_script_iri_shows_it_as_text_not_a_link(hostile_tab, hostile_server, scheme):
+    # /sparql?query=… runs its query on opening: a result IRI("javascript:…") was a link that ran on a click
+    page, watch = hostile_tab
+    script = (
+        "alert(document.domain)"
+        if scheme != "data"
+        else "text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="
+    )
+    target = f"{scheme}:{script}"
+    query = f'SELECT ?x WHERE {{ BIND(IRI("{target}") AS ?x) }}'
+    _goto(page, hostile_server.url + "/sparql?query=" + quote(query))
+    cell = page.locator(".yasr table tbody tr td, #yasr table tbody tr td").filter(has_text=target[:10]).first
+    cell.wait_for(timeout=15000)
+    hrefs = page.locator("#yasr td a, .yasr td a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert not [h for h in hrefs if not h.startswith(("/", "http"))], hrefs
+    assert cell.locator("a").count() == 0  # the IRI as text
+    # an IRI of the explorer and one of the web stay links
+    query = "SELECT ?x WHERE { VALUES ?x { <https://w3id.org/lantian/id/plan/x> <https://example.org/y> } }"
+    _goto(page, hostile_server.url + "/sparql?query=" + quote(query))
+    page.locator(".yasr table tbody tr td a, #yasr table tbody tr td a").nth(1).wait_for(timeout=15000)
+    hrefs = page.locator("#yasr td a, .yasr td a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert "/id/plan/x" in hrefs and "https://example.org/y" in hrefs
+
+
 # --- hostile plan text ------------------------------------------------------------------------------
 
 

@@ -212,6 +212,14 @@ def alias_bomb(levels: int) -> str:
         ("cites: {a: 1}\n", "cites", "a list of 文号"),
         ("doc_number: 5\n", "doc_number", "a text"),
         ("colour: blue\n", None, "unknown field(s) colour"),
+        # a value the build kept and showed nowhere, or failed on naming the plan's file and not the sidecar
+        ("year: '²'\n", "year", "a year"),  # ² passes str.isdigit(); int() refuses it
+        (f"year: {'9' * 5000}\n", None, "a value cannot be read (Exceeds the limit"),  # YAML's int
+        ("date: '2020-13-45'\n", "date", "a date (YYYY-MM-DD)"),
+        ("date: '<script>'\n", "date", "a date (YYYY-MM-DD)"),
+        ("date: 2020-13-45\n", None, "a value cannot be read (month must be in 1..12)"),  # YAML's date
+        ("level: <b>x</b>\n", "level", "one of nation, province, prefecture, county, township"),
+        ("year: '20190'\n", "year", "four digits at most"),
     ],
 )
 def test_a_bad_sidecar_is_one_error_naming_it_and_its_field(tmp_path, sidecar, field, expected):

@@ -7,7 +7,8 @@ explorer (and the SPARQL editor's results) writes its CSV and XLSX through, `tab
   (an IRI written as the explorer's absolute URL of its page, a hyperlink in XLSX), anything else text.
 - XLSX: a first sheet "about" (what the table is, its source page, the filters, the date it was made and when
   the store was built), then the table: bold frozen header with an autofilter, column widths from the content,
-  text never taken for a formula.
+  text never taken for a formula, nor holding a character a worksheet cannot (control characters become U+FFFD),
+  nor longer than an Excel cell (32,767 characters; cut there, ending in "…").
 - CSV: the same columns, UTF-8 with a BOM (so spreadsheet programs read the Chinese); text that a spreadsheet
   would take for a formula is prefixed with '.
 - The file name carries the filters: overdue-2021-01-01-红河州打赢蓝天保卫战三年行动计划实施方案.xlsx.
@@ -32,7 +33,10 @@ from web.repository import ROLES, page_url
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WIDTH = 60  # characters: a whole task text wraps in a column this wide
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
+# what a file name may not hold (Windows' reserved characters, separators, spaces), and controls and the invisible
+# format characters a title may carry: a right-to-left override (U+202E) makes 方案\u202excod.exe.xlsx read as
+# 方案xslx.exe.docx in a browser's downloads
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+')
 
 # the columns of a list of tasks as downloaded (a report adds or drops its own: due dates, reform year …)
 TASK_COLUMNS = [
@@ -280,6 +284,23 @@ def _width(value) -> int:
     return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
+EXCEL_CELL_CHARS = 32767  # the most characters Excel holds in a cell: a longer one makes it "repair" the file
+
+
+def _sheet_text(value):
+    """Text as a worksheet can hold it: each control character XML forbids (a stray ESC or vertical tab from a
+    plan's file, which openpyxl refuses, failing the whole download) replaced by U+FFFD, and a text longer than
+    a cell holds (a query of 256 KB as the about sheet's title, a plan read as one paragraph) cut there, ending
+    in "…"; other values as they are."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if not isinstance(value, str):
+        return value
+    if len(value) > EXCEL_CELL_CHARS:
+        value = value[: EXCEL_CELL_CHARS - 1] + "…"
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+
+
 def _workbook(name, title, headers, columns, table, filters) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -293,7 +314,7 @@ def _workbook(name, title, headers, columns, table, filters) -> bytes:
     for label, value in _about(title, filters, len(table)):
         key = WriteOnlyCell(about, value=label)
         key.font = Font(bold=True)
-        cell = WriteOnlyCell(about, value=value)
+        cell = WriteOnlyCell(about, value=_sheet_text(value))
         cell.data_type = "s"
         about.append([key, cell])
 
@@ -314,12 +335,14 @@ def _workbook(name, title, headers, columns, table, filters) -> bytes:
     for values in table:
         cells = []
         for (_key, _label, kind), value in zip(columns, values, strict=True):
+            value = _sheet_text(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, date):
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
-                if kind == "link":
+                if kind == "link" and re.match(r"https?://", value, re.IGNORECASE):
+                    # a link to a web page only: a query can make IRI("javascript:…") or a file: IRI
                     cell.hyperlink = value
                     cell.style = "Hyperlink"
                 elif _width(value) > MAX_WIDTH:

@@ -215,10 +215,10 @@ def due_soon(params: dict, offset: int, limit: int) -> dict | None:
 def nearest_outside(as_of: str, days: int) -> tuple[str, str] | None:
     """kg.reports.nearest_outside over every deadline, by two reads of the national order of deadlines: ("next",
     the first due date after the window) or ("latest", the last one before it); None without deadlines."""
-    from datetime import date, timedelta
+    from datetime import date
 
     repo = _repo()
-    after = (date.fromisoformat(reports.until(as_of, days)) + timedelta(days=1)).isoformat()
+    after = reports.plus_days(date.fromisoformat(reports.until(as_of, days)), 1).isoformat()
     every = repo.deadline_page("overdue", FAR_FUTURE, limit=0)["total"]
     until = repo.deadline_page("overdue", after, limit=0)["total"]  # deadlines up to the window's end
     if every > until:

@@ -310,9 +310,11 @@ def _size(default: int | None) -> int | None:
         return default
     if value == "all":
         return None
-    if not value.isdigit() or int(value) < 1:
+    # ASCII digits only: "²" is a digit to str.isdigit() but no number to int(), and over 4300 digits int()
+    # refuses too (both were a 500); a size of ten digits or more is every row
+    if not (value.isascii() and value.isdigit()) or int(value[:10]) < 1:
         abort(400, description=t("ls_bad_size", value=value))
-    return int(value)
+    return int(value) if len(value) < 10 else None
 
 
 # --- the answer --------------------------------------------------------------------------------------

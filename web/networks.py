@@ -12,6 +12,7 @@ or a ``.json`` suffix) gives the nodes and edges instead of the page.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,8 +383,19 @@ def first_view(view: View, limit: int | None = None) -> set[str]:
     return chosen
 
 
+def _section_number(part: str) -> float | None:
+    """A section's part as a number: 12, １２ (int reads any decimal digits), ① or ⑩ (a numbered item's
+    circled number, which str.isdigit() takes for a digit and int() refuses); None for any other part."""
+    if part.isdecimal() and len(part) <= 18:
+        return int(part)
+    if len(part) == 1 and part.isnumeric():
+        return unicodedata.numeric(part)
+    return None
+
+
 def _section_key(section: str) -> tuple:
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in section.split("."))
+    numbers = [(p, _section_number(p)) for p in section.split(".")]
+    return tuple((1, p) if n is None else (0, n) for p, n in numbers)
 
 
 # --- labels, pyvis, pages --------------------------------------------------------------------------

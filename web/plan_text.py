@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,7 +167,7 @@ def parse_marks(values: list[str], text: str) -> list[tuple[int, int]]:
     """The ?mark=START-END values that fall inside the text (at most MAX_MARKS)."""
     out = []
     for value in values[:MAX_MARKS]:
-        m = re.fullmatch(r"(\d+)-(\d+)", value.strip())
+        m = re.fullmatch(r"([0-9]{1,12})-([0-9]{1,12})", value.strip())  # int() refuses 5000 digits
         if m and int(m[1]) < int(m[2]) <= len(text):
             out.append((int(m[1]), int(m[2])))
     return out
@@ -286,7 +287,9 @@ def source_file(plan_iri: str) -> Path | None:
     if not kept or not kept.get("source"):
         return None
     path = Path(kept["source"])
-    return path if path.is_file() else None
+    # the build recorded the file's real path: one that now leads elsewhere (replaced by a link) is not the file
+    # the plan was read from, and is not sent
+    return path if path.is_file() and path.resolve() == path else None
 
 
 def text_view(plan_iri: str):
@@ -316,7 +319,16 @@ def source_download(plan_iri: str):
     path = source_file(plan_iri)
     if path is None:
         abort(404, description=t("txt_no_source"))
-    return send_file(path, as_attachment=True, download_name=path.name)
+    # a file name may hold a newline or another control character (a folder on Linux allows them), which no
+    # header may carry, or an invisible format character (U+202E makes 方案‮exe.txt read as 方案txt.exe): each
+    # becomes "_"; quotes, semicolons and non-ASCII are quoted by Werkzeug
+    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in path.name)
+    response = send_file(path, as_attachment=True, download_name=name)
+    # a plan saved from a web page is HTML with its own scripts: should a browser show it in place of saving it
+    # (a proxy dropping the attachment), it runs nothing on the explorer's origin
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def decorate_plan(plan: dict) -> dict:

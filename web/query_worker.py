@@ -23,6 +23,7 @@ import atexit
 import json
 import multiprocessing
 import os
+import re
 import resource
 import signal
 import threading
@@ -174,7 +175,7 @@ def write_solutions(variables: list[str], rows: list[list[dict | None]], media_t
             for variable, term in zip(variables, row, strict=True):
                 if term is None:
                     continue
-                value = xml_escape(term["value"])
+                value = xml_escape(_NOT_XML.sub("\ufffd", term["value"]))
                 if term["type"] == "uri":
                     inner = f"<uri>{value}</uri>"
                 elif term["type"] == "bnode":
@@ -190,6 +191,11 @@ def write_solutions(variables: list[str], rows: list[list[dict | None]], media_t
         out.append("</results>\n</sparql>\n")
         return "\n".join(out).encode("utf-8")
     raise ValueError(f"no results format {media_type}")
+
+
+# characters XML 1.0 cannot hold, even as references (a query's "\u001B", or a label of a store built before the
+# build replaced them): each is written as U+FFFD, where the results were no XML to any parser
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def write_boolean(answer: bool, media_type: str) -> bytes:

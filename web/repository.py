@@ -15,14 +15,14 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 
 from kg.namespaces import ID, LT, PREFIXES, _escape
-from kg.reports import add_deadline, with_phrase
+from kg.reports import add_deadline, plus_days, with_phrase
 from kg.statistics import DUE_ORDER_SCALE
 from kg.store import whole_lines
 from web.graph_source import LocalStore, RemoteEndpoint
@@ -464,7 +464,8 @@ class Repository:
         if kind in ("overdue", "due"):
             low, high = 0, _date_key(start)
         elif kind == "due-soon":
-            low, high = _date_key(start), _date_key(start + timedelta(days=int(days) + 1))
+            # the first key after the window's last day (keys of one day stay below the next day's)
+            low, high = _date_key(start), _date_key(plus_days(start, int(days))) + DUE_ORDER_SCALE
         else:
             raise ValueError(f"unknown list of deadlines: {kind}")
 

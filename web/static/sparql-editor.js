@@ -13,9 +13,18 @@
     return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   }
 
-  // an instance IRI https://w3id.org/lantian/id/<path> is the explorer's page /id/<path>
+  // an instance IRI https://w3id.org/lantian/id/<path> is the explorer's page /id/<path>; another http(s) IRI is
+  // itself; any other (a query can make IRI("javascript:…"), and a shared link runs its query) is no link: null
   function localHref(iri) {
-    return iri.startsWith(config.idBase) ? "/id/" + iri.slice(config.idBase.length) : iri;
+    if (iri.startsWith(config.idBase)) return "/id/" + iri.slice(config.idBase.length);
+    return /^https?:\/\//i.test(iri) ? iri : null;
+  }
+
+  // an IRI as a link to its page, or as text when it has none
+  function iriHtml(iri, attributes) {
+    const href = localHref(iri);
+    const text = escapeHtml(shortName(iri));
+    return href === null ? "<span class='iri'>" + text + "</span>" : "<a" + attributes + " href='" + escapeHtml(href) + "'>" + text + "</a>";
   }
 
   function shortName(iri) {
@@ -87,7 +96,7 @@
       html += "<tr>" + vars.map((v) => {
         const term = row[v];
         if (!term) return "<td></td>";
-        if (term.type === "uri") return "<td><a href='" + escapeHtml(localHref(term.value)) + "'>" + escapeHtml(shortName(term.value)) + "</a></td>";
+        if (term.type === "uri") return "<td>" + iriHtml(term.value, "") + "</td>";
         return "<td>" + escapeHtml(term.value) + "</td>";
       }).join("") + "</tr>";
     }
@@ -119,8 +128,7 @@
       getUriLinkFromBinding(binding, prefixes) {
         const iri = binding.value;
         const external = !iri.startsWith(config.idBase);
-        return "<a class='iri' href='" + escapeHtml(localHref(iri)) + "'" + (external ? " rel='noopener noreferrer'" : "") + ">" +
-          escapeHtml(shortName(iri)) + "</a>";
+        return iriHtml(iri, " class='iri'" + (external ? " rel='noopener noreferrer'" : ""));
       }
     }
     Yasr.registerPlugin("table", LantianTable);
@@ -161,8 +169,9 @@
           const y = i * line;
           const text = r.term.type === "uri" ? shortName(r.term.value) : r.term.value;
           const label = escapeHtml(text.length > 24 ? text.slice(0, 23) + "…" : text);
-          const named = r.term.type === "uri"
-            ? "<a href='" + escapeHtml(localHref(r.term.value)) + "'><text x='" + (labelWidth - 6) + "' y='" + (y + 15) + "' text-anchor='end'>" + label + "</text></a>"
+          const href = r.term.type === "uri" ? localHref(r.term.value) : null;
+          const named = href !== null
+            ? "<a href='" + escapeHtml(href) + "'><text x='" + (labelWidth - 6) + "' y='" + (y + 15) + "' text-anchor='end'>" + label + "</text></a>"
             : "<text x='" + (labelWidth - 6) + "' y='" + (y + 15) + "' text-anchor='end'>" + label + "</text>";
           const width = Math.max(1, Math.round((Math.abs(r.number) / most) * barWidth));
           return named + "<rect class='bar' x='" + labelWidth + "' y='" + (y + 4) + "' width='" + width + "' height='14'></rect>" +
