@@ -1,5 +1,6 @@
-"""Convert a legacy Word file (.doc, and WPS Office's .wps) to .docx with LibreOffice headless, for
-loaders.docx_text to read; a clear PlanInputError when LibreOffice (`soffice`) is not installed or fails."""
+"""Convert a legacy Office file with LibreOffice headless: a Word file (.doc, and WPS Office's .wps) to .docx for
+loaders.docx_text, a spreadsheet (.xls, and WPS Office's .et) to .xlsx for loaders.sheet_text; a clear PlanInputError
+when LibreOffice (`soffice`, or its spreadsheet part Calc) is not installed or fails."""
 
 from __future__ import annotations
 
@@ -11,12 +12,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 DEBIAN_PACKAGE = "libreoffice-writer-nogui"
+CALC_PACKAGE = "libreoffice-calc-nogui"  # LibreOffice's spreadsheet part, which reads .xls and .et
 TIMEOUT_S = 120
 
 
 def soffice() -> str | None:
     """The LibreOffice command on PATH, or None."""
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def has_calc(command: str) -> bool:
+    """Whether the LibreOffice of `command` has Calc installed (its library beside the soffice program)."""
+    program = Path(shutil.which(command) or command).resolve().parent
+    return any(program.glob("libsclo.*"))
 
 
 def run_soffice(command: str, paths: list[Path], target: str, folder: Path, timeout: float):
@@ -43,9 +51,10 @@ def run_soffice(command: str, paths: list[Path], target: str, folder: Path, time
         )
 
 
-def convert(path: Path, target: str, folder: Path) -> Path:
+def convert(path: Path, target: str, folder: Path, package: str = DEBIAN_PACKAGE) -> Path:
     """`path` converted by LibreOffice headless to `target` in `folder`; raises PlanInputError naming the file and
-    what went wrong (LibreOffice missing, failing, or taking more than TIMEOUT_S)."""
+    what went wrong (LibreOffice missing, failing, or taking more than TIMEOUT_S). `package` is the Debian package
+    the conversion needs."""
     from loaders.reading import PlanInputError
 
     command = soffice()
@@ -53,7 +62,13 @@ def convert(path: Path, target: str, folder: Path) -> Path:
         raise PlanInputError(
             path,
             f"{path.suffix} needs LibreOffice to be read: soffice is not on PATH "
-            f"(install the Debian package {DEBIAN_PACKAGE})",
+            f"(install the Debian package {package})",
+        )
+    if package == CALC_PACKAGE and not has_calc(command):
+        raise PlanInputError(
+            path,
+            f"{path.suffix} needs LibreOffice Calc to be read: soffice has no Calc "
+            f"(install the Debian package {package})",
         )
     try:
         done = run_soffice(command, [path], target, folder, TIMEOUT_S)
@@ -65,7 +80,8 @@ def convert(path: Path, target: str, folder: Path) -> Path:
         raise PlanInputError(
             path,
             f"LibreOffice could not convert it to {target.split(':')[0]}"
-            + (f" ({said[-1]})" if said else ""),
+            + (f" ({said[-1]})" if said else "")
+            + ": damaged, password-protected, or not this kind of file",
         )
     return out
 
@@ -75,3 +91,10 @@ def converted_to_docx(path: Path) -> Iterator[Path]:
     """The .docx LibreOffice makes of `path`, in a temporary folder removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="lantian-office-") as folder:
         yield convert(Path(path), "docx", Path(folder))
+
+
+@contextmanager
+def converted_to_xlsx(path: Path) -> Iterator[Path]:
+    """The .xlsx LibreOffice Calc makes of a spreadsheet `path`, in a temporary folder removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="lantian-office-") as folder:
+        yield convert(Path(path), "xlsx", Path(folder), CALC_PACKAGE)

@@ -2,7 +2,8 @@
 
 Stage 1 of the loader, "file → text". `read_plan` decodes the bytes, strips markup and web-page chrome (a
 document format is read by its own module first: .docx by loaders.docx_text, .pdf by loaders.pdf_text, .doc and
-.wps converted by loaders.office; .ofd is reported as unsupported), cleans the lines (`clean_lines`: spacing, lines broken by PDF extraction or page breaks) and derives the
+.wps converted by loaders.office; spreadsheets (.xlsx, and .xls/.et converted) by loaders.sheet_text; .ofd is reported
+as unsupported), cleans the lines (`clean_lines`: spacing, lines broken by PDF extraction or page breaks) and derives the
 matching copy (`to_match`: Simplified characters, uniform punctuation) that has the same length as the
 display text, so an offset found in one is valid in the other.
 """
@@ -26,7 +27,6 @@ from opencc import OpenCC
 
 from loaders.tables import display_width, flatten_html_tables, recover_rows
 
-PLAN_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".doc", ".wps", ".ofd")
 _FORMATS = {
     ".txt": "txt",
     ".md": "md",
@@ -37,8 +37,13 @@ _FORMATS = {
     ".pdf": "pdf",
     ".doc": "doc",
     ".wps": "wps",
+    ".xlsx": "xlsx",
+    ".xls": "xls",
+    ".et": "et",
     ".ofd": "ofd",
 }
+PLAN_SUFFIXES = tuple(_FORMATS)
+_DOCUMENTS = ("docx", "pdf", "doc", "wps", "xlsx", "xls", "et", "ofd")  # read by a module of their own
 
 
 class PlanInputError(Exception):
@@ -657,7 +662,7 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB ({n} bytes)" if n >= 1024 * 1024 else f"{n} bytes"
 
 
-def _read_document(path: Path, fmt: str) -> str:
+def _read_document(path: Path, fmt: str, warnings: list[str], max_bytes: int) -> str:
     """The structured text (paragraph lines, tab-separated table rows, form feeds between pages) of a document."""
     if fmt == "ofd":
         raise PlanInputError(
@@ -673,11 +678,28 @@ def _read_document(path: Path, fmt: str) -> str:
         from loaders.docx_text import docx_text
 
         return docx_text(path)
+    if fmt in ("xlsx", "xls", "et"):
+        return _read_spreadsheet(path, warnings, max_bytes)
     from loaders.docx_text import docx_text
     from loaders.office import converted_to_docx
 
     with converted_to_docx(path) as docx:
         return docx_text(docx)
+
+
+def _read_spreadsheet(path: Path, warnings: list[str], max_bytes: int) -> str:
+    """A workbook's text: an Office Open XML package read as it is (whatever its name: WPS saves some .et so), a
+    legacy binary one (.xls, .et, or an .xls named .xlsx) converted to .xlsx by LibreOffice first."""
+    from loaders.office import converted_to_xlsx
+    from loaders.sheet_text import encrypted_problem, file_kind, spreadsheet_text
+
+    kind = file_kind(path)
+    if kind == "encrypted":
+        raise PlanInputError(path, encrypted_problem(path.suffix))
+    if kind == "zip" or (kind == "other" and path.suffix.lower() == ".xlsx"):
+        return spreadsheet_text(path, warnings, max_bytes)
+    with converted_to_xlsx(path) as xlsx:
+        return spreadsheet_text(xlsx, warnings, max_bytes, source=path)
 
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024  # a larger file is refused before it is read
@@ -713,8 +735,8 @@ def read_plan(path: Path, max_bytes: int = MAX_PLAN_BYTES) -> PlanText:
     if not raw.strip():
         raise PlanInputError(path, "empty file")
     warnings: list[str] = []
-    if fmt in ("docx", "pdf", "doc", "wps", "ofd"):
-        text, encoding = _read_document(path, fmt), fmt
+    if fmt in _DOCUMENTS:
+        text, encoding = _read_document(path, fmt, warnings, max_bytes), fmt
     else:
         text, encoding = _decode(raw, path, warnings)
     if not text.strip():
