@@ -174,7 +174,8 @@ def _without_label(p: Paragraph) -> tuple[str, int]:
 
 def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
     """(title, start, end): the last plan-like line before the first top-level heading, joined with a short
-    continuation line such as 实施方案; else the first line (a bare appendix label 附件1 above it passed over). A
+    continuation line such as 实施方案; else the first line (a bare appendix label 附件1 above it passed over), or
+    no title when that is a table row. A
     title line's appendix label (附件1：…方案, as an attachment published on its own opens) is no part of it, and a
     table row (tab-separated cells) is no title."""
     first_top = next(
@@ -200,6 +201,8 @@ def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
         line, start = _without_label(p)
         if not line.strip():
             continue  # an empty line, or an appendix label alone
+        if "\t" in line.strip():  # a table with no title above it (a sheet opening with its header row)
+            return "", -1, -1
         if _PROSE.search(line):  # an excerpt opening with its preamble: no title line, the body starts at once
             return line.strip()[:60], -1, -1
         return line.strip()[:60], start, p.end

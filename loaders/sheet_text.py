@@ -58,7 +58,7 @@ def encrypted_problem(suffix: str) -> str:
     )
 
 
-def spreadsheet_text(path: Path, warnings: list[str], max_chars: int, source: Path | None = None) -> str:
+def spreadsheet_text(path: Path, warnings: list[str], max_bytes: int, source: Path | None = None) -> str:
     """The plan text of an .xlsx workbook at `path` (`source`: the file it was converted from, which errors name);
     what had to be passed over goes to `warnings`. Raises PlanInputError (from loaders.reading)."""
     from loaders.reading import PlanInputError
@@ -73,21 +73,21 @@ def spreadsheet_text(path: Path, warnings: list[str], max_chars: int, source: Pa
         raise PlanInputError(
             source, "not a spreadsheet: neither an .xlsx (zip) package nor an .xls (OLE) file"
         )
-    _check_unpacked(path, source, max_chars)
+    _check_unpacked(path, source, max_bytes)
     workbook = _open(path, source)
     try:
         sheets = []
-        chars = 0
+        size = 0  # bytes of text (UTF-8), as a text plan's size is counted
         for worksheet in workbook.worksheets:
             if worksheet.sheet_state != "visible":
                 continue
             sheet = _read_sheet(workbook, worksheet)
-            chars += sum(len(line) + 1 for line in sheet.lines)
-            if chars > max_chars:
+            size += sum(len(line.encode()) + 1 for line in sheet.lines)
+            if size > max_bytes:
                 raise PlanInputError(
                     source,
-                    f"its sheets hold more than {max_chars} characters of text (by sheet '{sheet.name}'), "
-                    "more than a plan may hold",
+                    f"its sheets hold more than the limit of {max_bytes} bytes of text for a plan "
+                    f"(passed in sheet '{sheet.name}')",
                 )
             sheets.append(sheet)
     except PlanInputError:
@@ -101,7 +101,7 @@ def spreadsheet_text(path: Path, warnings: list[str], max_chars: int, source: Pa
     return _text(sheets, source, warnings)
 
 
-def _check_unpacked(path: Path, source: Path, max_chars: int) -> None:
+def _check_unpacked(path: Path, source: Path, max_bytes: int) -> None:
     """Refuse a workbook whose sheets and strings unpack to far more than a plan may hold (before reading them)."""
     from loaders.reading import PlanInputError
 
@@ -114,7 +114,7 @@ def _check_unpacked(path: Path, source: Path, max_chars: int) -> None:
             )
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise PlanInputError(source, f"damaged or truncated .xlsx ({type(e).__name__}: {e})") from e
-    limit = UNPACKED_FACTOR * max_chars
+    limit = UNPACKED_FACTOR * max_bytes
     if size > limit:
         raise PlanInputError(
             source,
