@@ -14,6 +14,7 @@ saved without their values, error values such as #REF!) is a warning.
 from __future__ import annotations
 
 import datetime
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 UNPACKED_FACTOR = 10  # the sheets and shared strings may unpack to this many times the plan size limit
 _SHOWN = 6  # cells named in a warning
+_FIXED = re.compile(r"^0\.(0{1,10})$")  # a number format with fixed decimals
 
 
 @dataclass
@@ -282,7 +284,7 @@ def _grid(texts: dict[tuple[int, int], str], merges: list[str]) -> list[list[Gri
 
 def _cell_display(cell: dict, workbook) -> str:
     """A cell's saved value as the sheet shows it: text on one line (its lines joined by `cell_text`), whole numbers
-    without a decimal point, percentages as percentages, dates as 2020年6月30日 (or 2020年6月 when the format shows
+    without a decimal point (but as many decimals as a 0.00 format shows), percentages as percentages, dates as 2020年6月30日 (or 2020年6月 when the format shows
     no day)."""
     value = cell["value"]
     if value is None:
@@ -307,6 +309,9 @@ def _cell_display(cell: dict, workbook) -> str:
     if isinstance(value, int | float):
         if "%" in code:
             return f"{value * 100:.15g}%"
+        fixed = _FIXED.match(code)
+        if fixed:  # 0.00: as many decimals as the format shows (2020.10 is not 2020.1)
+            return f"{value:.{len(fixed[1])}f}"
         return str(int(value)) if float(value).is_integer() else f"{value:.15g}"
     return str(value)
 

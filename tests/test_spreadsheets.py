@@ -249,6 +249,30 @@ def test_formulas_saved_without_their_values_are_warned_of(workbook):
     assert "\n\t建成区施工工地" in plan.text  # its 序号 read as empty; the row is still a task
 
 
+def test_a_row_left_with_its_number_only_and_dates_in_figures(tmp_path):
+    """A county's sheet as typed in Excel: a row left with only its 序号 (no measure: the rows after it are still
+    tasks), 完成时限 in figures (2020.12, the number 2020, 2019.10底前, the number 2020.10 shown with two decimals)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["长宁县大气污染防治重点任务分解表"])
+    sheet.append(["序号", "工作任务", "牵头单位", "配合单位", "完成时限"])
+    sheet.append([1, "淘汰燃煤小锅炉。", "县生态环境局", "县市场监管局", "2020.12"])
+    sheet.append([2])
+    sheet.append([3, "整治散乱污企业。", "县工信局", "各乡镇人民政府", 2020])
+    sheet.append([4, "推进秸秆综合利用。", "县农业农村局", None, "2019.10底前"])
+    sheet.append([5, "开展扬尘专项整治。", "县住建局", None, 2020.1])
+    sheet.cell(sheet.max_row, 5).number_format = "0.00"
+    workbook.save(tmp_path / "county.xlsx")
+    plan = load_plan(tmp_path / "county.xlsx")
+    assert facts(plan) == [
+        ("淘汰燃煤小锅炉", ["县生态环境局"], ["县市场监管局"], [], ["2020-12-31"]),
+        ("整治散乱污企业", ["县工信局"], ["各乡镇人民政府"], [], ["2020-12-31"]),
+        ("推进秸秆综合利用", ["县农业农村局"], [], [], ["2019-10-31"]),
+        ("开展扬尘专项整治", ["县住建局"], [], [], ["2020-10-31"]),
+    ]
+    assert plan.jurisdiction.name == "长宁县"
+
+
 # ------------------------------------------------------------------------------------------- bad workbooks
 
 
