@@ -208,6 +208,8 @@ def test_hidden_rows_columns_and_sheets_and_notes_are_no_tasks(workbook):
         assert words not in plan.text
     assert "" not in plan.text.split("\n")  # the empty row left out
     assert [s.reason for s in plan.skipped if s.text == NOTE] == ["note under a table"]
+    assert [s.reason for s in plan.skipped if s.text == SECOND_TITLE] == ["title of a table"]  # no measure
+    assert plan.coverage() == (8, 8)  # every measure names an accountable unit
     lines = plan.text.split("\n")
     # the title above the header, and the category row merged across the table, each a line of its own
     assert lines[:4] == ["附件1", TITLE, "\t".join(HEADER), "一、调整优化产业结构"]
