@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import warnings as warnings_
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,14 @@ def spreadsheet_text(path: Path, warnings: list[str], max_bytes: int, source: Pa
             source, "not a spreadsheet: neither an .xlsx (zip) package nor an .xls (OLE) file"
         )
     _check_unpacked(path, source, max_bytes)
+    with warnings_.catch_warnings():  # openpyxl's notes on what it does not keep (data validation, styles …)
+        warnings_.simplefilter("ignore")
+        return _read_workbook(path, source, warnings, max_bytes)
+
+
+def _read_workbook(path: Path, source: Path, warnings: list[str], max_bytes: int) -> str:
+    from loaders.reading import PlanInputError
+
     workbook = _open(path, source)
     try:
         sheets = []
