@@ -66,7 +66,7 @@ class PlanText:
     display: str  # one paragraph per line, "\n"-joined, no empty lines
     match: str  # same length as display, char for char: Simplified, uniform punctuation
     encoding: str  # 'utf-8' | 'gb18030' | 'big5' | ...; a document's format ('docx', 'pdf' …) when not text
-    format: str  # 'txt' | 'md' | 'html'
+    format: str  # 'txt' | 'md' | 'html', or a document's ('docx', 'pdf', 'doc', 'wps', 'xlsx', 'xls', 'et')
     warnings: list[str] = field(default_factory=list)  # what reading had to repair (bad bytes, deep markup)
 
 
