@@ -27,10 +27,13 @@ def has_calc(command: str) -> bool:
     return any(program.glob("libsclo.*"))
 
 
-def run_soffice(command: str, paths: list[Path], target: str, folder: Path, timeout: float):
+def run_soffice(
+    command: str, paths: list[Path], target: str, folder: Path, timeout: float, infilter: str | None = None
+):
     """One headless LibreOffice run converting `paths` to `target` ("docx", "pdf", "doc", or a filter with its
     options) into `folder`, with a profile of its own (so runs can go side by side, and beside a LibreOffice the user
-    has open); the finished subprocess. Raises subprocess.TimeoutExpired past `timeout` seconds."""
+    has open); the finished subprocess. `infilter` names the import filter (LibreOffice otherwise guesses, and takes
+    a damaged file for text). Raises subprocess.TimeoutExpired past `timeout` seconds."""
     with tempfile.TemporaryDirectory(prefix="lantian-lo-profile-") as profile:
         return subprocess.run(
             [
@@ -38,6 +41,7 @@ def run_soffice(command: str, paths: list[Path], target: str, folder: Path, time
                 f"-env:UserInstallation={Path(profile).as_uri()}",
                 "--headless",
                 "--norestore",
+                *([f"--infilter={infilter}"] if infilter else []),
                 "--convert-to",
                 target,
                 "--outdir",
@@ -51,10 +55,12 @@ def run_soffice(command: str, paths: list[Path], target: str, folder: Path, time
         )
 
 
-def convert(path: Path, target: str, folder: Path, package: str = DEBIAN_PACKAGE) -> Path:
-    """`path` converted by LibreOffice headless to `target` in `folder`; raises PlanInputError naming the file and
-    what went wrong (LibreOffice missing, failing, or taking more than TIMEOUT_S). `package` is the Debian package
-    the conversion needs."""
+def convert(
+    path: Path, target: str, folder: Path, package: str = DEBIAN_PACKAGE, infilter: str | None = None
+) -> Path:
+    """`path` converted by LibreOffice headless to `target` in `folder` (read by the import filter `infilter` when
+    given); raises PlanInputError naming the file and what went wrong (LibreOffice missing, failing, or taking more
+    than TIMEOUT_S). `package` is the Debian package the conversion needs."""
     from loaders.reading import PlanInputError
 
     command = soffice()
@@ -71,7 +77,7 @@ def convert(path: Path, target: str, folder: Path, package: str = DEBIAN_PACKAGE
             f"(install the Debian package {package})",
         )
     try:
-        done = run_soffice(command, [path], target, folder, TIMEOUT_S)
+        done = run_soffice(command, [path], target, folder, TIMEOUT_S, infilter)
     except subprocess.TimeoutExpired as e:
         raise PlanInputError(path, f"LibreOffice did not convert it within {TIMEOUT_S} s") from e
     out = folder / f"{path.stem}.{target.split(':')[0]}"
@@ -93,8 +99,12 @@ def converted_to_docx(path: Path) -> Iterator[Path]:
         yield convert(Path(path), "docx", Path(folder))
 
 
+EXCEL_97 = "MS Excel 97"  # LibreOffice's import filter of binary workbooks (BIFF: .xls, and WPS Office's .et)
+
+
 @contextmanager
-def converted_to_xlsx(path: Path) -> Iterator[Path]:
-    """The .xlsx LibreOffice Calc makes of a spreadsheet `path`, in a temporary folder removed afterwards."""
+def converted_to_xlsx(path: Path, infilter: str | None = None) -> Iterator[Path]:
+    """The .xlsx LibreOffice Calc makes of a spreadsheet `path` (read by the import filter `infilter` when given), in
+    a temporary folder removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="lantian-office-") as folder:
-        yield convert(Path(path), "xlsx", Path(folder), CALC_PACKAGE)
+        yield convert(Path(path), "xlsx", Path(folder), CALC_PACKAGE, infilter)

@@ -321,6 +321,9 @@ def _html_to_text(html: str, warnings: list[str] | None = None) -> str:
             text.replace_with(re.sub(r"[ \t\r\n\f]+", " ", str(text)))
     body = soup.body or soup
     main = _main_content(body)
+    table = main if main.name == "table" else main.find_parent("table")
+    if table is not None and table.parent is not None:  # a page that is one table: the whole table, to flatten it
+        main = table.parent
     title = body.find("h1")
     outside = (
         title is not None
@@ -687,19 +690,37 @@ def _read_document(path: Path, fmt: str, warnings: list[str], max_bytes: int) ->
         return docx_text(docx)
 
 
+_WEB_PAGE = re.compile(rb"<(?:html|table)\b", re.IGNORECASE)
+_XML_SPREADSHEET = re.compile(rb"urn:schemas-microsoft-com:office:spreadsheet")
+
+
 def _read_spreadsheet(path: Path, warnings: list[str], max_bytes: int) -> str:
     """A workbook's text: an Office Open XML package read as it is (whatever its name: WPS saves some .et so), a
-    legacy binary one (.xls, .et, or an .xls named .xlsx) converted to .xlsx by LibreOffice first."""
-    from loaders.office import converted_to_xlsx
+    binary one (.xls, .et, or an .xls named .xlsx) converted to .xlsx by LibreOffice first, an Excel 2003 XML
+    spreadsheet too; a web page saved under a spreadsheet's name (as many sites export "xls") read as a web page."""
+    from loaders.office import EXCEL_97, converted_to_xlsx
     from loaders.sheet_text import encrypted_problem, file_kind, spreadsheet_text
 
     kind = file_kind(path)
     if kind == "encrypted":
         raise PlanInputError(path, encrypted_problem(path.suffix))
-    if kind == "zip" or (kind == "other" and path.suffix.lower() == ".xlsx"):
+    if kind == "zip":
         return spreadsheet_text(path, warnings, max_bytes)
-    with converted_to_xlsx(path) as xlsx:
-        return spreadsheet_text(xlsx, warnings, max_bytes, source=path)
+    if kind == "ole":  # the Excel import filter named: LibreOffice would take a damaged file for text
+        with converted_to_xlsx(path, EXCEL_97) as xlsx:
+            return spreadsheet_text(xlsx, warnings, max_bytes, source=path)
+    with path.open("rb") as file:
+        head = file.read(max_bytes + 1)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml") and _XML_SPREADSHEET.search(head[:4096]):
+        with converted_to_xlsx(path) as xlsx:
+            return spreadsheet_text(xlsx, warnings, max_bytes, source=path)
+    if _WEB_PAGE.search(head[:65536]):
+        return _html_to_text(_decode(head, path, warnings)[0], warnings)
+    raise PlanInputError(
+        path,
+        "not a spreadsheet: neither an .xlsx (zip) package nor an .xls (OLE) file, nor a web page or "
+        "Excel XML saved under a spreadsheet's name",
+    )
 
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024  # a larger file is refused before it is read

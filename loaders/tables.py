@@ -10,7 +10,8 @@ each data row as a task. This module's one job is tables; the other stages only 
    - PDF-to-text layout mode: several cells on a line separated by runs of spaces, long cells wrapped under their
      column, short cells centred on a middle line of the row, the header repeated and page footers on each page,
      a row split across a page break. Columns are recovered from where the cells start (display width).
-   `flatten_html_tables` puts each <tr> of an HTML table on one line (rowspan/colspan cells kept in place).
+   `flatten_html_tables` puts each <tr> of an HTML table on one line (a rowspan cell's text on each row it covers,
+   a colspan cell's in its first column, as `grid_lines` does).
    `grid_lines` does the same for a table read as a grid of cells (Word, PDF): a row merged across the table is a
    section row, a cell merged down spreads to the rows it covers, a repeated header row is dropped; `cell_text`
    joins the lines of one cell (names on lines of their own become a list).
@@ -492,14 +493,15 @@ def _cut_between(items: list[_Entry], a: int, b: int, bounds: list[int], task: i
 
 
 def flatten_html_tables(root) -> None:
-    """Each <tr> of the tables under `root` as one line of tab-separated cells (a cell under a rowspan or
-    colspan from another stays in place as an empty cell), so a table reads like a flattened one."""
+    """Each <tr> of the tables under `root` as one line of tab-separated cells, so a table reads like a flattened one;
+    merged cells as `grid_lines` lays out a Word table's: a rowspan cell's text on each row it covers (a lead unit
+    merged over three tasks leads each), a colspan cell's text in its first column (the others empty)."""
     from bs4 import NavigableString
 
     for table in root.find_all("table"):
         if table.find("table") or table.decomposed:
             continue  # a layout table holding tables: its inner tables are read
-        covered: dict[int, int] = {}  # column → rows a rowspan from above still covers
+        covered: dict[int, tuple[int, str]] = {}  # column → (rows a rowspan from above still covers, its text)
         lines: list[str] = []
         for tr in table.find_all("tr"):
             cells: list[str] = []
@@ -509,7 +511,7 @@ def flatten_html_tables(root) -> None:
                 rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
                 for n in range(colspan):
                     if rowspan > 1:
-                        covered[len(cells)] = rowspan - 1
+                        covered[len(cells)] = (rowspan - 1, text if n == 0 else "")
                     cells.append(text if n == 0 else "")
             _skip_covered(cells, covered)
             lines.append("\t".join(cells).rstrip("\t"))
@@ -583,11 +585,12 @@ def grid_lines(grid: list[list[GridCell]]) -> list[str]:
     return lines
 
 
-def _skip_covered(cells: list[str], covered: dict[int, int]) -> None:
-    """Empty cells where a rowspan from a row above covers the next column."""
-    while covered.get(len(cells), 0) > 0:
-        covered[len(cells)] -= 1
-        cells.append("")
+def _skip_covered(cells: list[str], covered: dict[int, tuple[int, str]]) -> None:
+    """The text of a rowspan from a row above where it covers the next column."""
+    while covered.get(len(cells), (0, ""))[0] > 0:
+        rows, text = covered[len(cells)]
+        covered[len(cells)] = (rows - 1, text)
+        cells.append(text)
 
 
 def _span(value) -> int:

@@ -275,6 +275,31 @@ def test_a_row_left_with_its_number_only_and_dates_in_figures(tmp_path):
     assert plan.jurisdiction.name == "长宁县"
 
 
+WEB_PAGE_XLS = """<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel">
+<head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>
+<body><table border="1">
+<tr><td colspan="6">长宁市打赢蓝天保卫战重点任务分解表</td></tr>
+<tr><td>序号</td><td>重点任务</td><td>具体措施</td><td>牵头单位</td><td>配合单位</td><td>完成时限</td></tr>
+<tr><td>1</td><td rowspan="2">推进钢铁行业超低排放改造</td><td>完成烧结机头烟气超低排放改造。</td>
+<td rowspan="2">市工业和信息化局</td><td>市生态环境局</td><td>2019年6月底前</td></tr>
+<tr><td>2</td><td>实施钢铁企业无组织排放封闭储存。</td><td>市发展改革委</td><td>2020年底前</td></tr>
+</table></body></html>
+"""
+
+
+def test_a_web_page_saved_as_xls_is_read_as_a_web_page(tmp_path):
+    """Many sites export a table as an "xls" that is a web page (in GB2312 here): it is read as one, its rowspan
+    cells spread to the rows they cover as a sheet's merged cells are (the lead merged over two rows leads both)."""
+    path = tmp_path / "export.xls"
+    path.write_bytes(WEB_PAGE_XLS.encode("gb18030"))
+    plan = load_plan(path)
+    assert plan.title == "长宁市打赢蓝天保卫战重点任务分解表"
+    assert facts(plan) == [
+        ("完成烧结机头烟气超低排放改造", ["市工业和信息化局"], ["市生态环境局"], [], ["2019-06-30"]),
+        ("实施钢铁企业无组织排放封闭储存", ["市工业和信息化局"], ["市发展改革委"], [], ["2020-12-31"]),
+    ]
+
+
 # ------------------------------------------------------------------------------------------- bad workbooks
 
 
@@ -393,6 +418,24 @@ def test_xls_and_et_are_read_through_libreoffice_calc(workbook, tmp_path):
         assert not [w for w in plan.warnings if "formulas" in w]
         for words in HIDDEN:
             assert words not in plan.text
+
+
+def test_a_damaged_xls_is_named_with_the_reason(workbook, tmp_path):
+    """A truncated .xls is refused as LibreOffice fails to load it (not read as text, as its guess would have it); a
+    text file named .xls is no spreadsheet."""
+    need_calc()
+    (xls,) = convert([workbook], "xls", tmp_path / "xls")
+    (tmp_path / "truncated.xls").write_bytes(xls.read_bytes()[: xls.stat().st_size // 2])
+    (tmp_path / "notes.xls").write_text("这不是表格文件，只是改了扩展名的文本。", encoding="utf-8")
+    for name, words in (
+        ("truncated.xls", "LibreOffice could not convert it to xlsx"),
+        ("notes.xls", "not a spreadsheet"),
+    ):
+        with pytest.raises(PlanInputError) as error:
+            read_plan(tmp_path / name)
+        assert str(error.value).startswith(str(tmp_path / name)) and words in str(error.value), str(
+            error.value
+        )
 
 
 def test_a_legacy_workbook_named_xlsx_is_read_too(workbook, tmp_path):
