@@ -76,7 +76,7 @@ def spreadsheet_text(path: Path, warnings: list[str], max_bytes: int, source: Pa
         raise PlanInputError(
             source, "not a spreadsheet: neither an .xlsx (zip) package nor an .xls (OLE) file"
         )
-    _check_unpacked(path, source, max_bytes)
+    _check_package(path, source, max_bytes)
     with warnings_.catch_warnings():  # openpyxl's notes on what it does not keep (data validation, styles …)
         warnings_.simplefilter("ignore")
         return _read_workbook(path, source, warnings, max_bytes)
@@ -112,19 +112,32 @@ def _read_workbook(path: Path, source: Path, warnings: list[str], max_bytes: int
     return _text(sheets, source, warnings)
 
 
-def _check_unpacked(path: Path, source: Path, max_bytes: int) -> None:
-    """Refuse a workbook whose sheets and strings unpack to far more than a plan may hold (before reading them)."""
+_OTHER_PACKAGES = {"word/": "a Word document (.docx)", "ppt/": "a PowerPoint presentation (.pptx)"}
+
+
+def _check_package(path: Path, source: Path, max_bytes: int) -> None:
+    """Refuse a zip that holds no workbook (a Word document named .xlsx …), and a workbook whose sheets and strings
+    unpack to far more than a plan may hold (before reading them)."""
     from loaders.reading import PlanInputError
 
     try:
         with zipfile.ZipFile(path) as archive:
-            size = sum(
-                info.file_size
-                for info in archive.infolist()
-                if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml"
-            )
+            infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise PlanInputError(source, f"damaged or truncated .xlsx ({type(e).__name__}: {e})") from e
+    names = [info.filename for info in infos]
+    if not any(name.startswith("xl/") for name in names):
+        other = next(
+            (what for part, what in _OTHER_PACKAGES.items() if any(n.startswith(part) for n in names)), ""
+        )
+        raise PlanInputError(
+            source, f"not a workbook: {other or 'a zip archive'} holding no spreadsheet (no xl/ part)"
+        )
+    size = sum(
+        info.file_size
+        for info in infos
+        if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml"
+    )
     limit = UNPACKED_FACTOR * max_bytes
     if size > limit:
         raise PlanInputError(

@@ -316,6 +316,9 @@ def _bad_workbooks(good: Path, folder: Path) -> dict[str, str]:
     cover.active.append(["全年优良天数比例达到80%以上。"])
     cover.save(folder / "cover.xlsx")
     Workbook().save(folder / "empty.xlsx")
+    document = Document()
+    document.add_paragraph("长宁市大气污染防治重点任务分解表")
+    document.save(str(folder / "word.xlsx"))
     with zipfile.ZipFile(good) as source, zipfile.ZipFile(folder / "bad-xml.xlsx", "w") as damaged:
         for item in source.infolist():
             data = source.read(item.filename)
@@ -327,6 +330,7 @@ def _bad_workbooks(good: Path, folder: Path) -> dict[str, str]:
         "cover.xlsx": "no task table in any sheet",
         "empty.xlsx": "empty workbook",
         "bad-xml.xlsx": "unreadable .xlsx",
+        "word.xlsx": "not a workbook: a Word document (.docx) holding no spreadsheet",
     }
 
 
