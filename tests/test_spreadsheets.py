@@ -11,6 +11,7 @@ other plans load.
 from __future__ import annotations
 
 import datetime
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -371,6 +372,21 @@ def test_bad_workbooks_are_named_with_the_reason_and_the_others_load(workbook, t
     assert sorted(str(r.text) for r in rows) == sorted(e[0] for e in EXPECTED)
     for row in rows:  # the evidence offsets point into the text the graph stores
         assert str(row.whole)[row.start.toPython() : row.end.toPython()] == str(row.text)
+
+    from web import create_app
+
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    home = client.get("/", headers={"Accept": "application/json"}).get_json()
+    plan_iri = next(row["plan"] for row in home["gaps"] if row["title"] == TITLE)
+    plan = client.get(
+        "/id/" + plan_iri.split("/id/", 1)[1], headers={"Accept": "application/json"}
+    ).get_json()
+    row = next(task for task in plan["tasks"] if "无组织排放管理台账" in json.dumps(task, ensure_ascii=False))
+    task_iri = next(v for v in row.values() if isinstance(v, str) and "/id/task/" in v)
+    page = client.get("/id/" + task_iri.split("/id/", 1)[1])
+    assert page.status_code == 200  # the task's page: its text and the lead the merged cell gave it
+    assert "建立钢铁企业无组织排放管理台账" in page.get_data(as_text=True)
+    assert "市工业和信息化局" in page.get_data(as_text=True)
 
 
 def _big_workbook(path: Path, rows: int) -> Path:
