@@ -458,6 +458,40 @@ def test_a_damaged_xls_is_named_with_the_reason(workbook, tmp_path):
         )
 
 
+XML_2003 = """<?xml version="1.0" encoding="UTF-8"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+ <Worksheet ss:Name="重点任务">
+  <Table>
+   <Row><Cell ss:MergeAcross="4"><Data ss:Type="String">长宁市打赢蓝天保卫战重点任务分解表</Data></Cell></Row>
+   <Row><Cell><Data ss:Type="String">序号</Data></Cell><Cell><Data ss:Type="String">具体措施</Data></Cell>
+    <Cell><Data ss:Type="String">牵头单位</Data></Cell><Cell><Data ss:Type="String">配合单位</Data></Cell>
+    <Cell><Data ss:Type="String">完成时限</Data></Cell></Row>
+   <Row><Cell><Data ss:Type="Number">1</Data></Cell><Cell><Data ss:Type="String">完成烧结机头烟气超低排放改造。</Data></Cell>
+    <Cell ss:MergeDown="1"><Data ss:Type="String">市工业和信息化局</Data></Cell>
+    <Cell><Data ss:Type="String">市生态环境局</Data></Cell><Cell><Data ss:Type="String">2019年6月底前</Data></Cell></Row>
+   <Row><Cell><Data ss:Type="Number">2</Data></Cell><Cell><Data ss:Type="String">实施钢铁企业无组织排放封闭储存。</Data></Cell>
+    <Cell ss:Index="4"><Data ss:Type="String">市发展改革委</Data></Cell><Cell><Data ss:Type="String">2020.12</Data></Cell></Row>
+  </Table>
+ </Worksheet>
+</Workbook>
+"""
+
+
+def test_an_excel_2003_xml_spreadsheet_is_read_through_libreoffice_calc(tmp_path):
+    """Excel's 2003 XML spreadsheet, as some systems still export "xls": its merged cells (MergeAcross over the
+    title, MergeDown over the lead) read as a workbook's."""
+    need_calc()
+    path = tmp_path / "export.xls"
+    path.write_text(XML_2003, encoding="utf-8")
+    plan = load_plan(path)
+    assert plan.title == "长宁市打赢蓝天保卫战重点任务分解表"
+    assert facts(plan) == [
+        ("完成烧结机头烟气超低排放改造", ["市工业和信息化局"], ["市生态环境局"], [], ["2019-06-30"]),
+        ("实施钢铁企业无组织排放封闭储存", ["市工业和信息化局"], ["市发展改革委"], [], ["2020-12-31"]),
+    ]
+
+
 def test_a_legacy_workbook_named_xlsx_is_read_too(workbook, tmp_path):
     need_calc()
     (xls,) = convert([workbook], "xls", tmp_path / "xls")
