@@ -7,8 +7,8 @@ reading of loaders.tables finds the header and reads each row as a task.
 The workbook is read with openpyxl in read-only mode (one sheet streamed at a time, cells as their saved values);
 hidden sheets, hidden rows and hidden columns, empty rows and empty columns are left out. What is wrong with a file is
 a PlanInputError naming it and the problem (not a spreadsheet, damaged, encrypted, no task table in any sheet, more
-text than a plan may hold); what is wrong in a sheet that still reads (a sheet with no task table, formula cells
-saved without their values, error values such as #REF!) is a warning.
+text than a plan may hold); a sheet with no task table (a cover, a table of targets) is left out, and formula cells
+saved without their values and error values such as #REF! read as empty, each with a warning.
 """
 
 from __future__ import annotations
@@ -162,8 +162,9 @@ def _open(path: Path, source: Path):
 
 
 def _text(sheets: list[_Sheet], source: Path, warnings: list[str]) -> str:
-    """The sheets' lines as one text; a warning for each sheet with no task table or cells read as empty; a
-    PlanInputError when no sheet holds text or none a task table."""
+    """The lines of the sheets holding a task table as one text (another sheet is left out with a warning: a cover,
+    a table of targets, notes); a warning for cells read as empty; a PlanInputError when no sheet holds text or none
+    a task table."""
     from loaders.reading import PlanInputError
 
     read = [sheet for sheet in sheets if sheet.lines]
@@ -179,8 +180,10 @@ def _text(sheets: list[_Sheet], source: Path, warnings: list[str]) -> str:
     for sheet in read:
         if sheet not in tabled:
             warnings.append(
-                f"sheet '{sheet.name}' holds no task table (no header row): its rows read as text"
+                f"sheet '{sheet.name}' left out: it holds no task table (no row names a task column and a lead, "
+                "responsible or deadline column)"
             )
+            continue
         if sheet.uncalculated:
             warnings.append(
                 f"sheet '{sheet.name}': {_cells(sheet.uncalculated)} hold formulas saved without their values "
@@ -191,7 +194,7 @@ def _text(sheets: list[_Sheet], source: Path, warnings: list[str]) -> str:
             warnings.append(
                 f"sheet '{sheet.name}': {_cells(sheet.errors)} hold error values (#REF!, #N/A …): read as empty"
             )
-    return "\n".join(line for sheet in read for line in sheet.lines)
+    return "\n".join(line for sheet in tabled for line in sheet.lines)
 
 
 def _cells(coordinates: list[str]) -> str:

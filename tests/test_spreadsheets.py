@@ -107,6 +107,7 @@ EXPECTED = [
     ("加强餐饮油烟治理，安装高效油烟净化设施", [], [], ["市城市管理局"], []),
 ]
 HIDDEN = ["这一行已隐藏", "内部编号", "GT-001", "填表说明"]  # in a hidden row, column and sheet
+TARGETS = ["PM2.5年均浓度目标", "安平县"]  # in the sheet of targets, which holds no task table
 
 
 def _merge_down(rows: list) -> list[tuple[int, int, int]]:
@@ -133,7 +134,8 @@ def _merge_down(rows: list) -> list[tuple[int, int, int]]:
 
 def write_workbook(path: Path) -> Path:
     """The decomposition workbook: sheet 重点任务 (附件1, the title merged across, the header, TABLE, a hidden row, an
-    empty row, the note merged across, a hidden column), sheet 重点工程 (its title, SECOND) and a hidden sheet."""
+    empty row, the note merged across, a hidden column), sheet 重点工程 (its title, SECOND), a sheet of targets (no
+    task table) and a hidden sheet."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "重点任务"
@@ -167,6 +169,10 @@ def write_workbook(path: Path) -> Path:
     second.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SECOND[0]))
     for row in SECOND:
         second.append(row)
+    targets = workbook.create_sheet("空气质量目标")  # no task table: left out
+    targets.append(["县（区）", "PM2.5年均浓度目标（微克/立方米）", "优良天数比例目标"])
+    targets.append(["长宁区", 38, "80%"])
+    targets.append(["安平县", 35, "82%"])
     notes = workbook.create_sheet("填表说明")
     notes.append(["填表说明：本表由市大气办汇总，不公开。"])
     notes.sheet_state = "hidden"
@@ -205,8 +211,9 @@ def test_each_row_of_a_decomposition_sheet_is_a_task(workbook):
 
 def test_hidden_rows_columns_and_sheets_and_notes_are_no_tasks(workbook):
     plan = load_plan(workbook)
-    for words in HIDDEN:
+    for words in HIDDEN + TARGETS:
         assert words not in plan.text
+    assert [w for w in plan.warnings if w.startswith("sheet '空气质量目标' left out: it holds no task table")]
     assert "" not in plan.text.split("\n")  # the empty row left out
     assert [s.reason for s in plan.skipped if s.text == NOTE] == ["note under a table"]
     assert [s.reason for s in plan.skipped if s.text == SECOND_TITLE] == ["title of a table"]  # no measure
@@ -436,7 +443,7 @@ def test_xls_and_et_are_read_through_libreoffice_calc(workbook, tmp_path):
         assert plan.title == TITLE
         assert "\n1\t建成区施工工地" in plan.text  # =ROW()-2, calculated by Calc
         assert not [w for w in plan.warnings if "formulas" in w]
-        for words in HIDDEN:
+        for words in HIDDEN + TARGETS:
             assert words not in plan.text
 
 
