@@ -26,6 +26,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 # the stream an encrypted Office Open XML file (ECMA-376 encryption, "password to open") keeps its package in
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+MAX_GRID = 5_000_000  # places of one sheet's table (rows × columns holding text)
 UNPACKED_FACTOR = 10  # the sheets and shared strings may unpack to this many times the plan size limit
 _SHOWN = 6  # cells named in a warning
 _FIXED = re.compile(r"^0\.(0{1,10})$")  # a number format with fixed decimals
@@ -92,7 +93,7 @@ def _read_workbook(path: Path, source: Path, warnings: list[str], max_bytes: int
         for worksheet in workbook.worksheets:
             if worksheet.sheet_state != "visible":
                 continue
-            sheet = _read_sheet(workbook, worksheet)
+            sheet = _read_sheet(workbook, worksheet, source)
             size += sum(len(line.encode()) + 1 for line in sheet.lines)
             if size > max_bytes:
                 raise PlanInputError(
@@ -229,15 +230,18 @@ def _hidden(attributes: dict) -> bool:
     return str(attributes.get("hidden", "")).lower() in ("1", "true")
 
 
-def _read_sheet(workbook, worksheet) -> _Sheet:
+def _read_sheet(workbook, worksheet, source: Path) -> _Sheet:
     """One sheet as lines: its visible cells' text on a grid of the visible rows and columns that hold any."""
     from openpyxl.utils import get_column_letter
 
+    from loaders.reading import PlanInputError
+
     sheet = _Sheet(worksheet.title)
     texts: dict[tuple[int, int], str] = {}  # (row, column) → the cell's text, of visible rows only
-    with worksheet._get_source() as source:
+    unread: dict[tuple[int, int], str] = {}  # (row, column) → why it reads as empty: "uncalculated" | "error"
+    with worksheet._get_source() as xml:
         parser = _parser_class()(
-            source,
+            xml,
             worksheet._shared_strings,
             data_only=True,
             epoch=workbook.epoch,
@@ -248,12 +252,8 @@ def _read_sheet(workbook, worksheet) -> _Sheet:
             if _hidden(parser.row_dimensions.get(str(r), {})):
                 continue
             for cell in cells:
-                where = f"{get_column_letter(cell['column'])}{r}"
-                if cell["uncalculated"]:
-                    sheet.uncalculated.append(where)
-                    continue
-                if cell["data_type"] == "e":
-                    sheet.errors.append(where)
+                if cell["uncalculated"] or cell["data_type"] == "e":
+                    unread[(r, cell["column"])] = "uncalculated" if cell["uncalculated"] else "error"
                     continue
                 text = _cell_display(cell, workbook)
                 if text:
@@ -267,6 +267,18 @@ def _read_sheet(workbook, worksheet) -> _Sheet:
                 )
     if hidden_columns:
         texts = {(r, c): t for (r, c), t in texts.items() if c not in hidden_columns}
+    for (r, c), why in sorted(unread.items()):
+        if c not in hidden_columns:
+            (sheet.uncalculated if why == "uncalculated" else sheet.errors).append(
+                f"{get_column_letter(c)}{r}"
+            )
+    rows, columns = len({r for r, _ in texts}), len({c for _, c in texts})
+    if rows * columns > MAX_GRID:
+        raise PlanInputError(
+            source,
+            f"sheet '{sheet.name}' spreads its text over {rows} rows and {columns} columns, more than a table "
+            f"of {MAX_GRID} cells a plan may hold",
+        )
     sheet.lines = grid_lines(_grid(texts, merges)) if texts else []
     return sheet
 

@@ -423,6 +423,15 @@ def test_a_workbook_holding_more_than_a_plan_may_is_refused(tmp_path):
     with pytest.raises(PlanInputError) as error:  # its sheets unpack to more than ten times the limit
         read_plan(path, max_bytes=size)
     assert f"its sheets unpack to {unpacked} bytes" in str(error.value), str(error.value)
+    diagonal = Workbook(write_only=True)  # a few cells, spread over 3,000 rows and 3,000 columns: no table
+    sheet = diagonal.create_sheet("斜线")
+    sheet.append(HEADER)
+    for n in range(3000):
+        sheet.append([None] * n + ["字"])
+    diagonal.save(tmp_path / "diagonal.xlsx")
+    with pytest.raises(PlanInputError) as error:
+        read_plan(tmp_path / "diagonal.xlsx")
+    assert "sheet '斜线' spreads its text over 3001 rows and 3000 columns" in str(error.value)
     plan = load_plan(path)  # within the default limits it loads
     assert len(plan.tasks) == 3000
     assert plan.title == "big"  # a sheet opening with its header row: no title row, the file's name names it
