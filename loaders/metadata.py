@@ -161,31 +161,52 @@ def same_place(a: str, b: str) -> bool:
     return len(short) >= 2 and long.startswith(short)
 
 
+_APPENDIX_LABEL = re.compile(r"^(?:附件|附表)\s*[\d一二三四五六七八九十]*\s*[：:]?\s*")
+
+
+def _without_label(p: Paragraph) -> tuple[str, int]:
+    """A line's text without an appendix label opening it (附件1：…, 附表2 …), and the offset where the rest starts."""
+    text = p.text.rstrip()
+    label = _APPENDIX_LABEL.match(text)
+    skip = label.end() if label else 0
+    return text[skip:], p.start + skip
+
+
 def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
     """(title, start, end): the last plan-like line before the first top-level heading, joined with a short
-    continuation line such as 实施方案; else the first line."""
+    continuation line such as 实施方案; else the first line (a bare appendix label 附件1 above it passed over), or
+    no title when that is a table row. A
+    title line's appendix label (附件1：…方案, as an attachment published on its own opens) is no part of it, and a
+    table row (tab-separated cells) is no title."""
     first_top = next(
         (i for i, p in enumerate(paragraphs) if p.level == 1 and not p.appendix), len(paragraphs)
     )
     best = None
     for i in range(first_top):
         p = paragraphs[i]
-        line = p.text[p.body_start - p.start :].strip() if p.markdown_title else p.text.strip()
-        line = line.lstrip("#").strip()
-        if _TITLE.match(line):
+        if p.markdown_title:
+            line, start = p.text[p.body_start - p.start :], p.start
+        else:
+            line, start = _without_label(p)
+        line = line.strip().lstrip("#").strip()
+        if "\t" not in line and _TITLE.match(line):
             end = p.end
             if i + 1 < first_top and _TITLE_TAIL.match(paragraphs[i + 1].text.strip()):
                 line += paragraphs[i + 1].text.strip()
                 end = paragraphs[i + 1].end
-            best = (line, p.start, end)
+            best = (line, start, end)
     if best:
         return best
-    p = next((p for p in paragraphs if p.text.strip()), None)
-    if p is None:
-        return "", -1, -1
-    if _PROSE.search(p.text):  # an excerpt that opens with its preamble: no title line, the body starts at once
-        return p.text.strip()[:60], -1, -1
-    return p.text.strip()[:60], p.start, p.end
+    for p in paragraphs:
+        line, start = _without_label(p)
+        if not line.strip():
+            continue  # an empty line, or an appendix label alone
+        if "\t" in line.strip():  # a table with no title above it (a sheet opening with its header row)
+            return "", -1, -1
+        if _PROSE.search(line):  # an excerpt opening with its preamble: no title line, the body starts at once
+            return line.strip()[:60], -1, -1
+        return line.strip()[:60], start, p.end
+    return "", -1, -1
 
 
 def _find_citations(

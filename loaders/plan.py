@@ -89,6 +89,8 @@ def load_plan(path: Path) -> Plan:
     )
     if meta.title and plan.title.replace(" ", "") != meta.title.replace(" ", ""):
         plan.title = meta.title
+    if not plan.title:  # no title line (a table from its first line): the file's name names it
+        plan.title = path.stem
     # a plan whose place is not known scopes its agencies to a place of its own, not to another plan's
     resolver = AgencyResolver(meta.jurisdiction or Jurisdiction(f"未知辖区（{plan.key}）", ""))
     body_start = max(meta.title_end, 0)

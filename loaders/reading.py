@@ -2,7 +2,8 @@
 
 Stage 1 of the loader, "file → text". `read_plan` decodes the bytes, strips markup and web-page chrome (a
 document format is read by its own module first: .docx by loaders.docx_text, .pdf by loaders.pdf_text, .doc and
-.wps converted by loaders.office; .ofd is reported as unsupported), cleans the lines (`clean_lines`: spacing, lines broken by PDF extraction or page breaks) and derives the
+.wps converted by loaders.office; spreadsheets (.xlsx, and .xls/.et converted) by loaders.sheet_text; .ofd is reported
+as unsupported), cleans the lines (`clean_lines`: spacing, lines broken by PDF extraction or page breaks) and derives the
 matching copy (`to_match`: Simplified characters, uniform punctuation) that has the same length as the
 display text, so an offset found in one is valid in the other.
 """
@@ -27,7 +28,6 @@ from opencc import OpenCC
 
 from loaders.tables import display_width, flatten_html_tables, recover_rows
 
-PLAN_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".doc", ".wps", ".ofd")
 _FORMATS = {
     ".txt": "txt",
     ".md": "md",
@@ -38,8 +38,13 @@ _FORMATS = {
     ".pdf": "pdf",
     ".doc": "doc",
     ".wps": "wps",
+    ".xlsx": "xlsx",
+    ".xls": "xls",
+    ".et": "et",
     ".ofd": "ofd",
 }
+PLAN_SUFFIXES = tuple(_FORMATS)
+_DOCUMENTS = ("docx", "pdf", "doc", "wps", "xlsx", "xls", "et", "ofd")  # read by a module of their own
 
 
 class PlanInputError(Exception):
@@ -62,7 +67,7 @@ class PlanText:
     display: str  # one paragraph per line, "\n"-joined, no empty lines
     match: str  # same length as display, char for char: Simplified, uniform punctuation
     encoding: str  # 'utf-8' | 'gb18030' | 'big5' | ...; a document's format ('docx', 'pdf' …) when not text
-    format: str  # 'txt' | 'md' | 'html'
+    format: str  # 'txt' | 'md' | 'html', or a document's ('docx', 'pdf', 'doc', 'wps', 'xlsx', 'xls', 'et')
     warnings: list[str] = field(default_factory=list)  # what reading had to repair (bad bytes, deep markup)
 
 
@@ -333,6 +338,9 @@ def _html_to_text(html: str, warnings: list[str] | None = None) -> str:
             text.replace_with(re.sub(r"[ \t\r\n\f]+", " ", str(text)))
     body = soup.body or soup
     main = _main_content(body)
+    table = main if main.name == "table" else main.find_parent("table")
+    if table is not None and table.parent is not None:  # a page that is one table: the whole table, to flatten it
+        main = table.parent
     title = body.find("h1")
     outside = (
         title is not None
@@ -685,7 +693,7 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB ({n} bytes)" if n >= 1024 * 1024 else f"{n} bytes"
 
 
-def _read_document(path: Path, fmt: str) -> str:
+def _read_document(path: Path, fmt: str, warnings: list[str], max_bytes: int) -> str:
     """The structured text (paragraph lines, tab-separated table rows, form feeds between pages) of a document."""
     if fmt == "ofd":
         raise PlanInputError(
@@ -701,11 +709,46 @@ def _read_document(path: Path, fmt: str) -> str:
         from loaders.docx_text import docx_text
 
         return docx_text(path)
+    if fmt in ("xlsx", "xls", "et"):
+        return _read_spreadsheet(path, warnings, max_bytes)
     from loaders.docx_text import docx_text
     from loaders.office import converted_to_docx
 
     with converted_to_docx(path) as docx:
         return docx_text(docx)
+
+
+_WEB_PAGE = re.compile(rb"<(?:html|table)\b", re.IGNORECASE)
+_XML_SPREADSHEET = re.compile(rb"urn:schemas-microsoft-com:office:spreadsheet")
+
+
+def _read_spreadsheet(path: Path, warnings: list[str], max_bytes: int) -> str:
+    """A workbook's text: an Office Open XML package read as it is (whatever its name: WPS saves some .et so), a
+    binary one (.xls, .et, or an .xls named .xlsx) converted to .xlsx by LibreOffice first, an Excel 2003 XML
+    spreadsheet too; a web page saved under a spreadsheet's name (as many sites export "xls") read as a web page."""
+    from loaders.office import EXCEL_97, converted_to_xlsx
+    from loaders.sheet_text import encrypted_problem, file_kind, spreadsheet_text
+
+    kind = file_kind(path)
+    if kind == "encrypted":
+        raise PlanInputError(path, encrypted_problem(path.suffix))
+    if kind == "zip":
+        return spreadsheet_text(path, warnings, max_bytes)
+    if kind == "ole":  # the Excel import filter named: LibreOffice would take a damaged file for text
+        with converted_to_xlsx(path, EXCEL_97) as xlsx:
+            return spreadsheet_text(xlsx, warnings, max_bytes, source=path)
+    with path.open("rb") as file:
+        head = file.read(max_bytes + 1)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml") and _XML_SPREADSHEET.search(head[:4096]):
+        with converted_to_xlsx(path) as xlsx:
+            return spreadsheet_text(xlsx, warnings, max_bytes, source=path)
+    if _WEB_PAGE.search(head[:65536]):
+        return _html_to_text(_decode(head, path, warnings)[0], warnings)
+    raise PlanInputError(
+        path,
+        "not a spreadsheet: neither an .xlsx (zip) package nor an .xls (OLE) file, nor a web page or "
+        "Excel XML saved under a spreadsheet's name",
+    )
 
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024  # a larger file is refused before it is read
@@ -741,8 +784,8 @@ def read_plan(path: Path, max_bytes: int = MAX_PLAN_BYTES) -> PlanText:
     if not raw.strip():
         raise PlanInputError(path, "empty file")
     warnings: list[str] = []
-    if fmt in ("docx", "pdf", "doc", "wps", "ofd"):
-        text, encoding = _read_document(path, fmt), fmt
+    if fmt in _DOCUMENTS:
+        text, encoding = _read_document(path, fmt, warnings, max_bytes), fmt
     else:
         text, encoding = _decode(raw, path, warnings)
     if not text.strip():

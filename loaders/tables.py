@@ -10,7 +10,8 @@ each data row as a task. This module's one job is tables; the other stages only 
    - PDF-to-text layout mode: several cells on a line separated by runs of spaces, long cells wrapped under their
      column, short cells centred on a middle line of the row, the header repeated and page footers on each page,
      a row split across a page break. Columns are recovered from where the cells start (display width).
-   `flatten_html_tables` puts each <tr> of an HTML table on one line (rowspan/colspan cells kept in place).
+   `flatten_html_tables` puts each <tr> of an HTML table on one line (a rowspan cell's text on each row it covers,
+   a colspan cell's in its first column, as `grid_lines` does).
    `grid_lines` does the same for a table read as a grid of cells (Word, PDF): a row merged across the table is a
    section row, a cell merged down spreads to the rows it covers, a repeated header row is dropped; `cell_text`
    joins the lines of one cell (names on lines of their own become a list).
@@ -18,7 +19,8 @@ each data row as a task. This module's one job is tables; the other stages only 
    from the header words of loaders/data/table_headers.csv (task text, lead, implement, support, deadline …);
    every data row after it is a task (`TableRow`): its text from the task column, its clauses from the role
    columns (a cell's role comes from its column, unless the cell states its own role words), its deadlines from
-   the time column (`cell_deadlines`: a bare "2020年" there is due by the end of 2020; 长期坚持 is none).
+   the time column (`cell_deadlines`: a bare "2020年" there is due by the end of 2020, and so is "2020" or "2020.12"
+   in figures as spreadsheets have them; 长期坚持 is none); a row holding only its number is no task.
 """
 
 from __future__ import annotations
@@ -491,14 +493,15 @@ def _cut_between(items: list[_Entry], a: int, b: int, bounds: list[int], task: i
 
 
 def flatten_html_tables(root) -> None:
-    """Each <tr> of the tables under `root` as one line of tab-separated cells (a cell under a rowspan or
-    colspan from another stays in place as an empty cell), so a table reads like a flattened one."""
+    """Each <tr> of the tables under `root` as one line of tab-separated cells, so a table reads like a flattened one;
+    merged cells as `grid_lines` lays out a Word table's: a rowspan cell's text on each row it covers (a lead unit
+    merged over three tasks leads each), a colspan cell's text in its first column (the others empty)."""
     from bs4 import NavigableString
 
     for table in root.find_all("table"):
         if table.find("table") or table.decomposed:
             continue  # a layout table holding tables: its inner tables are read
-        covered: dict[int, int] = {}  # column → rows a rowspan from above still covers
+        covered: dict[int, tuple[int, str]] = {}  # column → (rows a rowspan from above still covers, its text)
         lines: list[str] = []
         for tr in table.find_all("tr"):
             cells: list[str] = []
@@ -508,7 +511,7 @@ def flatten_html_tables(root) -> None:
                 rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
                 for n in range(colspan):
                     if rowspan > 1:
-                        covered[len(cells)] = rowspan - 1
+                        covered[len(cells)] = (rowspan - 1, text if n == 0 else "")
                     cells.append(text if n == 0 else "")
             _skip_covered(cells, covered)
             lines.append("\t".join(cells).rstrip("\t"))
@@ -582,11 +585,12 @@ def grid_lines(grid: list[list[GridCell]]) -> list[str]:
     return lines
 
 
-def _skip_covered(cells: list[str], covered: dict[int, int]) -> None:
-    """Empty cells where a rowspan from a row above covers the next column."""
-    while covered.get(len(cells), 0) > 0:
-        covered[len(cells)] -= 1
-        cells.append("")
+def _skip_covered(cells: list[str], covered: dict[int, tuple[int, str]]) -> None:
+    """The text of a rowspan from a row above where it covers the next column."""
+    while covered.get(len(cells), (0, ""))[0] > 0:
+        rows, text = covered[len(cells)]
+        covered[len(cells)] = (rows - 1, text)
+        cells.append(text)
 
 
 def _span(value) -> int:
@@ -612,7 +616,8 @@ class TableReader:
     """Reads the tab-separated rows of a plan, paragraph by paragraph, once a header row has named the columns.
 
     `feed(start, line, level)` → "header" (a header row, first or repeated: not a task), a TableRow, "note" (a
-    note under the table: not a measure), or None (not a table line: the caller reads it as text).
+    note under the table: not a measure), "empty" (a row holding only its number: no measure; the table goes on), or
+    None (not a table line: the caller reads it as text).
     """
 
     _NOTE = re.compile(r"^(?:注|备注|说明)\s*\d*\s*[：:]")
@@ -625,6 +630,8 @@ class TableReader:
         if "\t" not in line:
             if self.columns and self.rows and self._NOTE.match(line.strip()):
                 return "note"
+            if self.columns and _INDEX.match(line.strip()):
+                return "empty"
             if self.columns and not level and not _SECTION.match(line.strip()):
                 self.columns = None  # prose: the table has ended
             return None
@@ -701,11 +708,48 @@ def _cell_clauses(cell: str, offset: int, meaning: str) -> list[Clause]:
     ]
 
 
+# a time cell written in figures, as spreadsheets have them: 2020, 2020.12, 2020.6.30, 2020-06-30, 2020/6/30, 2019.10底前
+_FIGURE_DATE = re.compile(
+    r"^(?P<y>(?:19|20)\d\d)(?:\s*[.．\-/／]\s*(?P<m>1[0-2]|0?[1-9])(?:\s*[.．\-/／]\s*(?P<d>3[01]|[12]\d|0?[1-9]))?)?"
+    r"\s*(?P<rest>月?\s*(?:底|末)?\s*(?:前|以前|之前)?)$"
+)
+
+
+def _in_words(cell: str) -> str | None:
+    """A time cell written in figures, in words (2020.12 → 2020年12月, 2019.10底前 → 2019年10月底前); None for another
+    (one in words already: 2020年底前)."""
+    m = _FIGURE_DATE.match(cell.strip())
+    if not m or (m["m"] is None and m["rest"].startswith("月")):
+        return None
+    rest = m["rest"].lstrip("月").strip()
+    if m["d"]:
+        return f"{m['y']}年{int(m['m'])}月{int(m['d'])}日{rest}"
+    if m["m"]:
+        return f"{m['y']}年{int(m['m'])}月{rest}"
+    return f"{m['y']}年{rest}"
+
+
 def cell_deadlines(text: str, start: int, end: int, plan_year: int | None) -> list[Deadline]:
     """The deadlines of a time cell text[start:end]: its due-by phrases; a cell that is one bare date ("2020年",
-    "2020年6月") is due by the end of that period (the column supplies the due-by sense). Starts (…起), recurring
-    dates (每年…) and periods without a calendar day (采暖季前) give none."""
+    "2020年6月") is due by the end of that period (the column supplies the due-by sense), and so is one written in
+    figures (2020.12, 2020-06-30, 2019.10底前: read as the same in words, the cell its phrase). Starts (…起),
+    recurring dates (每年…) and periods without a calendar day (采暖季前) give none."""
     cell = text[start:end]
+    words = _in_words(cell)
+    if words is not None:
+        phrase = cell.strip()
+        at = start + cell.index(phrase)
+        return [
+            Deadline(d.due_date, phrase, d.precision, at, at + len(phrase)) for d in _deadlines(words, plan_year)
+        ]
+    return [
+        Deadline(d.due_date, d.phrase, d.precision, d.start + start, d.end + start)
+        for d in _deadlines(cell, plan_year)
+    ]
+
+
+def _deadlines(cell: str, plan_year: int | None) -> list[Deadline]:
+    """The deadlines of a time cell's text in words, offsets in the cell."""
     found = find_deadlines(cell, plan_year)
     if not found:
         mentions = find_date_mentions(cell, plan_year)
@@ -714,4 +758,4 @@ def cell_deadlines(text: str, start: int, end: int, plan_year: int | None) -> li
                 Deadline(d.due_date, mentions[0].phrase, d.precision, mentions[0].start, mentions[0].end)
                 for d in find_deadlines(mentions[0].phrase + "前", plan_year)
             ]
-    return [Deadline(d.due_date, d.phrase, d.precision, d.start + start, d.end + start) for d in found]
+    return found

@@ -46,6 +46,7 @@ _NGRAM = 3
 _MATCH_THRESHOLD = 0.6
 _MIN_LEFTOVER = 10  # n-grams: less than this left of a paragraph is a heading, not a measure
 _SENTENCE_END = re.compile(r"[。！？；]")
+_TABLE_TITLE_MAX = 60
 
 
 @dataclass
@@ -157,6 +158,9 @@ def _cut(
             if row == "header" and pending and _TABLE_INTRO.search(text[pending[-1][0] : pending[-1][1]]):
                 seg.skipped.append(_skip(text, Unit(pending, pending_para), "introduction of a table"))
                 pending, pending_para = [], None
+            elif row == "header" and _is_table_title(text, pending):
+                seg.skipped.append(_skip(text, Unit(pending, pending_para), "title of a table"))
+                pending, pending_para = [], None
             flush()
             last_closed_by_line = False
             if isinstance(row, TableRow) and row.spans:
@@ -229,6 +233,15 @@ def _cut(
                 pending_para = p
             pending.append((rest_a, rest_b))
     flush()
+
+
+def _is_table_title(text: str, pending: list[tuple[int, int]]) -> bool:
+    """Whether the text pending before a table's header is its title (重点工作任务清单, a sheet's title row): one
+    short line that states no sentence."""
+    if len(pending) != 1:
+        return False
+    title = text[pending[0][0] : pending[0][1]]
+    return len(title) <= _TABLE_TITLE_MAX and "\t" not in title and not _SENTENCE_END.search(title)
 
 
 def _continues_block(line: str, unit: Unit) -> bool:

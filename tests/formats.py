@@ -1,6 +1,7 @@
 """Plans as governments publish them, made at test time by the real tools: a plan's text written as a Word
 document with python-docx (its responsibility table as a Word table), and that document converted by LibreOffice
-headless to PDF or to legacy .doc. Used by tests/test_document_formats.py."""
+headless to PDF or to legacy .doc (a workbook to .xls). Used by tests/test_document_formats.py and
+tests/test_spreadsheets.py."""
 
 from __future__ import annotations
 
@@ -30,6 +31,18 @@ def need_soffice() -> str:
     message = (
         f"LibreOffice (soffice) is not installed: apt-get install {office.DEBIAN_PACKAGE} fonts-noto-cjk"
     )
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{message} (.ci/run installs it; CI must not skip these tests)")
+    pytest.skip(message)
+
+
+def need_calc() -> str:
+    """The soffice command, with LibreOffice Calc (which reads .xls and .et); without it the test fails on CI and is
+    skipped elsewhere, saying why."""
+    command = need_soffice()
+    if office.has_calc(command):
+        return command
+    message = f"LibreOffice Calc is not installed: apt-get install {office.CALC_PACKAGE}"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{message} (.ci/run installs it; CI must not skip these tests)")
     pytest.skip(message)

@@ -118,11 +118,11 @@ def test_a_plan_naming_no_agency_loads_with_a_warning(good_plan, tmp_path):
 
 
 def test_a_non_plan_file_named_explicitly_is_refused(good_plan, tmp_path):
-    sheet = tmp_path / "tasks.xlsx"
-    sheet.write_bytes(b"PK\x03\x04")
-    result = build(sheet, good_plan, store=tmp_path / "store")
+    slides = tmp_path / "tasks.pptx"  # (a workbook is a plan file: tests/test_spreadsheets.py)
+    slides.write_bytes(b"PK\x03\x04")
+    result = build(slides, good_plan, store=tmp_path / "store")
     assert result.exit_code == 0
-    assert f"error: {sheet}: not a plan file" in result.stderr
+    assert f"error: {slides}: not a plan file" in result.stderr
 
 
 def test_usage_errors_exit_2(tmp_path, good_plan):

@@ -122,7 +122,7 @@ def test_file_over_the_size_limit_says_size_and_limit(tmp_path):
     assert_names_file(error, path, str(size), "1000", "limit")
 
 
-@pytest.mark.parametrize("name", ["plan.xlsx", "plan.rtf", "plan"])
+@pytest.mark.parametrize("name", ["plan.pptx", "plan.rtf", "plan"])  # .xlsx: tests/test_spreadsheets.py
 def test_unsupported_suffix(tmp_path, name):
     path = write(tmp_path / name, SIMPLIFIED.encode())
     with pytest.raises(PlanInputError) as error:

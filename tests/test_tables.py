@@ -392,3 +392,22 @@ def test_time_cells():
     assert due("2019年1月1日起") == []
     assert due("每年10月底前") == []
     assert due("2020年采暖季前") == []
+
+
+def test_time_cells_in_figures():
+    """A time column as spreadsheets fill it: dates in figures are due by the end of the period they name, the
+    whole cell their phrase."""
+
+    def due(cell):
+        return [
+            (d.due_date, d.precision, cell[d.start : d.end]) for d in cell_deadlines(cell, 0, len(cell), 2019)
+        ]
+
+    assert due("2020") == [("2020-12-31", "year", "2020")]
+    assert due("2020.12") == [("2020-12-31", "month", "2020.12")]
+    assert due("2020-06") == [("2020-06-30", "month", "2020-06")]
+    assert due("2020.6.30") == [("2020-06-30", "day", "2020.6.30")]
+    assert due("2020/12/31") == [("2020-12-31", "day", "2020/12/31")]
+    assert due(" 2019.10底前") == [("2019-10-31", "month", "2019.10底前")]
+    assert due("2018.10月底前") == [("2018-10-31", "month", "2018.10月底前")]
+    assert due("2020.13") == [] and due("2020.2.30") == [] and due("12") == []

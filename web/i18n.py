@@ -513,6 +513,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "reason_appendix_row": {"zh": "附表中未写明责任单位的一行", "en": "appendix row without an attribution"},
     "reason_table_intro": {"zh": "表格的引言", "en": "introduction of a table"},
+    "reason_table_title": {"zh": "表格的标题", "en": "title of a table"},
     "reason_after_duty_list": {
         "zh": "职责清单之后、不属于某单位职责的段落",
         "en": "after a duty list, not a duty of a unit",
@@ -709,6 +710,7 @@ REASONS = {
     "attribution without task text": "reason_attribution_without_task",
     "appendix row without an attribution": "reason_appendix_row",
     "introduction of a table": "reason_table_intro",
+    "title of a table": "reason_table_title",
     "after a duty list, not a duty of a unit": "reason_after_duty_list",
 }
 _NGRAM = re.compile(r"character (\d+)-gram containment")
