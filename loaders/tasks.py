@@ -32,7 +32,7 @@ from loaders.tables import TableReader, TableRow
 
 _DEFAULT_IMPLEMENTER = re.compile(
     r"(?:以下|下列|本方案|上述)(?:各项|所有)?(?:重点)?(?:任务|工作|措施)?(?:中)?[^。]{0,8}?(?:均需|均由|均须|需|由)?"
-    r"(?P<list>[^。，；]{2,60}?)(?:均|都)?(?:负责落实|负有落实责任|承担落实责任|负落实责任)[^。]{0,10}?"
+    r"(?P<list>[^。，；]{2,60}?)(?:均|都)?(?:负责落实|负有落实责任|承担落实责任|负落实责任|落实)[^。]{0,10}?"
     r"不再(?:一一)?(?:列出|单独列出|重复列出)[。]?"
 )
 _TRIVIAL = re.compile(r"^[\s；;，,。.、）)]*$")
@@ -181,6 +181,9 @@ def _cut(
                 line_rest = line[: d.start()] + line[d.end() :]
                 if _TRIVIAL.match(line_rest):
                     continue
+                # stated inside a measure's own attribution ("〔X牵头，Y负责落实。以下各项工作均需Y落实，不再列出。〕"):
+                # the rest of the line is read without it, offsets kept
+                line = line[: d.start()] + " " * (d.end() - d.start()) + line[d.end() :]
         cells = line.split("\t")
         if table and len(cells) > 1 and parse_attribution(cells[-1]):
             # a one-line table row: task cells, then the attribution cell

@@ -44,6 +44,15 @@ CUT = """某某区大气污染防治方案
 一、重点任务
 （一）开展露天矿山综合整治，对责任主体灭失的矿山迹地实施绿化。(区自然资源局、区林业局牵头,各"""
 
+# a default stated inside the first measure's own attribution, in words without 负责 (bare 落实)
+CARRY = """某某市大气污染防治实施方案
+
+二、重点任务
+（一）调整产业结构。
+1．严格环境准入。编制重点区域环境准入清单，严控新增涉气产能。〔市生态环境局牵头，市发展改革局、自然资源局参与，各区县人民政府负责落实。以下各项工作均需各区县人民政府落实，不再列出。〕新建燃煤锅炉一律实行等量替代。（市市场监管局牵头，市工业和信息化局参与）
+2．整治涉气“散乱污”企业，2020年8月底前完成整治。（市工业和信息化局牵头督导，市公安局参与）
+"""
+
 
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
@@ -118,4 +127,26 @@ def test_the_same_wordings_in_traditional_characters(tmp_path):
         "leads": ["市發展改革委"],
         "supports": ["市工業和信息化局", "市自然資源局"],
         "implements": ["各區縣人民政府"],
+    }
+
+
+def test_a_default_stated_inside_an_attribution_bracket(tmp_path):
+    plan = _plan(tmp_path, CARRY)
+    # the bracket is the first measure's own attribution, its carry sentence read apart
+    assert _roles(plan, "环境准入清单") == {
+        "leads": ["市生态环境局"],
+        "supports": ["市发展改革局", "自然资源局"],
+        "implements": ["各区县人民政府"],
+    }
+    # the measure after it in the same paragraph is a task of its own, and the default reaches it and the next
+    assert _roles(plan, "等量替代") == {
+        "leads": ["市市场监管局"],
+        "supports": ["市工业和信息化局"],
+        "implements": ["各区县人民政府"],
+    }
+    assert not [t for t in plan.tasks if "环境准入清单" in t.text and "等量替代" in t.text]
+    assert _roles(plan, "散乱污") == {
+        "leads": ["市工业和信息化局"],
+        "supports": ["市公安局"],
+        "implements": ["各区县人民政府"],
     }
