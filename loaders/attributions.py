@@ -38,7 +38,8 @@ LABEL = re.compile(
 # a plan's convention that the first unit of a responsibility list leads and the others support
 FIRST_LISTED_LEADS = re.compile(r"(?:排在|列在|列于|排|列)?(?:第一位|第一个|首位)(?:的|者)?(?:单位|部门)?为牵头(?:单位|部门)")
 FIRST_LISTED_LABELS = {"责任", "主责"}  # the lists it ranks: 责任单位, 主责单位
-_COMMA_LABEL = re.compile(r"[，,](?=\s*" + LABEL.pattern + ")")
+# where one label clause ends and the next begins: a comma, or spaces ("牵头单位：A  配合单位：B", a table row's web copy)
+_COMMA_LABEL = re.compile(r"(?:[，,]|\s+)(?=\s*" + LABEL.pattern + ")")
 # role words that close a list (longest first)
 _SUFFIXES = sorted(_WORDS["suffix"], key=lambda item: -len(item[0]))
 _SUFFIX = re.compile(
@@ -53,7 +54,7 @@ _AGENCY_END = re.compile(
     r"领导小组|小组|集团|银行|街道|办事处|镇|乡|署|台|社|馆|团|监狱|分行|海关|总队|支队|大队|机关|企业|学校|"
     r"成员单位|各县[（〔(]市、区[）〕)]|各区|各县|各县区|县区|县市|各乡镇|各地)$"
 )
-_NOT_AGENCY = re.compile(r"[。！？《》]|确定|审核|制定|完成|开展|建立|要|的")
+_NOT_AGENCY = re.compile(r"[。！？《》：:]|确定|审核|制定|完成|开展|建立|要|的")
 _PLACE_END = re.compile(r"(?:市|县|区|州|旗|盟|镇|乡)$")
 _MAX_ITEM = 30
 
@@ -145,7 +146,7 @@ def _parse_major(part: str, base: int) -> list[Clause] | None:
     """Parse one ；-separated clause group: a label form, or a run of suffix forms separated by ，."""
     m = LABEL.match(part.lstrip())
     if m:
-        inner = [c.start() for c in _COMMA_LABEL.finditer(part)]
+        inner = [c.start() for c in _COMMA_LABEL.finditer(part) if part[: c.start()].strip()]
         if inner:  # "牵头单位：A，配合单位：B，责任单位：C": one label clause a comma
             clauses = []
             for a, b in zip([0] + [i + 1 for i in inner], inner + [len(part)], strict=True):

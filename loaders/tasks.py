@@ -46,6 +46,7 @@ _NGRAM = 3
 _MATCH_THRESHOLD = 0.6
 _MIN_LEFTOVER = 10  # n-grams: less than this left of a paragraph is a heading, not a measure
 _SENTENCE_END = re.compile(r"[。！？；]")
+_ITEM_LEVEL = 3  # 1． and below: a numbered measure, not a section title
 
 
 @dataclass
@@ -136,6 +137,9 @@ def _cut(
     pending: list[tuple[int, int]] = []
     pending_para: Paragraph | None = None
     last_closed_by_line = False
+    # a numbered item whose whole text is one sentence ("1．整治城区餐饮油烟。"), read as a heading line: the
+    # measure of an attribution line right after it
+    item: Paragraph | None = None
     duties = {} if table else read_duties(paragraphs)  # agency-first layouts (loaders.duties)
 
     def flush() -> None:
@@ -146,6 +150,7 @@ def _cut(
 
     reader = TableReader()
     for p in paragraphs:
+        item, heading_item = None, item
         if (reading := duties.get(p.start)) is not None:
             flush()
             last_closed_by_line = False
@@ -167,6 +172,8 @@ def _cut(
         if p.is_heading_only:
             flush()
             last_closed_by_line = False
+            if p.level >= _ITEM_LEVEL and p.text.rstrip()[-1:] in "。；":
+                item = p
             continue
         if p.level > 0 or _MEASURE_LABEL.match(p.text):
             flush()
@@ -203,6 +210,10 @@ def _cut(
                 unit = Unit(pending, pending_para, [(c, p.start) for c in clauses], (p.start, p.end))
                 pending, pending_para = [], None
                 closed.append(unit)
+                last_closed_by_line = True
+            elif heading_item is not None:
+                a, b = _trim(text, heading_item.text_start, heading_item.end)
+                closed.append(Unit([(a, b)], heading_item, [(c, p.start) for c in clauses], (p.start, p.end)))
                 last_closed_by_line = True
             elif last_closed_by_line and closed and _continues_block(line, closed[-1]):
                 closed[-1].clauses.extend((c, p.start) for c in clauses)  # the next label line of a block

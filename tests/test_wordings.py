@@ -53,6 +53,23 @@ CARRY = """某某市大气污染防治实施方案
 2．整治涉气“散乱污”企业，2020年8月底前完成整治。（市工业和信息化局牵头督导，市公安局参与）
 """
 
+# 按职责分工负责 with 具体落实 for the implementers
+IN_DETAIL = """某某市大气污染防治攻坚行动方案
+
+三、主要任务
+1．淘汰落后产能。关停列入计划的砖瓦窑生产线。（市工业和信息化局、市发展改革委按职责分工负责，各区政府、高新区管委会具体落实）
+"""
+
+# label clauses separated by spaces on the measure's own line, and more role words closing a list
+SPACED = """某某县大气污染防治工作方案
+
+一、重点任务
+1．整治城区餐饮油烟，2019年9月底前完成。
+牵头单位：县城管局  配合单位：县市场监管局、县生态环境局
+2．推进城区集中供热。（县住建局牵头，县发改局协同，各乡镇政府组织落实）
+3．加强秸秆综合利用。（县农业农村局牵头，县生态环境局配合落实）
+"""
+
 
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
@@ -150,3 +167,19 @@ def test_a_default_stated_inside_an_attribution_bracket(tmp_path):
         "supports": ["市公安局"],
         "implements": ["各区县人民政府"],
     }
+
+
+def test_units_that_carry_out_in_detail_implement(tmp_path):
+    plan = _plan(tmp_path, IN_DETAIL)
+    assert _roles(plan, "砖瓦窑") == {
+        "responsibleFor": ["市工业和信息化局", "市发展改革委"],
+        "implements": ["各区政府", "高新区管委会"],
+    }
+
+
+def test_label_clauses_separated_by_spaces_and_more_closing_role_words(tmp_path):
+    plan = _plan(tmp_path, SPACED)
+    # the second label opens a clause of its own: it is not part of the first list
+    assert _roles(plan, "餐饮油烟") == {"leads": ["县城管局"], "supports": ["县市场监管局", "县生态环境局"]}
+    assert _roles(plan, "集中供热") == {"leads": ["县住建局"], "supports": ["县发改局"], "implements": ["各乡镇政府"]}
+    assert _roles(plan, "秸秆") == {"leads": ["县农业农村局"], "supports": ["县生态环境局"]}
