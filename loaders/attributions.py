@@ -203,12 +203,16 @@ def _shift(clauses: list[Clause], by: int) -> list[Clause]:
     return [c.shifted(by) for c in clauses]
 
 
-def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
+def find_attributions(line: str, bare_lists: bool = False) -> list[tuple[int, int, list[Clause]]]:
     """Every attribution in a paragraph: (start, end, clauses) with offsets in `line`.
 
     Looks at the whole line, at bracketed groups （…） 〔…〕 [...], at a trailing "牵头单位：…" run, at sentences
     that are wholly an attribution ("X牵头负责，Y配合。", "由X负责。", "…，由X负责。"), and at a bracket left open
     at the end of a cut text ("（A、B牵头，各" keeps A and B).
+
+    A bracket may end with the plan's first-listed-leads convention ("（A、B。列第一位者为牵头部门，下同）"): the list
+    before it is then a ranked 责任 list. With `bare_lists` (a plan that states that convention), a bracket that
+    closes a sentence and holds nothing but units ("…。（A、B、C）") is such a list too.
     """
     # a whole line can only be an attribution if it has no sentence inside it
     whole = "。" not in line.rstrip("。 \t") and parse_attribution(line)
@@ -216,7 +220,7 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
         return [(0, len(line), whole)]
     found = []
     for s, e in _bracket_groups(line):
-        clauses = parse_attribution(line[s + 1 : e - 1])
+        clauses = parse_attribution(line[s + 1 : e - 1]) or _ranked_list(line, s, e, bare_lists)
         if clauses:
             found.append((s, e, _shift(clauses, s + 1)))
     if not found:
@@ -229,6 +233,40 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
     if not found:
         found = _open_bracket(line)
     return sorted(found, key=lambda f: f[0])
+
+
+# the first-listed-leads convention closing a bracket: "。列第一位者为牵头部门，下同" / "，排在第一位的为牵头单位"
+_CONVENTION_TAIL = re.compile(
+    r"[。；;，,]\s*[^。；;（）()]*?" + FIRST_LISTED_LEADS.pattern + r"[^。（）()]*?[。；;]?\s*$"
+)
+
+
+def _ranked_list(line: str, s: int, e: int, bare_lists: bool) -> list[Clause] | None:
+    """The clauses of the bracket line[s:e] read as a ranked 责任 list: one that states the first-listed-leads
+    convention after its list, or (with `bare_lists`) a bare list of units closing a sentence. Offsets are
+    relative to the bracket's inside."""
+    inner = line[s + 1 : e - 1]
+    tail = _CONVENTION_TAIL.search(inner)
+    if tail:
+        inner = inner[: tail.start()]
+        clauses = parse_attribution(inner)
+        if clauses:  # "（A、B负责，列第一位者为牵头部门）"
+            for c in clauses:
+                if c.role in (Role.IMPLEMENTS, Role.RESPONSIBLE) and not c.from_label:
+                    c.from_label = "责任"
+            return clauses
+    elif not (bare_lists and _closes_sentence(line, s, e)):
+        return None
+    items = inner.rstrip("。.；; \t")
+    if items.strip() and looks_like_agency_list(items):
+        return [Clause(Role.IMPLEMENTS, items, 0, len(items), "责任")]
+    return None
+
+
+def _closes_sentence(line: str, s: int, e: int) -> bool:
+    """Whether the bracket line[s:e] stands after a sentence's full stop or before one (or the end of the line)."""
+    before, after = line[:s].rstrip(), line[e:].lstrip()
+    return before.endswith(("。", "；")) or not after or after[0] in "。；;"
 
 
 def _sentence_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:

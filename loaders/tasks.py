@@ -109,15 +109,16 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def segment(text: str, paragraphs: list[Paragraph]) -> Segmentation:
-    """Cut body and appendix paragraphs into units closed by attributions."""
+def segment(text: str, paragraphs: list[Paragraph], bare_lists: bool = False) -> Segmentation:
+    """Cut body and appendix paragraphs into units closed by attributions. `bare_lists`: the plan states that the
+    first unit listed leads, so a bare bracketed list of units closing a sentence attributes it too."""
     seg = Segmentation()
     body = [p for p in paragraphs if not p.appendix]
     appendix = [p for p in paragraphs if p.appendix]
-    _cut(text, body, seg, seg.attributed, seg.unattributed, table=False)
+    _cut(text, body, seg, seg.attributed, seg.unattributed, table=False, bare_lists=bare_lists)
     rows: list[Unit] = []
     leftover: list[Unit] = []
-    _cut(text, appendix, seg, rows, leftover, table=True)
+    _cut(text, appendix, seg, rows, leftover, table=True, bare_lists=bare_lists)
     for unit in leftover:
         if any(not _TABLE_HEADER.match(text[s:e]) for s, e in unit.spans):
             seg.skipped.append(_skip(text, unit, "appendix row without an attribution"))
@@ -133,6 +134,7 @@ def _cut(
     closed: list[Unit],
     open_: list[Unit],
     table: bool,
+    bare_lists: bool = False,
 ) -> None:
     pending: list[tuple[int, int]] = []
     pending_para: Paragraph | None = None
@@ -202,7 +204,7 @@ def _cut(
                 unit = Unit([(s, e)], p, [(c, p.start + cut) for c in clauses], (p.start, p.end))
                 closed.append(unit)
             continue
-        found = find_attributions(line)
+        found = find_attributions(line, bare_lists)
         if found and found[0][0] == 0 and found[0][1] == len(line):
             # the whole line is an attribution: it closes what is pending
             clauses = found[0][2]

@@ -60,6 +60,16 @@ IN_DETAIL = """某某市大气污染防治攻坚行动方案
 1．淘汰落后产能。关停列入计划的砖瓦窑生产线。（市工业和信息化局、市发展改革委按职责分工负责，各区政府、高新区管委会具体落实）
 """
 
+# a 部门分工方案: bare lists of units, the convention stated once in the first of them ("下同")
+BARE = """某某省大气污染防治重点工作部门分工方案
+
+一、调整能源结构（省发改委总牵头）
+（一）控制煤炭消费总量。
+1．制订煤炭消费总量控制方案，实现煤炭消费负增长。（省发改委、省统计局。列第一位者为牵头部门，下同）
+2．加快淘汰分散燃煤锅炉，推进集中供热。（省住建厅、省环保厅、省质监局）
+3．推广使用清洁能源。新建项目不得配套建设自备燃煤电站，省能源局（省发改委）统筹安排天然气和电力保障的建设时序。
+"""
+
 # label clauses separated by spaces on the measure's own line, and more role words closing a list
 SPACED = """某某县大气污染防治工作方案
 
@@ -175,6 +185,22 @@ def test_units_that_carry_out_in_detail_implement(tmp_path):
         "responsibleFor": ["市工业和信息化局", "市发展改革委"],
         "implements": ["各区政府", "高新区管委会"],
     }
+
+
+def test_bare_lists_under_a_convention_stated_in_the_first_of_them(tmp_path):
+    plan = _plan(tmp_path, BARE)
+    assert _roles(plan, "煤炭消费总量控制方案") == {"leads": ["省发改委"], "supports": ["省统计局"]}
+    assert _roles(plan, "集中供热") == {"leads": ["省住建厅"], "supports": ["省环保厅", "省质监局"]}
+    # a unit's other name in brackets inside a sentence is no list; the heading's 总牵头 is not copied down
+    (clean,) = [t for t in plan.tasks if "清洁能源" in t.text]
+    assert not clean.attributions
+    assert len([t for t in plan.tasks if t.attributions]) == 2
+
+
+def test_bare_lists_are_no_attribution_without_the_convention(tmp_path):
+    text = BARE.replace("。列第一位者为牵头部门，下同", "")
+    plan = _plan(tmp_path, text)
+    assert not [t for t in plan.tasks if t.attributions]
 
 
 def test_label_clauses_separated_by_spaces_and_more_closing_role_words(tmp_path):
