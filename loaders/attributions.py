@@ -331,12 +331,18 @@ def _open_bracket(line: str) -> list[tuple[int, int, list[Clause]]]:
     if depth == 0 or s < 0:  # all closed, or the open one is a 《 or 【
         return []
     body = line[s + 1 :]
-    cut = max(body.rfind(sep) for sep in "，、,；")
-    for text in (body, body[:cut] if cut > 0 else ""):
-        clauses = parse_attribution(text) if text else None
+    # the whole body, else the body up to a separator, the last first: the cut item ("（A牵头，B参与，各"), or the
+    # clause the cut fell in ("（A牵头，B、C、" keeps A: a list with no role word yet says nothing)
+    cuts = [m.start() for m in _CUT_AT.finditer(body)][::-1][:_MAX_CUTS]
+    for text in (body, *(body[:c] for c in cuts if c > 0)):
+        clauses = parse_attribution(text)
         if clauses:
             return [(s, len(line), _shift(clauses, s + 1))]
     return []
+
+
+_CUT_AT = re.compile("[，、,；;]")
+_MAX_CUTS = 40
 
 
 _ROUND_BRACKET = re.compile("[（()）〔〕\\[\\]]")

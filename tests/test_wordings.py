@@ -70,6 +70,12 @@ BARE = """某某省大气污染防治重点工作部门分工方案
 3．推广使用清洁能源。新建项目不得配套建设自备燃煤电站，省能源局（省发改委）统筹安排天然气和电力保障的建设时序。
 """
 
+# an attribution cut by the end of the excerpt inside its second list
+CUT_LIST = """某某区大气污染防治方案
+
+一、重点任务
+（一）整治工业企业无组织排放，物料堆场全部封闭。（区生态环境局、区工信局牵头督导，区住建局、区城管局、"""
+
 # label clauses separated by spaces on the measure's own line, and more role words closing a list
 SPACED = """某某县大气污染防治工作方案
 
@@ -201,6 +207,11 @@ def test_bare_lists_are_no_attribution_without_the_convention(tmp_path):
     text = BARE.replace("。列第一位者为牵头部门，下同", "")
     plan = _plan(tmp_path, text)
     assert not [t for t in plan.tasks if t.attributions]
+
+
+def test_an_attribution_cut_inside_its_second_list_keeps_the_first_clause(tmp_path):
+    plan = _plan(tmp_path, CUT_LIST)
+    assert _roles(plan, "无组织排放") == {"leads": ["区生态环境局", "区工信局"]}
 
 
 def test_label_clauses_separated_by_spaces_and_more_closing_role_words(tmp_path):
