@@ -28,7 +28,7 @@ from loaders.attributions import LABEL, LABEL_ROLES, Clause, find_attributions, 
 from loaders.duties import read_duties
 from loaders.outline import Paragraph
 from loaders.records import Skipped
-from loaders.tables import TableReader, TableRow
+from loaders.tables import TableReader, TableRow, header_words
 
 _DEFAULT_IMPLEMENTER = re.compile(
     r"(?:以下|下列|本方案|上述)(?:各项|所有)?(?:重点)?(?:任务|工作|措施)?(?:中)?[^。]{0,8}?(?:均需|均由|均须|需|由)?"
@@ -47,6 +47,8 @@ _MATCH_THRESHOLD = 0.6
 _MIN_LEFTOVER = 10  # n-grams: less than this left of a paragraph is a heading, not a measure
 _SENTENCE_END = re.compile(r"[。！？；]")
 _ITEM_LEVEL = 3  # 1． and below: a numbered measure, not a section title
+# a time label line in a block of label lines under a measure: "完成时限：2019年9月底前"
+_TIME_LABEL = re.compile(r"^\s*(?:" + "|".join(map(re.escape, header_words("deadline"))) + r")\s*[：:]\s*")
 
 
 @dataclass
@@ -203,6 +205,9 @@ def _cut(
             if s < e:
                 unit = Unit([(s, e)], p, [(c, p.start + cut) for c in clauses], (p.start, p.end))
                 closed.append(unit)
+            continue
+        if last_closed_by_line and closed and (t := _TIME_LABEL.match(line)):
+            closed[-1].time_cells.append((p.start + t.end(), p.end))  # the time line of the label block
             continue
         found = find_attributions(line, bare_lists)
         if found and found[0][0] == 0 and found[0][1] == len(line):
