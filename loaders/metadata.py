@@ -222,6 +222,18 @@ def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
     return p.text.strip()[:60], p.start, p.end
 
 
+def _notice_number_after_title(paragraphs: list[Paragraph], title_end: int) -> str:
+    """A news repost headed by the plan's title, then the notice that issued it: the 文号 on its own line right under
+    the notice's title ("四川省人民政府关于印发…的通知" / "川府发〔2019〕4号"), before the body begins."""
+    after = [p for p in paragraphs if p.start >= title_end]
+    for notice, line in zip(after, after[1:], strict=False):
+        if notice.level or line.level:
+            break
+        if _NOTICE_OF.search(notice.text.strip()) and _DOCNO.fullmatch(line.text.strip()):
+            return normalise_doc_number(line.text.strip())
+    return ""
+
+
 def _is_itself(cited: CitedPlan, meta: PlanMetadata) -> bool:
     """Whether a plan the preamble cites is the plan itself: its title, with no 文号 or the plan's own."""
     same_title = bool(meta.title) and cited.title.replace(" ", "") == meta.title.replace(" ", "")
@@ -276,6 +288,8 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
         stripped = _DOCNO_LABEL.sub("", stripped)  # a portal's field: "发文字号：浙政办发〔2014〕89号"
         if not meta.doc_number and _DOCNO.fullmatch(stripped):
             meta.doc_number = normalise_doc_number(stripped)
+    if not meta.doc_number and meta.title_start >= 0:
+        meta.doc_number = _notice_number_after_title(paragraphs, meta.title_end)
     dm = _DATE_CN.search(front) or _DATE_ISO.search(front)
     if dm:
         meta.date = f"{int(dm.group(1)):04d}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"

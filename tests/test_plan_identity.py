@@ -462,3 +462,15 @@ def test_a_date_signed_in_chinese_numerals_and_a_citation_late_in_the_preamble(t
     )
     assert plan.date == "2014-03-20"
     assert [c.doc_number for c in plan.cites] == ["国发〔2013〕37号"]
+
+
+def test_a_repost_headed_by_the_plans_title_takes_the_number_under_the_notices_title(tmp_path):
+    plan = _front(
+        tmp_path,
+        "首页 > 新闻\n癸山省打赢蓝天保卫战实施方案\n时间：2019-01-18 14:27\n"
+        "癸山省人民政府关于印发癸山省打赢蓝天保卫战等三个实施方案的通知\n癸府发〔2019〕4号\n"
+        "各市（州）人民政府，省政府各部门：\n现将《癸山省打赢蓝天保卫战实施方案》等三个方案印发给你们。\n",
+    )
+    assert plan.title == "癸山省打赢蓝天保卫战实施方案"
+    assert plan.doc_number == "癸府发〔2019〕4号"
+    assert plan.date == ""  # a posting time is no issue date
