@@ -22,10 +22,11 @@ from loaders.records import Role
 
 def _role_words() -> dict[str, list[tuple[str, Role]]]:
     """Role words by form (label: "牵头单位：", suffix: "…牵头"), from loaders/data/role_words.csv."""
-    words: dict[str, list[tuple[str, Role]]] = {"label": [], "suffix": []}
+    words: dict[str, list[tuple[str, Role]]] = {"label": [], "suffix": [], "person_label": []}
     with files("loaders").joinpath("data/role_words.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            words[row["form"]].append((row["word"], Role(row["role"])))
+            role = Role(row["role"]) if row["role"] else None
+            words[row["form"]].append((row["word"], role))
     return words
 
 
@@ -33,7 +34,11 @@ _WORDS = _role_words()
 # label words (before a colon) and their roles
 LABEL_ROLES = dict(_WORDS["label"])
 LABEL = re.compile(
-    r"(?P<w>" + "|".join(sorted(LABEL_ROLES, key=len, reverse=True)) + r")(?:单位|部门)\s*[：:]\s*"
+    r"(?P<w>" + "|".join(sorted(LABEL_ROLES, key=len, reverse=True)) + r")(?:单位|部门)?\s*[：:]\s*"
+)
+# a label naming a person, not a unit ("责任领导：…", "联系人：…"): its clause names no accountable agency
+_PERSON_LABEL = re.compile(
+    r"^\s*(?:" + "|".join(sorted((w for w, _ in _WORDS["person_label"]), key=len, reverse=True)) + r")\s*[：:]"
 )
 # a plan's convention that the first unit of a responsibility list leads and the others support
 FIRST_LISTED_LEADS = re.compile(r"(?:排在|列在|列于|排|列)?(?:第一位|第一个|首位)(?:的|者)?(?:单位|部门)?为牵头(?:单位|部门)")
@@ -144,6 +149,9 @@ def parse_attribution(text: str) -> list[Clause] | None:
 
 def _parse_major(part: str, base: int) -> list[Clause] | None:
     """Parse one ；-separated clause group: a label form, or a run of suffix forms separated by ，."""
+    if _PERSON_LABEL.match(part):  # "责任领导：张某某": a person, said beside the units
+        nxt = _COMMA_LABEL.search(part)
+        return _parse_major(part[nxt.start() + 1 :], base + nxt.start() + 1) if nxt else []
     m = LABEL.match(part.lstrip())
     if m:
         inner = [c.start() for c in _COMMA_LABEL.finditer(part) if part[: c.start()].strip()]

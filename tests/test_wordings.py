@@ -86,6 +86,15 @@ SPACED = """某某县大气污染防治工作方案
 3．加强秸秆综合利用。（县农业农村局牵头，县生态环境局配合落实）
 """
 
+# short labels without 单位, a person named beside the units, and more closing words
+SHORT_LABELS = """某某市大气污染防治重点任务清单
+
+一、重点任务
+1．开展重点行业挥发性有机物治理，完成涉VOCs企业排查。（牵头：市生态环境局；配合：市工业和信息化局）
+2．加强建筑工地扬尘管控，落实围挡、覆盖和冲洗措施。（责任领导：某某某，责任单位：市住房城乡建设局，协同部门：市城管局）
+3．推进老旧柴油货车淘汰。（市交通运输局牵头实施，市公安局交警支队协助配合，各区政府落实）
+"""
+
 
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
@@ -220,3 +229,15 @@ def test_label_clauses_separated_by_spaces_and_more_closing_role_words(tmp_path)
     assert _roles(plan, "餐饮油烟") == {"leads": ["县城管局"], "supports": ["县市场监管局", "县生态环境局"]}
     assert _roles(plan, "集中供热") == {"leads": ["县住建局"], "supports": ["县发改局"], "implements": ["各乡镇政府"]}
     assert _roles(plan, "秸秆") == {"leads": ["县农业农村局"], "supports": ["县生态环境局"]}
+
+
+def test_short_labels_a_person_beside_the_units_and_more_closing_words(tmp_path):
+    plan = _plan(tmp_path, SHORT_LABELS)
+    assert _roles(plan, "挥发性有机物") == {"leads": ["市生态环境局"], "supports": ["市工业和信息化局"]}
+    # the person is no agency, and does not make the units' clauses unreadable
+    assert _roles(plan, "建筑工地扬尘") == {"implements": ["市住房城乡建设局"], "supports": ["市城管局"]}
+    assert _roles(plan, "柴油货车") == {
+        "leads": ["市交通运输局"],
+        "supports": ["市公安局交警支队"],
+        "implements": ["各区政府"],
+    }
