@@ -349,7 +349,7 @@ def _open_bracket(line: str) -> list[tuple[int, int, list[Clause]]]:
     return []
 
 
-_CUT_AT = re.compile("[，、,；;]")
+_CUT_AT = re.compile("[，、,；;。]")  # a cut sentence after the attribution (a carry sentence) goes whole
 _MAX_CUTS = 40
 
 

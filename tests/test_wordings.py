@@ -95,6 +95,12 @@ SHORT_LABELS = """某某市大气污染防治重点任务清单
 3．推进老旧柴油货车淘汰。（市交通运输局牵头实施，市公安局交警支队协助配合，各区政府落实）
 """
 
+# an attribution whose carry sentence is cut by the end of the excerpt
+CUT_CARRY = """某某市2019年蓝天保卫战工作要点
+
+二、重点工作
+1．优化产业布局。严格控制新增化工园区，暂停未完成节能目标地区的高耗能项目审查。〔市发改委、市经信局负责，市生态环境局等参与，各县（市、区）人民政府负责落实。以下均需各级政府落实，不再"""
+
 
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
@@ -240,4 +246,13 @@ def test_short_labels_a_person_beside_the_units_and_more_closing_words(tmp_path)
         "leads": ["市交通运输局"],
         "supports": ["市公安局交警支队"],
         "implements": ["各区政府"],
+    }
+
+
+def test_an_attribution_whose_carry_sentence_is_cut_keeps_its_whole_first_sentence(tmp_path):
+    plan = _plan(tmp_path, CUT_CARRY)
+    assert _roles(plan, "化工园区") == {
+        "responsibleFor": ["市发改委", "市经信局"],
+        "supports": ["市生态环境局"],
+        "implements": ["各县（市、区）人民政府"],
     }
