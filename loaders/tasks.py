@@ -153,7 +153,7 @@ def _cut(
         pending, pending_para = [], None
 
     reader = TableReader()
-    for p in paragraphs:
+    for n, p in enumerate(paragraphs):
         item, heading_item = None, item
         if (reading := duties.get(p.start)) is not None:
             flush()
@@ -178,6 +178,9 @@ def _cut(
             last_closed_by_line = False
             if p.level >= _ITEM_LEVEL and p.text.rstrip()[-1:] in "。；":
                 item = p
+            nxt = paragraphs[n + 1] if n + 1 < len(paragraphs) else None
+            if not table and (nxt is None or 0 < nxt.level <= p.level) and (unit := _closed_heading(text, p)):
+                closed.append(unit)  # "1．整治城区餐饮油烟（县城管局牵头）": a measure with nothing under it
             continue
         if p.level > 0 or _MEASURE_LABEL.match(p.text):
             flush()
@@ -250,6 +253,18 @@ def _cut(
                 pending_para = p
             pending.append((rest_a, rest_b))
     flush()
+
+
+def _closed_heading(text: str, p: Paragraph) -> Unit | None:
+    """A heading-shaped line that ends with its own attribution ("1．整治城区餐饮油烟（县城管局牵头）"), as the unit it
+    closes; None when it has none. (A heading with text or items under it is a section's title, and its attribution
+    is not copied down: the caller asks only for one with nothing under it.)"""
+    found = find_attributions(p.text)
+    if not found or p.text[found[-1][1] :].strip(" 。；"):
+        return None
+    _s, e, clauses = found[-1]
+    a, b = _trim(text, p.text_start, p.start + e)
+    return Unit([(a, b)], p, [(c, p.start) for c in clauses]) if a < b else None
 
 
 def _continues_block(line: str, unit: Unit) -> bool:

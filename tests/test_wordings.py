@@ -101,6 +101,17 @@ CUT_CARRY = """某某市2019年蓝天保卫战工作要点
 二、重点工作
 1．优化产业布局。严格控制新增化工园区，暂停未完成节能目标地区的高耗能项目审查。〔市发改委、市经信局负责，市生态环境局等参与，各县（市、区）人民政府负责落实。以下均需各级政府落实，不再"""
 
+# items as short as a heading, with no full stop, closed by their attribution; a section title with one over measures
+SHORT_ITEMS = """某某县大气污染防治任务清单
+
+一、重点任务
+（一）整治工业污染（牵头单位：县生态环境局）
+1．关停取缔“散乱污”企业（县工信局牵头，县市场监管局配合）
+2．完成砖瓦窑超低排放改造（县生态环境局负责）
+（二）管控扬尘污染
+加强城区道路机械化清扫，提高洒水频次。（县城管局负责）
+"""
+
 
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
@@ -256,3 +267,13 @@ def test_an_attribution_whose_carry_sentence_is_cut_keeps_its_whole_first_senten
         "supports": ["市生态环境局"],
         "implements": ["各县（市、区）人民政府"],
     }
+
+
+def test_heading_shaped_items_closed_by_their_own_attribution(tmp_path):
+    plan = _plan(tmp_path, SHORT_ITEMS)
+    assert _roles(plan, "散乱污") == {"leads": ["县工信局"], "supports": ["县市场监管局"]}
+    assert _roles(plan, "砖瓦窑") == {"responsibleFor": ["县生态环境局"]}
+    assert _roles(plan, "机械化清扫") == {"responsibleFor": ["县城管局"]}
+    # a section title with measures under it keeps its attribution to itself (not a task, not copied down)
+    assert not [t for t in plan.tasks if "整治工业污染" in t.text]
+    assert len(plan.tasks) == 3
