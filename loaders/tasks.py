@@ -141,7 +141,7 @@ def _cut(
     pending: list[tuple[int, int]] = []
     pending_para: Paragraph | None = None
     last_closed_by_line = False
-    # a numbered item whose whole text is one sentence ("1．整治城区餐饮油烟。"), read as a heading line: the
+    # a numbered item as short as a heading ("1．整治城区餐饮油烟。", "1．整治城区餐饮油烟"), read as a heading line: the
     # measure of an attribution line right after it
     item: Paragraph | None = None
     duties = {} if table else read_duties(paragraphs)  # agency-first layouts (loaders.duties)
@@ -176,7 +176,7 @@ def _cut(
         if p.is_heading_only:
             flush()
             last_closed_by_line = False
-            if p.level >= _ITEM_LEVEL and p.text.rstrip()[-1:] in "。；":
+            if p.level >= _ITEM_LEVEL:
                 item = p
             nxt = paragraphs[n + 1] if n + 1 < len(paragraphs) else None
             if not table and (nxt is None or 0 < nxt.level <= p.level) and (unit := _closed_heading(text, p)):

@@ -84,6 +84,8 @@ SPACED = """某某县大气污染防治工作方案
 牵头单位：县城管局  配合单位：县市场监管局、县生态环境局
 2．推进城区集中供热。（县住建局牵头，县发改局协同，各乡镇政府组织落实）
 3．加强秸秆综合利用。（县农业农村局牵头，县生态环境局配合落实）
+4．整治露天烧烤
+牵头单位：县城管局
 """
 
 # short labels without 单位, a person named beside the units, and more closing words
@@ -246,6 +248,8 @@ def test_label_clauses_separated_by_spaces_and_more_closing_role_words(tmp_path)
     assert _roles(plan, "餐饮油烟") == {"leads": ["县城管局"], "supports": ["县市场监管局", "县生态环境局"]}
     assert _roles(plan, "集中供热") == {"leads": ["县住建局"], "supports": ["县发改局"], "implements": ["各乡镇政府"]}
     assert _roles(plan, "秸秆") == {"leads": ["县农业农村局"], "supports": ["县生态环境局"]}
+    # an item without a full stop, its label line under it
+    assert _roles(plan, "露天烧烤") == {"leads": ["县城管局"]}
 
 
 def test_short_labels_a_person_beside_the_units_and_more_closing_words(tmp_path):
