@@ -168,10 +168,44 @@ def _parse_major(part: str, base: int) -> list[Clause] | None:
         s, e = lead + m.end(), len(part.rstrip())
         items = part[s:e]
         if items and looks_like_agency_list(items):
-            return [Clause(role, items, base + s, base + e, m.group("w"))]
+            return _tagged(Clause(role, items, base + s, base + e, m.group("w")))
         # "责任单位：A负责，B配合": the verbs decide, not the label
         return _parse_suffixes(items, base + s) if items else None
     return _parse_suffixes(part, base)
+
+
+def _tag_words() -> dict[str, Role]:
+    """Bracketed role tags after a unit ("X（牵头）"), from loaders/data/duty_words.csv (kind "tag")."""
+    with files("loaders").joinpath("data/duty_words.csv").open(encoding="utf-8") as f:
+        return {row["word"]: Role[row["role"]] for row in csv.DictReader(f) if row["kind"] == "tag"}
+
+
+_TAGS = _tag_words()
+_ITEM_TAG = re.compile(r"[（(](" + "|".join(sorted(_TAGS, key=len, reverse=True)) + r")[）)]\s*$")
+
+
+def _tagged(clause: Clause) -> list[Clause]:
+    """A label's list whose items may carry their own role tag ("责任单位：A（牵头）、B、C"): a tagged item is a clause in its
+    tag's role (its surface without the tag), the runs of other items keep the label's role."""
+    text = clause.list_text
+    spans = split_top(text, "、，,")
+    if not any(_ITEM_TAG.search(text[a:b]) for a, b in spans):
+        return [clause]
+    out: list[Clause] = []
+    run: tuple[int, int] | None = None
+    for a, b in spans:
+        tag = _ITEM_TAG.search(text[a:b])
+        if tag:
+            if run:
+                out.append(Clause(clause.role, text[run[0] : run[1]], clause.start + run[0], clause.start + run[1], clause.from_label))
+                run = None
+            end = a + tag.start()
+            out.append(Clause(_TAGS[tag.group(1)], text[a:end], clause.start + a, clause.start + end))
+        else:
+            run = (run[0] if run else a, b)
+    if run:
+        out.append(Clause(clause.role, text[run[0] : run[1]], clause.start + run[0], clause.start + run[1], clause.from_label))
+    return out
 
 
 def _parse_suffixes(part: str, base: int) -> list[Clause] | None:
@@ -197,6 +231,7 @@ def _parse_suffixes(part: str, base: int) -> list[Clause] | None:
     return clauses
 
 
+_BY_OPENING = re.compile(r"\s*(?:由(?=[^，,；;]{2,40}?(?:牵头|负责|配合|参与)))?")
 _LABEL_ANYWHERE = re.compile(r"(?:牵头督导|牵头|责任|主责)(?:单位|部门)\s*[：:]")
 _SENTENCE = re.compile(r"[^。！？]+[。！？]?")
 # where an attribution sentence may begin inside a sentence: "…，由X负责" / "…，此项工作由X牵头负责"
@@ -228,8 +263,10 @@ def find_attributions(line: str, bare_lists: bool = False) -> list[tuple[int, in
         return [(0, len(line), whole)]
     found = []
     for s, e in _bracket_groups(line):
-        clauses = parse_attribution(line[s + 1 : e - 1]) or _ranked_list(line, s, e, bare_lists)
-        if clauses:
+        by = 1 + len(_BY_OPENING.match(line, s + 1).group())  # "（由A牵头，B配合）": the list starts after 由
+        if clauses := parse_attribution(line[s + by : e - 1]):
+            found.append((s, e, _shift(clauses, s + by)))
+        elif clauses := _ranked_list(line, s, e, bare_lists):
             found.append((s, e, _shift(clauses, s + 1)))
     if not found:
         m = _LABEL_ANYWHERE.search(line)

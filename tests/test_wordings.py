@@ -114,6 +114,15 @@ SHORT_ITEMS = """某某县大气污染防治任务清单
 加强城区道路机械化清扫，提高洒水频次。（县城管局负责）
 """
 
+# 由 opening a bracket, a lead tagged inside a 责任单位 list, 按职责分工配合
+BY_AND_TAGS = """某某区大气污染防治工作方案
+
+一、重点任务
+1．开展餐饮油烟专项整治，城区餐饮单位全部安装净化设施。（由区城管局牵头，区市场监管局配合）
+2．推进老旧小区清洁取暖改造，完成燃煤散烧替代。（责任单位：区住建局、区发改局（牵头）、各街道办事处）
+3．严查渣土车抛洒滴漏，规范运输路线。（区城管局牵头，区公安分局、区交通运输局按职责分工配合）
+"""
+
 
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
@@ -281,3 +290,12 @@ def test_heading_shaped_items_closed_by_their_own_attribution(tmp_path):
     # a section title with measures under it keeps its attribution to itself (not a task, not copied down)
     assert not [t for t in plan.tasks if "整治工业污染" in t.text]
     assert len(plan.tasks) == 3
+
+
+def test_by_opening_a_bracket_a_tagged_lead_in_a_list_and_support_by_duty(tmp_path):
+    plan = _plan(tmp_path, BY_AND_TAGS)
+    # 由 is not part of the unit's name
+    assert _roles(plan, "餐饮油烟") == {"leads": ["区城管局"], "supports": ["区市场监管局"]}
+    # the tagged unit leads; the others keep the label's role
+    assert _roles(plan, "清洁取暖") == {"implements": ["区住建局", "各街道办事处"], "leads": ["区发改局"]}
+    assert _roles(plan, "渣土车") == {"leads": ["区城管局"], "supports": ["区公安分局", "区交通运输局"]}
