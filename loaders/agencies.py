@@ -168,6 +168,7 @@ def split_agency_list(text: str, offset: int = 0) -> list[AgencyMention]:
             s = start + lead
             mentions.append(AgencyMention(surface, surface, offset + s, offset + s + len(raw)))
     _share_suffix(mentions)
+    _share_collective(mentions)
     scope_word = ""
     for m in mentions:
         kind, word, _ = _scope(m.full)
@@ -190,6 +191,25 @@ def _share_suffix(mentions: list[AgencyMention]) -> None:
         if not _PLACE_ONLY.match(m.full) or _UNIT_RE.match(m.full):
             break
         m.full += head
+
+
+_PLACE_CLASS = rf"[{_SCOPE_CHARS}]{{1,2}}(?:[〔(（][^〕)）]*[〕)）])?"
+_BARE_CLASS = re.compile(rf"^各?{_PLACE_CLASS}$")
+_CLASS_HEAD = re.compile(rf"^各?{_PLACE_CLASS}(?=(?:{_alternation(_GOV_HEADS)}))")
+
+
+def _share_collective(mentions: list[AgencyMention]) -> None:
+    """ "各县、区人民政府（管委会）": 各 and the government head reach every place class of the list (各县人民政府（管委会）,
+    各区人民政府（管委会）); the surfaces stay as written."""
+    if len(mentions) < 2 or not mentions[0].surface.startswith("各"):
+        return
+    last = mentions[-1].surface
+    m = _CLASS_HEAD.match(last)
+    if not m or not all(_BARE_CLASS.match(x.surface) for x in mentions[:-1]):
+        return
+    head = last[m.end() :]
+    for x in mentions:
+        x.full = ("" if x.surface.startswith("各") else "各") + (x.surface if x is not mentions[-1] else last[: m.end()]) + head
 
 
 def _short_names(name: str) -> set[str]:

@@ -22,10 +22,11 @@ from loaders.records import Role
 
 def _role_words() -> dict[str, list[tuple[str, Role]]]:
     """Role words by form (label: "牵头单位：", suffix: "…牵头"), from loaders/data/role_words.csv."""
-    words: dict[str, list[tuple[str, Role]]] = {"label": [], "suffix": []}
+    words: dict[str, list[tuple[str, Role]]] = {"label": [], "suffix": [], "person_label": []}
     with files("loaders").joinpath("data/role_words.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            words[row["form"]].append((row["word"], Role(row["role"])))
+            role = Role(row["role"]) if row["role"] else None
+            words[row["form"]].append((row["word"], role))
     return words
 
 
@@ -33,12 +34,17 @@ _WORDS = _role_words()
 # label words (before a colon) and their roles
 LABEL_ROLES = dict(_WORDS["label"])
 LABEL = re.compile(
-    r"(?P<w>" + "|".join(sorted(LABEL_ROLES, key=len, reverse=True)) + r")(?:单位|部门)\s*[：:]\s*"
+    r"(?P<w>" + "|".join(sorted(LABEL_ROLES, key=len, reverse=True)) + r")(?:单位|部门)?\s*[：:]\s*"
+)
+# a label naming a person, not a unit ("责任领导：…", "联系人：…"): its clause names no accountable agency
+_PERSON_LABEL = re.compile(
+    r"^\s*(?:" + "|".join(sorted((w for w, _ in _WORDS["person_label"]), key=len, reverse=True)) + r")\s*[：:]"
 )
 # a plan's convention that the first unit of a responsibility list leads and the others support
 FIRST_LISTED_LEADS = re.compile(r"(?:排在|列在|列于|排|列)?(?:第一位|第一个|首位)(?:的|者)?(?:单位|部门)?为牵头(?:单位|部门)")
 FIRST_LISTED_LABELS = {"责任", "主责"}  # the lists it ranks: 责任单位, 主责单位
-_COMMA_LABEL = re.compile(r"[，,](?=\s*" + LABEL.pattern + ")")
+# where one label clause ends and the next begins: a comma, or spaces ("牵头单位：A  配合单位：B", a table row's web copy)
+_COMMA_LABEL = re.compile(r"(?:[，,]|\s+)(?=\s*" + LABEL.pattern + ")")
 # role words that close a list (longest first)
 _SUFFIXES = sorted(_WORDS["suffix"], key=lambda item: -len(item[0]))
 _SUFFIX = re.compile(
@@ -53,7 +59,7 @@ _AGENCY_END = re.compile(
     r"领导小组|小组|集团|银行|街道|办事处|镇|乡|署|台|社|馆|团|监狱|分行|海关|总队|支队|大队|机关|企业|学校|"
     r"成员单位|各县[（〔(]市、区[）〕)]|各区|各县|各县区|县区|县市|各乡镇|各地)$"
 )
-_NOT_AGENCY = re.compile(r"[。！？《》]|确定|审核|制定|完成|开展|建立|要|的")
+_NOT_AGENCY = re.compile(r"[。！？《》：:]|确定|审核|制定|完成|开展|建立|要|的")
 _PLACE_END = re.compile(r"(?:市|县|区|州|旗|盟|镇|乡)$")
 _MAX_ITEM = 30
 
@@ -143,9 +149,12 @@ def parse_attribution(text: str) -> list[Clause] | None:
 
 def _parse_major(part: str, base: int) -> list[Clause] | None:
     """Parse one ；-separated clause group: a label form, or a run of suffix forms separated by ，."""
+    if _PERSON_LABEL.match(part):  # "责任领导：张某某": a person, said beside the units
+        nxt = _COMMA_LABEL.search(part)
+        return _parse_major(part[nxt.start() + 1 :], base + nxt.start() + 1) if nxt else []
     m = LABEL.match(part.lstrip())
     if m:
-        inner = [c.start() for c in _COMMA_LABEL.finditer(part)]
+        inner = [c.start() for c in _COMMA_LABEL.finditer(part) if part[: c.start()].strip()]
         if inner:  # "牵头单位：A，配合单位：B，责任单位：C": one label clause a comma
             clauses = []
             for a, b in zip([0] + [i + 1 for i in inner], inner + [len(part)], strict=True):
@@ -159,10 +168,44 @@ def _parse_major(part: str, base: int) -> list[Clause] | None:
         s, e = lead + m.end(), len(part.rstrip())
         items = part[s:e]
         if items and looks_like_agency_list(items):
-            return [Clause(role, items, base + s, base + e, m.group("w"))]
+            return _tagged(Clause(role, items, base + s, base + e, m.group("w")))
         # "责任单位：A负责，B配合": the verbs decide, not the label
         return _parse_suffixes(items, base + s) if items else None
     return _parse_suffixes(part, base)
+
+
+def _tag_words() -> dict[str, Role]:
+    """Bracketed role tags after a unit ("X（牵头）"), from loaders/data/duty_words.csv (kind "tag")."""
+    with files("loaders").joinpath("data/duty_words.csv").open(encoding="utf-8") as f:
+        return {row["word"]: Role[row["role"]] for row in csv.DictReader(f) if row["kind"] == "tag"}
+
+
+_TAGS = _tag_words()
+_ITEM_TAG = re.compile(r"[（(](" + "|".join(sorted(_TAGS, key=len, reverse=True)) + r")[）)]\s*$")
+
+
+def _tagged(clause: Clause) -> list[Clause]:
+    """A label's list whose items may carry their own role tag ("责任单位：A（牵头）、B、C"): a tagged item is a clause in its
+    tag's role (its surface without the tag), the runs of other items keep the label's role."""
+    text = clause.list_text
+    spans = split_top(text, "、，,")
+    if not any(_ITEM_TAG.search(text[a:b]) for a, b in spans):
+        return [clause]
+    out: list[Clause] = []
+    run: tuple[int, int] | None = None
+    for a, b in spans:
+        tag = _ITEM_TAG.search(text[a:b])
+        if tag:
+            if run:
+                out.append(Clause(clause.role, text[run[0] : run[1]], clause.start + run[0], clause.start + run[1], clause.from_label))
+                run = None
+            end = a + tag.start()
+            out.append(Clause(_TAGS[tag.group(1)], text[a:end], clause.start + a, clause.start + end))
+        else:
+            run = (run[0] if run else a, b)
+    if run:
+        out.append(Clause(clause.role, text[run[0] : run[1]], clause.start + run[0], clause.start + run[1], clause.from_label))
+    return out
 
 
 def _parse_suffixes(part: str, base: int) -> list[Clause] | None:
@@ -188,6 +231,7 @@ def _parse_suffixes(part: str, base: int) -> list[Clause] | None:
     return clauses
 
 
+_BY_OPENING = re.compile(r"\s*(?:由(?=[^，,；;]{2,40}?(?:牵头|负责|配合|参与)))?")
 _LABEL_ANYWHERE = re.compile(r"(?:牵头督导|牵头|责任|主责)(?:单位|部门)\s*[：:]")
 _SENTENCE = re.compile(r"[^。！？]+[。！？]?")
 # where an attribution sentence may begin inside a sentence: "…，由X负责" / "…，此项工作由X牵头负责"
@@ -202,12 +246,16 @@ def _shift(clauses: list[Clause], by: int) -> list[Clause]:
     return [c.shifted(by) for c in clauses]
 
 
-def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
+def find_attributions(line: str, bare_lists: bool = False) -> list[tuple[int, int, list[Clause]]]:
     """Every attribution in a paragraph: (start, end, clauses) with offsets in `line`.
 
     Looks at the whole line, at bracketed groups （…） 〔…〕 [...], at a trailing "牵头单位：…" run, at sentences
     that are wholly an attribution ("X牵头负责，Y配合。", "由X负责。", "…，由X负责。"), and at a bracket left open
     at the end of a cut text ("（A、B牵头，各" keeps A and B).
+
+    A bracket may end with the plan's first-listed-leads convention ("（A、B。列第一位者为牵头部门，下同）"): the list
+    before it is then a ranked 责任 list. With `bare_lists` (a plan that states that convention), a bracket that
+    closes a sentence and holds nothing but units ("…。（A、B、C）") is such a list too.
     """
     # a whole line can only be an attribution if it has no sentence inside it
     whole = "。" not in line.rstrip("。 \t") and parse_attribution(line)
@@ -215,8 +263,10 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
         return [(0, len(line), whole)]
     found = []
     for s, e in _bracket_groups(line):
-        clauses = parse_attribution(line[s + 1 : e - 1])
-        if clauses:
+        by = 1 + len(_BY_OPENING.match(line, s + 1).group())  # "（由A牵头，B配合）": the list starts after 由
+        if clauses := parse_attribution(line[s + by : e - 1]):
+            found.append((s, e, _shift(clauses, s + by)))
+        elif clauses := _ranked_list(line, s, e, bare_lists):
             found.append((s, e, _shift(clauses, s + 1)))
     if not found:
         m = _LABEL_ANYWHERE.search(line)
@@ -228,6 +278,40 @@ def find_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
     if not found:
         found = _open_bracket(line)
     return sorted(found, key=lambda f: f[0])
+
+
+# the first-listed-leads convention closing a bracket: "。列第一位者为牵头部门，下同" / "，排在第一位的为牵头单位"
+_CONVENTION_TAIL = re.compile(
+    r"[。；;，,]\s*[^。；;（）()]*?" + FIRST_LISTED_LEADS.pattern + r"[^。（）()]*?[。；;]?\s*$"
+)
+
+
+def _ranked_list(line: str, s: int, e: int, bare_lists: bool) -> list[Clause] | None:
+    """The clauses of the bracket line[s:e] read as a ranked 责任 list: one that states the first-listed-leads
+    convention after its list, or (with `bare_lists`) a bare list of units closing a sentence. Offsets are
+    relative to the bracket's inside."""
+    inner = line[s + 1 : e - 1]
+    tail = _CONVENTION_TAIL.search(inner)
+    if tail:
+        inner = inner[: tail.start()]
+        clauses = parse_attribution(inner)
+        if clauses:  # "（A、B负责，列第一位者为牵头部门）"
+            for c in clauses:
+                if c.role in (Role.IMPLEMENTS, Role.RESPONSIBLE) and not c.from_label:
+                    c.from_label = "责任"
+            return clauses
+    elif not (bare_lists and _closes_sentence(line, s, e)):
+        return None
+    items = inner.rstrip("。.；; \t")
+    if items.strip() and looks_like_agency_list(items):
+        return [Clause(Role.IMPLEMENTS, items, 0, len(items), "责任")]
+    return None
+
+
+def _closes_sentence(line: str, s: int, e: int) -> bool:
+    """Whether the bracket line[s:e] stands after a sentence's full stop or before one (or the end of the line)."""
+    before, after = line[:s].rstrip(), line[e:].lstrip()
+    return before.endswith(("。", "；")) or not after or after[0] in "。；;"
 
 
 def _sentence_attributions(line: str) -> list[tuple[int, int, list[Clause]]]:
@@ -292,12 +376,18 @@ def _open_bracket(line: str) -> list[tuple[int, int, list[Clause]]]:
     if depth == 0 or s < 0:  # all closed, or the open one is a 《 or 【
         return []
     body = line[s + 1 :]
-    cut = max(body.rfind(sep) for sep in "，、,；")
-    for text in (body, body[:cut] if cut > 0 else ""):
-        clauses = parse_attribution(text) if text else None
+    # the whole body, else the body up to a separator, the last first: the cut item ("（A牵头，B参与，各"), or the
+    # clause the cut fell in ("（A牵头，B、C、" keeps A: a list with no role word yet says nothing)
+    cuts = [m.start() for m in _CUT_AT.finditer(body)][::-1][:_MAX_CUTS]
+    for text in (body, *(body[:c] for c in cuts if c > 0)):
+        clauses = parse_attribution(text)
         if clauses:
             return [(s, len(line), _shift(clauses, s + 1))]
     return []
+
+
+_CUT_AT = re.compile("[，、,；;。]")  # a cut sentence after the attribution (a carry sentence) goes whole
+_MAX_CUTS = 40
 
 
 _ROUND_BRACKET = re.compile("[（()）〔〕\\[\\]]")

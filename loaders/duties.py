@@ -409,7 +409,8 @@ def _opens_with_unit(p: Paragraph) -> bool:
 def _opens_duty(p: Paragraph, block: _Block) -> bool:
     """Whether the first line under a block heading is one of its duties: numbered, or opening with a role word."""
     if p.level > block.level:
-        return True
+        # a plain "X：" line and then the document's first-level heading: the notice's addressees, not a unit's duties
+        return not (block.level == 0 and p.level == 1)
     s = p.text[p.text_start - p.start :].lstrip()
     return p.level == 0 and bool(_DUTY_VERB.match(s) or _JOIN.match(s))
 

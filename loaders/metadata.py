@@ -21,10 +21,31 @@ _PLAN_WORD = r"(?:职责分工|任务分工|责任分工|实施方案|工作方�
 _TITLE = re.compile(
     rf"^(?!《|关于)(?!.*(?:关于印发|的通知|印发给你们)).{{4,60}}{_PLAN_WORD}(?:[（(][^）)]*[）)])?$"
 )
+_CITING_SENTENCES = 5  # the preamble's sentence citing the plans above it is among its first few
+_NOTICE_OF = re.compile(r"关于印发[《〈<]?([^《》〈〉<>]{4,60}?)[》〉>]?的通知$")
+# a news lede: "近日，X人民政府关于印发Y的通知。通知指出：…"
+_NOTICE_OF_IN_PROSE = re.compile(r"关于印发[《〈<]?([^《》〈〉<>。，]{4,60}?)[》〉>]?的通知(?=[。，,；]|$)")
+_ADDRESSEES = re.compile(r"(?:人民政府|政府|部门|单位|管委会)[，,：:]?.{0,40}[：:]$")
+_FILE_SUFFIX = re.compile(r"\.(?:pdf|docx?|wps|txt|ofd)$", re.IGNORECASE)
+_ISSUED_TITLE = re.compile(r"印发(?:了)?《([^《》]{4,60})》")
+_FULL_TEXT_FOLLOWS = re.compile(r"(?:全文|原文|方案|内容)如下[：:]?\s*$")
 _TITLE_TAIL = re.compile(rf"^{_PLAN_WORD}$")
 _DOCNO = re.compile(
     r"(?P<org>[\u4e00-\u9fff]{1,10})\s*[〔\[﹝(（【]\s*(?P<year>(?:19|20)\d\d)\s*[〕\]﹞)）】]\s*(?P<num>\d{1,4})\s*号"
 )
+_DOCNO_LABEL = re.compile(r"^(?:发文字号|发文文号|发文号|文号)\s*[：:]\s*")
+_HAN_DIGITS = {c: n for n, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "Ｏ": 0, "O": 0}
+_DATE_HAN = re.compile(r"([〇○零ＯO一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
+
+
+def _han_number(text: str) -> int:
+    """二○一四 → 2014 (digit by digit), 十二 → 12, 二十 → 20, 二十三 → 23."""
+    if "十" not in text:
+        return int("".join(str(_HAN_DIGITS[c]) for c in text))
+    tens, _, ones = text.partition("十")
+    return (_HAN_DIGITS[tens] if tens else 1) * 10 + (_HAN_DIGITS[ones] if ones else 0)
+
+
 _DATE_CN = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月(\d{1,2})日")
 _DATE_ISO = re.compile(r"(?:发布日期|发布时间|成文日期|时间|日期)\s*[：:]\s*((?:19|20)\d\d)-(\d\d)-(\d\d)")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)年")
@@ -127,6 +148,8 @@ def issuer_of(title: str, doc_number: str = "") -> tuple[str, str]:
     m = _ISSUER.match(title)
     if m:
         return m.group(1), place_level(m.group(1))
+    if national_number:  # a title naming a region the ministries issued it for (《京津冀及周边地区…方案》, 环大气〔2020〕61号)
+        return NATION, Level.NATION
     places = leading_places(title)
     if places:
         return places[-1], place_level(places[-1])
@@ -188,7 +211,7 @@ def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
             line, start = p.text[p.body_start - p.start :], p.start
         else:
             line, start = _without_label(p)
-        line = line.strip().lstrip("#").strip()
+        line = _FILE_SUFFIX.sub("", line.strip().lstrip("#").strip())  # a document site's heading: "…行动计划.pdf"
         if "\t" not in line and _TITLE.match(line):
             end = p.end
             if i + 1 < first_top and _TITLE_TAIL.match(paragraphs[i + 1].text.strip()):
@@ -197,11 +220,22 @@ def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
             best = (line, start, end)
     if best:
         return best
+    for q in paragraphs[:first_top]:
+        # a news repost whose lede names the plan and runs into its text: "…日前，X印发《宁波市…方案》。…全文如下："
+        if _FULL_TEXT_FOLLOWS.search(q.text) and (m := _ISSUED_TITLE.search(q.text)) and _TITLE.match(m.group(1)):
+            return m.group(1), q.start + m.start(1), q.start + m.end(1)
+        # only the notice's title is left: "X关于印发Y实施计划的通知" names the plan Y
+        m = _NOTICE_OF.search(q.text.strip()) or _NOTICE_OF_IN_PROSE.search(q.text)
+        if m and _TITLE.match(m.group(1)) and not _inside_quotes(q.text, q.text.index(m.group(0))):
+            start = q.start + q.text.index(m.group(1))
+            return m.group(1), start, start + len(m.group(1))
     for p in paragraphs:
         line, start = _without_label(p)
         if not line.strip():
             continue  # an empty line, or an appendix label alone
         if "\t" in line.strip():  # a table with no title above it (a sheet opening with its header row)
+            return "", -1, -1
+        if _ADDRESSEES.search(line.strip()):  # an excerpt that opens with the notice's addressees: no title line
             return "", -1, -1
         if _PROSE.search(line):  # an excerpt opening with its preamble: no title line, the body starts at once
             return line.strip()[:60], -1, -1
@@ -209,18 +243,41 @@ def _find_title(paragraphs: list[Paragraph]) -> tuple[str, int, int]:
     return "", -1, -1
 
 
+def _notice_number_after_title(paragraphs: list[Paragraph], title_end: int) -> str:
+    """A news repost headed by the plan's title, then the notice that issued it: the 文号 on its own line right under
+    the notice's title ("四川省人民政府关于印发…的通知" / "川府发〔2019〕4号"), before the body begins."""
+    after = [p for p in paragraphs if p.start >= title_end]
+    for notice, line in zip(after, after[1:], strict=False):
+        if notice.level or line.level:
+            break
+        if _NOTICE_OF.search(notice.text.strip()) and _DOCNO.fullmatch(line.text.strip()):
+            return normalise_doc_number(line.text.strip())
+    return ""
+
+
+def _is_itself(cited: CitedPlan, meta: PlanMetadata) -> bool:
+    """Whether a plan the preamble cites is the plan itself: its title, with no 文号 or the plan's own."""
+    same_title = bool(meta.title) and cited.title.replace(" ", "") == meta.title.replace(" ", "")
+    return same_title and cited.doc_number in ("", meta.doc_number)
+
+
+def _inside_quotes(text: str, at: int) -> bool:
+    """Whether text[at] lies inside a 《…》 (the title of a document cited, not of this one)."""
+    return text.count("《", 0, at) > text.count("》", 0, at)
+
+
 def _find_citations(
     paragraphs: list[Paragraph], after: int
 ) -> tuple[list[CitedPlan], tuple[int, int] | None]:
     """The plans the preamble says it implements: the first sentence before any heading that cites 《…》 with a
-    cue (贯彻, 落实, 根据 …), among the first three of its paragraph; regulations and laws (条例, 法) are no plans."""
+    cue (贯彻, 落实, 根据 …), among the first five of its paragraph; regulations and laws (条例, 法) are no plans."""
     for p in paragraphs:
         if p.start < after:
             continue
         if p.level:
             break
         offset = 0
-        for head in p.text.split("。")[:3]:
+        for head in p.text.split("。")[:_CITING_SENTENCES]:
             if "《" in head and _CITATION_CUE.search(head):
                 cites = [
                     cited_plan(m.group("title"), normalise_doc_number(m.group("no") or ""))
@@ -249,13 +306,22 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
     front = text[: max(meta.title_start, 0)]
     for line in front.split("\n"):
         stripped = line.strip().lstrip("#").strip()
-        if not meta.doc_number and _DOCNO.fullmatch(stripped.replace("文号：", "").replace("文号:", "")):
+        stripped = _DOCNO_LABEL.sub("", stripped)  # a portal's field: "发文字号：浙政办发〔2014〕89号"
+        if not meta.doc_number and _DOCNO.fullmatch(stripped):
             meta.doc_number = normalise_doc_number(stripped)
+    if not meta.doc_number and meta.title_start >= 0:
+        meta.doc_number = _notice_number_after_title(paragraphs, meta.title_end)
     dm = _DATE_CN.search(front) or _DATE_ISO.search(front)
     if dm:
         meta.date = f"{int(dm.group(1)):04d}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
+    elif dm := _DATE_HAN.search(front):  # signed in Chinese numerals: 二○一四年三月二十日
+        year, month, day = (_han_number(dm.group(k)) for k in (1, 2, 3))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            meta.date = f"{year:04d}-{month:02d}-{day:02d}"
     ym = _YEAR_IN_TITLE.search(meta.title)
     meta.cites, meta.cites_span = _find_citations(paragraphs, meta.title_end)
+    # the notice's "《X》已经县人民政府同意" names the plan itself, not a plan above it
+    meta.cites = [c for c in meta.cites if not _is_itself(c, meta)]
     cited_years = [int(_DOCNO.search(c.doc_number).group("year")) for c in meta.cites if c.doc_number]
     # the year the plan is for: in its title, else its date, else the latest plan it implements
     meta.year = (

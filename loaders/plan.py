@@ -109,7 +109,8 @@ def load_plan(path: Path) -> Plan:
             plan.skipped.append(Skipped(p.start, p.end, text.display[p.start : p.end], "web page chrome"))
         else:
             body.append(p)
-    seg = segment(text.match, body)
+    first_leads = bool(FIRST_LISTED_LEADS.search(text.match))
+    seg = segment(text.match, body, bare_lists=first_leads)
     plan.warnings.extend(seg.warnings)
     plan.skipped.extend(seg.skipped)
 
@@ -127,7 +128,6 @@ def load_plan(path: Path) -> Plan:
             reason = "introduction of a section" if intro else "no responsibility attribution"
             plan.skipped.append(Skipped(u.start, u.end, text.display[u.start : u.end], reason))
     units.sort(key=lambda u: u.start)
-    first_leads = bool(FIRST_LISTED_LEADS.search(text.match))
     for unit in units:
         plan.tasks.append(_task(text.match, text.display, unit, plan.year, resolver, seg.defaults, first_leads))
     own = set()

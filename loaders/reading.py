@@ -376,6 +376,10 @@ _CLAUSE_PUNCT = re.compile(r"[，、,；;。]")
 _TITLE_END_RE = re.compile(
     r"(?:通知|方案|计划|計劃|計畫|細則|细则|意见|意見|办法|辦法|规定|規定|决定|決定|通告|公告|报告|報告|要点|要點|清单|清單)$"
 )
+# a line that is only a 文号 ("晋政发〔2018〕30号"): a notice's own line, never the end of the sentence before it
+_DOC_NUMBER_LINE_RE = re.compile(
+    r"^[\u4e00-\u9fff]{1,12}\s*[〔\[﹝(（【]\s*(?:19|20)\d\d\s*[〕\]﹞)）】]\s*\d{1,4}\s*[号號]$"
+)
 _DATE_LINE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
 _PAGE_NUMBER_RE = re.compile(
     r"^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?)$"
@@ -471,6 +475,7 @@ def _continues(line: str) -> bool:
         _HEADING_RE.match(line)
         or _LABEL_RE.match(line)
         or _DATE_LINE_RE.match(line)
+        or _DOC_NUMBER_LINE_RE.match(line)
         or (line.endswith(("：", ":")) and len(line) <= 40)
     )
 

@@ -59,6 +59,12 @@ def _header_words() -> dict[str, tuple[str, int]]:
         return {row["word"]: (row["meaning"], int(row["rank"])) for row in csv.DictReader(f)}
 
 
+def header_words(meaning: str) -> list[str]:
+    """The header words of one meaning ("deadline": 完成时限, 完成时间 …), longest first: they also label a line of their
+    own under a measure ("完成时限：2019年9月底前")."""
+    return sorted((w for w, (m, _) in _header_words().items() if m == meaning), key=len, reverse=True)
+
+
 @lru_cache(maxsize=1)
 def _t2s() -> OpenCC:
     return OpenCC("t2s")

@@ -28,11 +28,11 @@ from loaders.attributions import LABEL, LABEL_ROLES, Clause, find_attributions, 
 from loaders.duties import read_duties
 from loaders.outline import Paragraph
 from loaders.records import Skipped
-from loaders.tables import TableReader, TableRow
+from loaders.tables import TableReader, TableRow, header_words
 
 _DEFAULT_IMPLEMENTER = re.compile(
     r"(?:以下|下列|本方案|上述)(?:各项|所有)?(?:重点)?(?:任务|工作|措施)?(?:中)?[^。]{0,8}?(?:均需|均由|均须|需|由)?"
-    r"(?P<list>[^。，；]{2,60}?)(?:均|都)?(?:负责落实|负有落实责任|承担落实责任|负落实责任)[^。]{0,10}?"
+    r"(?P<list>[^。，；]{2,60}?)(?:均|都)?(?:负责落实|负有落实责任|承担落实责任|负落实责任|落实)[^。]{0,10}?"
     r"不再(?:一一)?(?:列出|单独列出|重复列出)[。]?"
 )
 _TRIVIAL = re.compile(r"^[\s；;，,。.、）)]*$")
@@ -47,6 +47,9 @@ _MATCH_THRESHOLD = 0.6
 _MIN_LEFTOVER = 10  # n-grams: less than this left of a paragraph is a heading, not a measure
 _SENTENCE_END = re.compile(r"[。！？；]")
 _TABLE_TITLE_MAX = 60
+_ITEM_LEVEL = 3  # 1． and below: a numbered measure, not a section title
+# a time label line in a block of label lines under a measure: "完成时限：2019年9月底前"
+_TIME_LABEL = re.compile(r"^\s*(?:" + "|".join(map(re.escape, header_words("deadline"))) + r")\s*[：:]\s*")
 
 
 @dataclass
@@ -109,15 +112,16 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def segment(text: str, paragraphs: list[Paragraph]) -> Segmentation:
-    """Cut body and appendix paragraphs into units closed by attributions."""
+def segment(text: str, paragraphs: list[Paragraph], bare_lists: bool = False) -> Segmentation:
+    """Cut body and appendix paragraphs into units closed by attributions. `bare_lists`: the plan states that the
+    first unit listed leads, so a bare bracketed list of units closing a sentence attributes it too."""
     seg = Segmentation()
     body = [p for p in paragraphs if not p.appendix]
     appendix = [p for p in paragraphs if p.appendix]
-    _cut(text, body, seg, seg.attributed, seg.unattributed, table=False)
+    _cut(text, body, seg, seg.attributed, seg.unattributed, table=False, bare_lists=bare_lists)
     rows: list[Unit] = []
     leftover: list[Unit] = []
-    _cut(text, appendix, seg, rows, leftover, table=True)
+    _cut(text, appendix, seg, rows, leftover, table=True, bare_lists=bare_lists)
     for unit in leftover:
         if any(not _TABLE_HEADER.match(text[s:e]) for s, e in unit.spans):
             seg.skipped.append(_skip(text, unit, "appendix row without an attribution"))
@@ -133,10 +137,14 @@ def _cut(
     closed: list[Unit],
     open_: list[Unit],
     table: bool,
+    bare_lists: bool = False,
 ) -> None:
     pending: list[tuple[int, int]] = []
     pending_para: Paragraph | None = None
     last_closed_by_line = False
+    # a numbered item as short as a heading ("1．整治城区餐饮油烟。", "1．整治城区餐饮油烟"), read as a heading line: the
+    # measure of an attribution line right after it
+    item: Paragraph | None = None
     duties = {} if table else read_duties(paragraphs)  # agency-first layouts (loaders.duties)
 
     def flush() -> None:
@@ -146,7 +154,8 @@ def _cut(
         pending, pending_para = [], None
 
     reader = TableReader()
-    for p in paragraphs:
+    for n, p in enumerate(paragraphs):
+        item, heading_item = None, item
         if (reading := duties.get(p.start)) is not None:
             flush()
             last_closed_by_line = False
@@ -171,6 +180,11 @@ def _cut(
         if p.is_heading_only:
             flush()
             last_closed_by_line = False
+            if p.level >= _ITEM_LEVEL:
+                item = p
+            nxt = paragraphs[n + 1] if n + 1 < len(paragraphs) else None
+            if not table and (nxt is None or 0 < nxt.level <= p.level) and (unit := _closed_heading(text, p)):
+                closed.append(unit)  # "1．整治城区餐饮油烟（县城管局牵头）": a measure with nothing under it
             continue
         if p.level > 0 or _MEASURE_LABEL.match(p.text):
             flush()
@@ -185,6 +199,9 @@ def _cut(
                 line_rest = line[: d.start()] + line[d.end() :]
                 if _TRIVIAL.match(line_rest):
                     continue
+                # stated inside a measure's own attribution ("〔X牵头，Y负责落实。以下各项工作均需Y落实，不再列出。〕"):
+                # the rest of the line is read without it, offsets kept
+                line = line[: d.start()] + " " * (d.end() - d.start()) + line[d.end() :]
         cells = line.split("\t")
         if table and len(cells) > 1 and parse_attribution(cells[-1]):
             # a one-line table row: task cells, then the attribution cell
@@ -196,7 +213,10 @@ def _cut(
                 unit = Unit([(s, e)], p, [(c, p.start + cut) for c in clauses], (p.start, p.end))
                 closed.append(unit)
             continue
-        found = find_attributions(line)
+        if last_closed_by_line and closed and (t := _TIME_LABEL.match(line)):
+            closed[-1].time_cells.append((p.start + t.end(), p.end))  # the time line of the label block
+            continue
+        found = find_attributions(line, bare_lists)
         if found and found[0][0] == 0 and found[0][1] == len(line):
             # the whole line is an attribution: it closes what is pending
             clauses = found[0][2]
@@ -204,6 +224,10 @@ def _cut(
                 unit = Unit(pending, pending_para, [(c, p.start) for c in clauses], (p.start, p.end))
                 pending, pending_para = [], None
                 closed.append(unit)
+                last_closed_by_line = True
+            elif heading_item is not None:
+                a, b = _trim(text, heading_item.text_start, heading_item.end)
+                closed.append(Unit([(a, b)], heading_item, [(c, p.start) for c in clauses], (p.start, p.end)))
                 last_closed_by_line = True
             elif last_closed_by_line and closed and _continues_block(line, closed[-1]):
                 closed[-1].clauses.extend((c, p.start) for c in clauses)  # the next label line of a block
@@ -242,6 +266,18 @@ def _is_table_title(text: str, pending: list[tuple[int, int]]) -> bool:
         return False
     title = text[pending[0][0] : pending[0][1]]
     return len(title) <= _TABLE_TITLE_MAX and "\t" not in title and not _SENTENCE_END.search(title)
+
+
+def _closed_heading(text: str, p: Paragraph) -> Unit | None:
+    """A heading-shaped line that ends with its own attribution ("1．整治城区餐饮油烟（县城管局牵头）"), as the unit it
+    closes; None when it has none. (A heading with text or items under it is a section's title, and its attribution
+    is not copied down: the caller asks only for one with nothing under it.)"""
+    found = find_attributions(p.text)
+    if not found or p.text[found[-1][1] :].strip(" 。；"):
+        return None
+    _s, e, clauses = found[-1]
+    a, b = _trim(text, p.text_start, p.start + e)
+    return Unit([(a, b)], p, [(c, p.start) for c in clauses]) if a < b else None
 
 
 def _continues_block(line: str, unit: Unit) -> bool:

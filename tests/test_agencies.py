@@ -105,6 +105,16 @@ def test_place_names_share_the_last_items_head():
     assert fulls("州环保局、开远市人民政府") == ["州环保局", "开远市人民政府"]
 
 
+def test_each_and_the_government_head_reach_every_place_class_of_a_collective_list():
+    mentions = split_agency_list("各县、区人民政府（管委会）")
+    assert [m.surface for m in mentions] == ["各县", "区人民政府（管委会）"]  # as written, split on 、
+    assert [m.full for m in mentions] == ["各县人民政府（管委会）", "各区人民政府（管委会）"]
+    assert fulls("各县、市、区政府") == ["各县政府", "各市政府", "各区政府"]
+    assert names(QINZHOU, "各乡、镇人民政府") == ["钦州市各乡人民政府", "钦州市各镇人民政府"]
+    # without 各 the list names no collective
+    assert fulls("县、区人民政府") == ["县人民政府", "区人民政府"]
+
+
 # --- resolution: scope -----------------------------------------------------------------------------
 
 

@@ -168,3 +168,21 @@ def test_a_line_broken_before_its_full_stop_continues_its_duty(tmp_path):
     huanbao = [text for text, (rs, _) in got.items() if (LEADS, "县环保局") in rs]
     assert len(huanbao) == 1 and "机动车排放路检" in huanbao[0]
     assert len(got) == 3
+
+
+NOTICE_FIRST = """各州、市人民政府，省直有关部门：
+为贯彻落实《大气污染防治行动计划》（国发〔2013〕37号），结合本省实际，提出如下意见。
+一、总体要求
+坚持政府主导、部门协作，全面改善环境空气质量。
+二、重点工作
+（一）加快淘汰燃煤小锅炉。2015年底前城市建成区淘汰10蒸吨以下燃煤锅炉。（省环境保护厅牵头，省质监局参与）
+"""
+
+
+def test_a_notices_addressees_are_no_duty_block_over_the_first_level_headings(tmp_path):
+    got = tasks(tmp_path, "notice.txt", NOTICE_FIRST)
+    # the excerpt opens with the addressees and a colon; the sections under them are not their duties
+    assert not any(a for rs, _ in got.values() for _, a in rs if a.startswith("各州"))
+    assert [rs for text, (rs, _) in got.items() if "燃煤小锅炉" in text] == [
+        {(LEADS, "省环境保护厅"), (SUPPORTS, "省质监局")}
+    ]

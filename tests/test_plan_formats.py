@@ -194,6 +194,32 @@ def test_label_lines_after_the_paragraph(tmp_path):
     assert roles(task_with(plan, "散乱污"), plan)["leads"] == ["某某区商务和投资促进局"]
 
 
+# label lines under each measure that end with the measure's time limit
+LABEL_LINES_WITH_TIME = """\
+某某县2019年大气污染防治工作方案
+
+一、重点任务
+
+1．整治城区餐饮油烟。城区餐饮单位全部安装油烟净化设施，定期清洗维护。
+牵头单位：县城管局
+配合单位：县市场监管局
+完成时限：2019年9月底前
+
+2．推进城区集中供热。扩大集中供热管网覆盖范围，拆除覆盖范围内的燃煤小锅炉。
+牵头单位：县住建局
+完成时间：2020年
+"""
+
+
+def test_a_time_label_line_closes_the_label_block_of_its_measure(tmp_path):
+    plan = load_plan(write(tmp_path, "labels_time.txt", LABEL_LINES_WITH_TIME))
+    assert len(plan.tasks) == 2  # the time lines are no measures of their own
+    assert [d.due_date for d in task_with(plan, "餐饮油烟").deadlines] == ["2019-09-30"]
+    # as in a table's time column, a bare year there is the end of that year
+    assert [d.due_date for d in task_with(plan, "集中供热").deadlines] == ["2020-12-31"]
+    assert roles(task_with(plan, "集中供热"), plan) == {"leads": ["某某县住房和城乡建设局"]}
+
+
 APPENDIX_TABLE = """\
 某某州打赢蓝天保卫战三年行动计划实施方案
 

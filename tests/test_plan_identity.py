@@ -349,3 +349,128 @@ def test_the_explorers_plan_lists_tell_two_plans_of_one_title_apart_by_place(tmp
         page = client.get(url).get_data(as_text=True)
         assert "东城区打赢蓝天保卫战三年行动方案（甲山州东城区）" in page.replace(" 东政通〔2019〕3号", ""), url
         assert "东城区打赢蓝天保卫战三年行动方案（甲水市东城区）" in page.replace(" 东政通〔2019〕3号", ""), url
+
+
+def test_a_portals_doc_number_field_names_the_plans_doc_number(tmp_path):
+    path = tmp_path / "portal.txt"
+    path.write_text(
+        "索引号：001234/2016-00042 主题分类：环境保护\n发文机关：某某省人民政府办公厅 成文日期：2016-03-02\n"
+        "发文字号：某政办发〔2016〕17号\n某某省人民政府办公厅关于印发某某省大气污染防治重点工作分工方案的通知\n"
+        "各市人民政府，省政府直属各单位：\n现印发给你们，请认真贯彻执行。\n某某省人民政府办公厅\n2016年3月2日\n"
+        "某某省大气污染防治重点工作分工方案\n为落实《大气污染防治行动计划》（国发〔2013〕37号），制定本方案。\n"
+        "一、调整能源结构\n1．控制煤炭消费总量，新建项目实行煤炭减量替代。（省发展改革委牵头，省统计局参与）\n",
+        "utf-8",
+    )
+    plan = load_plan(path)
+    assert plan.doc_number == "某政办发〔2016〕17号"
+    assert plan.title == "某某省大气污染防治重点工作分工方案"
+
+
+def test_a_regional_plan_with_a_national_doc_number_is_no_prefecture_above_the_city(tmp_path):
+    # 京津冀及周边地区 ends like 地区 (a prefecture-level place name), but the ministries issued the plan for it
+    assert issuer_of("京津冀及周边地区2019-2020年秋冬季大气污染综合治理攻坚行动方案", "环大气〔2019〕88号")[0] == "中国"
+    path = tmp_path / "city.txt"
+    path.write_text(
+        "丙城市2019-2020年秋冬季大气污染综合治理攻坚行动方案\n根据《京津冀及周边地区2019-2020年秋冬季大气污染综合治理攻坚"
+        "行动方案》（环大气〔2019〕88号）要求，制定本方案。\n一、主要任务\n1．完成散煤治理，2019年10月底前完成。"
+        "（市住建局牵头，市能源局配合）\n",
+        "utf-8",
+    )
+    plan = load_plan(path)
+    assert (plan.jurisdiction.name, plan.level) == ("丙城市", "prefecture")
+
+
+def test_a_news_repost_whose_lede_names_the_plan_takes_that_title(tmp_path):
+    path = tmp_path / "repost.txt"
+    path.write_text(
+        "丁江市：明年底前关停全部燃煤小锅炉\n来源：某某环保网 时间：2019-03-02\n"
+        "日前，丁江市印发《丁江市打赢蓝天保卫战三年行动方案》。方案提出，到2020年全市空气质量优良天数比率达到85%。全文如下：\n"
+        "为全面落实《国务院关于印发打赢蓝天保卫战三年行动计划的通知》（国发〔2018〕22号）要求，制定本方案。\n"
+        "一、主要任务\n1．淘汰燃煤小锅炉，2020年底前全部关停。（市市场监管局牵头，市生态环境局配合）\n",
+        "utf-8",
+    )
+    plan = load_plan(path)
+    assert plan.title == "丁江市打赢蓝天保卫战三年行动方案"
+    assert plan.jurisdiction.name == "丁江市"
+    assert [t.text[:6] for t in plan.tasks] == ["淘汰燃煤小锅"]
+
+
+def _front(tmp_path, text):
+    path = tmp_path / "front.txt"
+    path.write_text(text, "utf-8")
+    return load_plan(path)
+
+
+def test_a_notice_title_alone_names_the_plan_it_issues(tmp_path):
+    plan = _front(
+        tmp_path,
+        "戊江州大气污染防治指挥部关于印发戊江州2022年度大气污染防治攻坚实施计划的通知\n首页 > 新闻中心\n"
+        "经州人民政府同意，现将《戊江州2022年度大气污染防治攻坚实施计划》印发给你们，请认真组织实施。\n"
+        "（一）工作思路。坚持精准治污、科学治污、依法治污。\n",
+    )
+    assert plan.title == "戊江州2022年度大气污染防治攻坚实施计划"
+    assert plan.jurisdiction.name == "戊江州"
+    assert not plan.cites  # the notice's 《…》 is the plan itself
+
+
+def test_an_excerpt_opening_with_the_addressees_has_no_title(tmp_path):
+    plan = _front(
+        tmp_path,
+        "各市、州、县人民政府，省政府各部门：\n为贯彻落实《国务院关于印发大气污染防治行动计划的通知》（国发〔2013〕37号），"
+        "提出如下实施意见。\n一、指导思想\n坚持政府主导，全面改善空气质量。\n",
+    )
+    assert plan.title == "front"  # no title line: the file's name, not the addressees
+    assert [c.doc_number for c in plan.cites] == ["国发〔2013〕37号"]
+
+
+def test_a_document_sites_file_name_is_read_without_its_suffix(tmp_path):
+    plan = _front(tmp_path, "某某区大气污染防治2022年行动计划.pdf\n附件1 序号 重点任务 牵头部门\n")
+    assert plan.title == "某某区大气污染防治2022年行动计划"
+
+
+def test_a_notice_title_in_a_news_lede_or_a_portal_field_names_the_plan(tmp_path):
+    plan = _front(
+        tmp_path,
+        "近日，己山省人民政府关于印发己山省打赢蓝天保卫战作战方案（2018—2020年）的通知。通知指出：推广清洁取暖。"
+        "鼓励企业参与集中供热管网建设。（省发展改革委、省住房城乡建设厅牵头）\n",
+    )
+    assert plan.title == "己山省打赢蓝天保卫战作战方案（2018—2020年）"
+    assert plan.jurisdiction.name == "己山省"
+    assert [sorted(a.agency.surface for a in t.attributions) for t in plan.tasks] == [["省住房城乡建设厅", "省发展改革委"]]
+    plan = _front(
+        tmp_path,
+        "当前位置：首页 > 政务公开\n标题庚水县人民政府办公室关于印发《庚水县2018年大气污染防治攻坚行动方案》的通知\n"
+        "各乡镇人民政府，县直各有关单位：\n《庚水县2018年大气污染防治攻坚行动方案》已经县人民政府同意，现印发给你们。\n",
+    )
+    assert plan.title == "庚水县2018年大气污染防治攻坚行动方案"
+    # a title cited inside 《》 by the preamble is another plan's
+    plan = _front(
+        tmp_path,
+        "各区人民政府：\n为贯彻落实《辛江市人民政府关于印发辛江市大气污染防治行动计划的通知》（辛政发〔2014〕3号），"
+        "制定本方案。\n一、主要任务\n",
+    )
+    assert plan.title == "front"  # none of the text: the file's name
+
+
+def test_a_date_signed_in_chinese_numerals_and_a_citation_late_in_the_preamble(tmp_path):
+    plan = _front(
+        tmp_path,
+        "各州、市人民政府，省直有关部门：\n现将《壬川省大气污染防治行动实施方案》印发给你们，请认真贯彻执行。\n壬川省人民政府\n"
+        "二○一四年三月二十日\n壬川省大气污染防治行动实施方案\n大气环境保护事关人民群众根本利益。当前我省环境空气质量总体优良。"
+        "随着城镇化加快发展，防治压力进一步加大。为改善环境空气质量，根据《国务院关于印发大气污染防治行动计划的通知》"
+        "（国发〔2013〕37号），制定本实施方案。\n一、总体要求\n",
+    )
+    assert plan.date == "2014-03-20"
+    assert [c.doc_number for c in plan.cites] == ["国发〔2013〕37号"]
+
+
+def test_a_repost_headed_by_the_plans_title_takes_the_number_under_the_notices_title(tmp_path):
+    plan = _front(
+        tmp_path,
+        "首页 > 新闻\n癸山省打赢蓝天保卫战实施方案\n时间：2019-01-18 14:27\n"
+        "癸山省人民政府关于印发癸山省打赢蓝天保卫战等三个实施方案的通知\n癸府发〔2019〕4号\n"
+        "各市（州）人民政府，省政府各部门：\n现将《癸山省打赢蓝天保卫战实施方案》等三个方案印发给你们。\n",
+    )
+    assert plan.title == "癸山省打赢蓝天保卫战实施方案"
+    assert plan.doc_number == "癸府发〔2019〕4号"
+    assert plan.date == ""  # a posting time is no issue date

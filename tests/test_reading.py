@@ -298,3 +298,8 @@ def test_seed_003_keeps_its_title_line():
     plan = read_plan(next(p for p in SEEDS if p.name.startswith("003")))
     assert "官渡区打赢蓝天保卫战三年行动实施细则" in plan.display.split("\n")
     assert "牵头单位:区生态环境分局" in plan.display.split("\n")
+
+
+def test_a_doc_number_line_is_not_glued_to_a_cut_lede_before_it():
+    raw = "相关阅读：某某公司与某某集团签署合作协议，共同推进清洁供热......\n某政发〔2018〕12号\n各市、县人民政府：\n"
+    assert clean_lines(raw).split("\n")[1] == "某政发〔2018〕12号"

@@ -44,6 +44,85 @@ CUT = """某某区大气污染防治方案
 一、重点任务
 （一）开展露天矿山综合整治，对责任主体灭失的矿山迹地实施绿化。(区自然资源局、区林业局牵头,各"""
 
+# a default stated inside the first measure's own attribution, in words without 负责 (bare 落实)
+CARRY = """某某市大气污染防治实施方案
+
+二、重点任务
+（一）调整产业结构。
+1．严格环境准入。编制重点区域环境准入清单，严控新增涉气产能。〔市生态环境局牵头，市发展改革局、自然资源局参与，各区县人民政府负责落实。以下各项工作均需各区县人民政府落实，不再列出。〕新建燃煤锅炉一律实行等量替代。（市市场监管局牵头，市工业和信息化局参与）
+2．整治涉气“散乱污”企业，2020年8月底前完成整治。（市工业和信息化局牵头督导，市公安局参与）
+"""
+
+# 按职责分工负责 with 具体落实 for the implementers
+IN_DETAIL = """某某市大气污染防治攻坚行动方案
+
+三、主要任务
+1．淘汰落后产能。关停列入计划的砖瓦窑生产线。（市工业和信息化局、市发展改革委按职责分工负责，各区政府、高新区管委会具体落实）
+"""
+
+# a 部门分工方案: bare lists of units, the convention stated once in the first of them ("下同")
+BARE = """某某省大气污染防治重点工作部门分工方案
+
+一、调整能源结构（省发改委总牵头）
+（一）控制煤炭消费总量。
+1．制订煤炭消费总量控制方案，实现煤炭消费负增长。（省发改委、省统计局。列第一位者为牵头部门，下同）
+2．加快淘汰分散燃煤锅炉，推进集中供热。（省住建厅、省环保厅、省质监局）
+3．推广使用清洁能源。新建项目不得配套建设自备燃煤电站，省能源局（省发改委）统筹安排天然气和电力保障的建设时序。
+"""
+
+# an attribution cut by the end of the excerpt inside its second list
+CUT_LIST = """某某区大气污染防治方案
+
+一、重点任务
+（一）整治工业企业无组织排放，物料堆场全部封闭。（区生态环境局、区工信局牵头督导，区住建局、区城管局、"""
+
+# label clauses separated by spaces on the measure's own line, and more role words closing a list
+SPACED = """某某县大气污染防治工作方案
+
+一、重点任务
+1．整治城区餐饮油烟，2019年9月底前完成。
+牵头单位：县城管局  配合单位：县市场监管局、县生态环境局
+2．推进城区集中供热。（县住建局牵头，县发改局协同，各乡镇政府组织落实）
+3．加强秸秆综合利用。（县农业农村局牵头，县生态环境局配合落实）
+4．整治露天烧烤
+牵头单位：县城管局
+"""
+
+# short labels without 单位, a person named beside the units, and more closing words
+SHORT_LABELS = """某某市大气污染防治重点任务清单
+
+一、重点任务
+1．开展重点行业挥发性有机物治理，完成涉VOCs企业排查。（牵头：市生态环境局；配合：市工业和信息化局）
+2．加强建筑工地扬尘管控，落实围挡、覆盖和冲洗措施。（责任领导：某某某，责任单位：市住房城乡建设局，协同部门：市城管局）
+3．推进老旧柴油货车淘汰。（市交通运输局牵头实施，市公安局交警支队协助配合，各区政府落实）
+"""
+
+# an attribution whose carry sentence is cut by the end of the excerpt
+CUT_CARRY = """某某市2019年蓝天保卫战工作要点
+
+二、重点工作
+1．优化产业布局。严格控制新增化工园区，暂停未完成节能目标地区的高耗能项目审查。〔市发改委、市经信局负责，市生态环境局等参与，各县（市、区）人民政府负责落实。以下均需各级政府落实，不再"""
+
+# items as short as a heading, with no full stop, closed by their attribution; a section title with one over measures
+SHORT_ITEMS = """某某县大气污染防治任务清单
+
+一、重点任务
+（一）整治工业污染（牵头单位：县生态环境局）
+1．关停取缔“散乱污”企业（县工信局牵头，县市场监管局配合）
+2．完成砖瓦窑超低排放改造（县生态环境局负责）
+（二）管控扬尘污染
+加强城区道路机械化清扫，提高洒水频次。（县城管局负责）
+"""
+
+# 由 opening a bracket, a lead tagged inside a 责任单位 list, 按职责分工配合
+BY_AND_TAGS = """某某区大气污染防治工作方案
+
+一、重点任务
+1．开展餐饮油烟专项整治，城区餐饮单位全部安装净化设施。（由区城管局牵头，区市场监管局配合）
+2．推进老旧小区清洁取暖改造，完成燃煤散烧替代。（责任单位：区住建局、区发改局（牵头）、各街道办事处）
+3．严查渣土车抛洒滴漏，规范运输路线。（区城管局牵头，区公安分局、区交通运输局按职责分工配合）
+"""
+
 
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
@@ -119,3 +198,104 @@ def test_the_same_wordings_in_traditional_characters(tmp_path):
         "supports": ["市工業和信息化局", "市自然資源局"],
         "implements": ["各區縣人民政府"],
     }
+
+
+def test_a_default_stated_inside_an_attribution_bracket(tmp_path):
+    plan = _plan(tmp_path, CARRY)
+    # the bracket is the first measure's own attribution, its carry sentence read apart
+    assert _roles(plan, "环境准入清单") == {
+        "leads": ["市生态环境局"],
+        "supports": ["市发展改革局", "自然资源局"],
+        "implements": ["各区县人民政府"],
+    }
+    # the measure after it in the same paragraph is a task of its own, and the default reaches it and the next
+    assert _roles(plan, "等量替代") == {
+        "leads": ["市市场监管局"],
+        "supports": ["市工业和信息化局"],
+        "implements": ["各区县人民政府"],
+    }
+    assert not [t for t in plan.tasks if "环境准入清单" in t.text and "等量替代" in t.text]
+    assert _roles(plan, "散乱污") == {
+        "leads": ["市工业和信息化局"],
+        "supports": ["市公安局"],
+        "implements": ["各区县人民政府"],
+    }
+
+
+def test_units_that_carry_out_in_detail_implement(tmp_path):
+    plan = _plan(tmp_path, IN_DETAIL)
+    assert _roles(plan, "砖瓦窑") == {
+        "responsibleFor": ["市工业和信息化局", "市发展改革委"],
+        "implements": ["各区政府", "高新区管委会"],
+    }
+
+
+def test_bare_lists_under_a_convention_stated_in_the_first_of_them(tmp_path):
+    plan = _plan(tmp_path, BARE)
+    assert _roles(plan, "煤炭消费总量控制方案") == {"leads": ["省发改委"], "supports": ["省统计局"]}
+    assert _roles(plan, "集中供热") == {"leads": ["省住建厅"], "supports": ["省环保厅", "省质监局"]}
+    # a unit's other name in brackets inside a sentence is no list; the heading's 总牵头 is not copied down
+    (clean,) = [t for t in plan.tasks if "清洁能源" in t.text]
+    assert not clean.attributions
+    assert len([t for t in plan.tasks if t.attributions]) == 2
+
+
+def test_bare_lists_are_no_attribution_without_the_convention(tmp_path):
+    text = BARE.replace("。列第一位者为牵头部门，下同", "")
+    plan = _plan(tmp_path, text)
+    assert not [t for t in plan.tasks if t.attributions]
+
+
+def test_an_attribution_cut_inside_its_second_list_keeps_the_first_clause(tmp_path):
+    plan = _plan(tmp_path, CUT_LIST)
+    assert _roles(plan, "无组织排放") == {"leads": ["区生态环境局", "区工信局"]}
+
+
+def test_label_clauses_separated_by_spaces_and_more_closing_role_words(tmp_path):
+    plan = _plan(tmp_path, SPACED)
+    # the second label opens a clause of its own: it is not part of the first list
+    assert _roles(plan, "餐饮油烟") == {"leads": ["县城管局"], "supports": ["县市场监管局", "县生态环境局"]}
+    assert _roles(plan, "集中供热") == {"leads": ["县住建局"], "supports": ["县发改局"], "implements": ["各乡镇政府"]}
+    assert _roles(plan, "秸秆") == {"leads": ["县农业农村局"], "supports": ["县生态环境局"]}
+    # an item without a full stop, its label line under it
+    assert _roles(plan, "露天烧烤") == {"leads": ["县城管局"]}
+
+
+def test_short_labels_a_person_beside_the_units_and_more_closing_words(tmp_path):
+    plan = _plan(tmp_path, SHORT_LABELS)
+    assert _roles(plan, "挥发性有机物") == {"leads": ["市生态环境局"], "supports": ["市工业和信息化局"]}
+    # the person is no agency, and does not make the units' clauses unreadable
+    assert _roles(plan, "建筑工地扬尘") == {"implements": ["市住房城乡建设局"], "supports": ["市城管局"]}
+    assert _roles(plan, "柴油货车") == {
+        "leads": ["市交通运输局"],
+        "supports": ["市公安局交警支队"],
+        "implements": ["各区政府"],
+    }
+
+
+def test_an_attribution_whose_carry_sentence_is_cut_keeps_its_whole_first_sentence(tmp_path):
+    plan = _plan(tmp_path, CUT_CARRY)
+    assert _roles(plan, "化工园区") == {
+        "responsibleFor": ["市发改委", "市经信局"],
+        "supports": ["市生态环境局"],
+        "implements": ["各县（市、区）人民政府"],
+    }
+
+
+def test_heading_shaped_items_closed_by_their_own_attribution(tmp_path):
+    plan = _plan(tmp_path, SHORT_ITEMS)
+    assert _roles(plan, "散乱污") == {"leads": ["县工信局"], "supports": ["县市场监管局"]}
+    assert _roles(plan, "砖瓦窑") == {"responsibleFor": ["县生态环境局"]}
+    assert _roles(plan, "机械化清扫") == {"responsibleFor": ["县城管局"]}
+    # a section title with measures under it keeps its attribution to itself (not a task, not copied down)
+    assert not [t for t in plan.tasks if "整治工业污染" in t.text]
+    assert len(plan.tasks) == 3
+
+
+def test_by_opening_a_bracket_a_tagged_lead_in_a_list_and_support_by_duty(tmp_path):
+    plan = _plan(tmp_path, BY_AND_TAGS)
+    # 由 is not part of the unit's name
+    assert _roles(plan, "餐饮油烟") == {"leads": ["区城管局"], "supports": ["区市场监管局"]}
+    # the tagged unit leads; the others keep the label's role
+    assert _roles(plan, "清洁取暖") == {"implements": ["区住建局", "各街道办事处"], "leads": ["区发改局"]}
+    assert _roles(plan, "渣土车") == {"leads": ["区城管局"], "supports": ["区公安分局", "区交通运输局"]}
