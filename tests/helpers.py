@@ -197,3 +197,23 @@ def parts_sorted(rows: list[tuple]) -> list[tuple]:
             cells.append(cell)
         out.append(tuple(cells))
     return out
+
+
+def assert_each_refused(folder, expected: dict[str, str]) -> None:
+    """Each file `name` of `folder` is refused by read_plan with an error naming it and holding `words`."""
+    import pytest
+
+    from loaders.reading import PlanInputError, read_plan
+
+    for name, words in expected.items():
+        with pytest.raises(PlanInputError) as error:
+            read_plan(folder / name)
+        assert str(error.value).startswith(str(folder / name)) and words in str(error.value), str(error.value)
+
+
+def assert_each_named(stderr: str, expected: dict[str, str]) -> None:
+    """kg build's error output has a line "error: …" naming each file `name` with `words`."""
+    for name, words in expected.items():
+        assert any(
+            line.startswith("error: ") and name in line and words in line for line in stderr.splitlines()
+        ), (name, stderr)
