@@ -124,6 +124,25 @@ BY_AND_TAGS = """某某区大气污染防治工作方案
 """
 
 
+# units separated by spaces only, in a label line, a label in a bracket and a suffix list; a name broken by a space
+SPACE_LISTS = """某某区秋冬季大气污染综合治理方案
+
+一、重点任务
+1．开展建筑垃圾运输车辆专项检查，查处未密闭运输行为。
+责任单位：区城管局 区公安分局 区交通运输局
+2．推进加油站油气回收在线监控安装，年底前完成。（牵头单位：区商务局；配合单位：区市场监管局 区应急管理局）
+3．严禁城区露天焚烧树叶垃圾。（区城管局牵头，区 园林绿化局配合）
+"""
+
+# 负责指导 / 负责实施 / 负主体责任 / 负总责 closing a list
+MORE_VERBS = """某某县2020年大气污染防治攻坚方案
+
+二、主要任务
+1．完成燃气锅炉低氮燃烧改造，达到排放限值。（县生态环境局负责指导，各乡镇人民政府负责实施）
+2．清理整顿城郊露天砂石堆场，全部苫盖。（各乡镇人民政府负主体责任，县自然资源局负责督导）
+3．巩固散煤治理成果，严防散煤复烧。（县政府办公室负总责，县能源局负责组织实施）
+"""
+
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
     path.write_text(text, "utf-8")
@@ -299,3 +318,19 @@ def test_by_opening_a_bracket_a_tagged_lead_in_a_list_and_support_by_duty(tmp_pa
     # the tagged unit leads; the others keep the label's role
     assert _roles(plan, "清洁取暖") == {"implements": ["区住建局", "各街道办事处"], "leads": ["区发改局"]}
     assert _roles(plan, "渣土车") == {"leads": ["区城管局"], "supports": ["区公安分局", "区交通运输局"]}
+
+
+def test_units_separated_by_spaces_are_items_of_their_own(tmp_path):
+    plan = _plan(tmp_path, SPACE_LISTS)
+    assert _roles(plan, "建筑垃圾") == {"implements": ["区城管局", "区公安分局", "区交通运输局"]}
+    assert _roles(plan, "油气回收") == {"leads": ["区商务局"], "supports": ["区市场监管局", "区应急管理局"]}
+    # "区" alone names no unit: the space is a break inside one name
+    assert _roles(plan, "露天焚烧") == {"leads": ["区城管局"], "supports": ["区园林绿化局"]}
+
+
+def test_guiding_carrying_out_and_bearing_the_main_responsibility(tmp_path):
+    plan = _plan(tmp_path, MORE_VERBS)
+    # 负责 with its object and no 牵头: responsible; 负责实施, like 负责落实: implements
+    assert _roles(plan, "低氮燃烧") == {"responsibleFor": ["县生态环境局"], "implements": ["各乡镇人民政府"]}
+    assert _roles(plan, "砂石堆场") == {"responsibleFor": ["各乡镇人民政府", "县自然资源局"]}
+    assert _roles(plan, "散煤复烧") == {"responsibleFor": ["县政府办公室"], "implements": ["县能源局"]}
