@@ -154,14 +154,21 @@ def _cut(
         pending, pending_para = [], None
 
     reader = TableReader()
+    after_duty = False
     for n, p in enumerate(paragraphs):
         item, heading_item = None, item
         if (reading := duties.get(p.start)) is not None:
+            if pending and not after_duty and _introduces(pending_para, p):
+                # "（一）落实部门责任。各地政府、各有关部门要…" over "省环保厅负责…": the list's introduction, not a measure
+                seg.skipped.append(_skip(text, Unit(pending, pending_para), "introduction of a duty list"))
+                pending, pending_para = [], None
             flush()
+            after_duty = True
             last_closed_by_line = False
             closed.extend(Unit(d.spans, d.paragraph, d.clauses) for d in reading.duties)
             seg.skipped.extend([reading.skipped] if reading.skipped else [])
             continue
+        after_duty = False
         row = reader.feed(p.start, p.text, p.level)
         if row is not None:  # a table's header, row or note (loaders.tables): each row closes a unit
             if row == "header" and pending and _TABLE_INTRO.search(text[pending[-1][0] : pending[-1][1]]):
@@ -257,6 +264,15 @@ def _cut(
                 pending_para = p
             pending.append((rest_a, rest_b))
     flush()
+
+
+def _introduces(pending_para: Paragraph | None, duty: Paragraph) -> bool:
+    """Whether text pending since `pending_para` opens the section a run of agency-first duties stands in (the
+    section's own heading paragraph, or body text under its heading): the duties are its measures."""
+    if pending_para is None:
+        return False
+    sec = pending_para.section
+    return bool(sec) and (duty.section == sec or duty.section.startswith(sec + "."))
 
 
 def _is_table_title(text: str, pending: list[tuple[int, int]]) -> bool:

@@ -186,3 +186,27 @@ def test_a_notices_addressees_are_no_duty_block_over_the_first_level_headings(tm
     assert [rs for text, (rs, _) in got.items() if "燃煤小锅炉" in text] == [
         {(LEADS, "省环境保护厅"), (SUPPORTS, "省质监局")}
     ]
+
+
+# agency-first sentences under a section whose heading paragraph exhorts everyone first; intro text under a heading
+INTRODUCED = """某某市挥发性有机物污染整治方案
+
+五、强化保障
+（一）压实部门责任。各区县政府、市直各有关部门要把挥发性有机物治理列入年度重点工作，统一部署、统一考核。
+市生态环境局负责涉VOCs企业的日常执法检查，建立重点企业排放清单。
+市工业和信息化局负责推动涂装、印刷企业低VOCs原辅材料替代。
+（二）加强资金支持
+各地要加大财政投入，拓宽融资渠道。
+市财政局负责统筹安排大气污染防治专项资金。
+"""
+
+
+def test_a_sections_introduction_over_agency_first_duties_is_no_task(tmp_path):
+    got = tasks(tmp_path, "introduced.txt", INTRODUCED)
+    # the duties are the section's measures; the exhortation before them names no measure of its own
+    assert not [text for text in got if "统一部署" in text or "拓宽融资渠道" in text]
+    assert sorted(rs for rs, _ in got.values()) == sorted(
+        [{(RESPONSIBLE, "市生态环境局")}, {(RESPONSIBLE, "市工业和信息化局")}, {(RESPONSIBLE, "市财政局")}]
+    )
+    plan = load_plan(tmp_path / "introduced.txt")
+    assert [s.reason for s in plan.skipped if "统一部署" in s.text] == ["introduction of a duty list"]
