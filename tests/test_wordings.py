@@ -143,6 +143,17 @@ MORE_VERBS = """某某县2020年大气污染防治攻坚方案
 3．巩固散煤治理成果，严防散煤复烧。（县政府办公室负总责，县能源局负责组织实施）
 """
 
+# text after an attribution in the same numbered item, with no attribution of its own; a wholly unattributed item
+AFTER_ATTRIBUTION = """某某市2022年大气污染防治攻坚方案
+
+三、主要任务
+（一）工业治理
+1．推进水泥行业超低排放改造。完成熟料生产线有组织排放治理。（市生态环境局牵头，市工业和信息化局配合）全面排查无组织排放环节。
+关停城区周边2家石灰窑，2022年10月底前完成。
+2．开展铸造企业分类整治。对全市铸造企业逐一评估，6月底前建立整治清单。
+3．淘汰35蒸吨以下燃煤锅炉。（市市场监管局牵头）
+"""
+
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
     path.write_text(text, "utf-8")
@@ -334,3 +345,16 @@ def test_guiding_carrying_out_and_bearing_the_main_responsibility(tmp_path):
     assert _roles(plan, "低氮燃烧") == {"responsibleFor": ["县生态环境局"], "implements": ["各乡镇人民政府"]}
     assert _roles(plan, "砂石堆场") == {"responsibleFor": ["各乡镇人民政府", "县自然资源局"]}
     assert _roles(plan, "散煤复烧") == {"responsibleFor": ["县政府办公室"], "implements": ["县能源局"]}
+
+
+def test_text_after_an_attribution_in_its_item_is_no_task(tmp_path):
+    plan = _plan(tmp_path, AFTER_ATTRIBUTION)
+    # the attribution closes only what precedes it; what follows it in the item names no attribution
+    assert _roles(plan, "超低排放") == {"leads": ["市生态环境局"], "supports": ["市工业和信息化局"]}
+    assert not [t for t in plan.tasks if "无组织排放环节" in t.text or "石灰窑" in t.text]
+    reasons = {s.reason for s in plan.skipped if "无组织排放环节" in s.text or "石灰窑" in s.text}
+    assert reasons == {"text after an attribution, with none of its own"}
+    # a whole numbered item with no attribution stays a measure the plan left unattributed
+    (item,) = [t for t in plan.tasks if "铸造企业" in t.text]
+    assert item.names_none and not item.attributions
+    assert _roles(plan, "燃煤锅炉") == {"leads": ["市市场监管局"]}
