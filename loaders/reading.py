@@ -422,12 +422,12 @@ def _between_units(line: str, start: int, end: int) -> bool:
     """Whether the space line[start:end] separates two units' names ("市环保局 市公安局"): the text since the last
     separator before it ends like an agency, and the text after it begins with one."""
     m = _UNIT_BEFORE.search(line, 0, start)
-    if not m or not _AGENCY_END.search(m.group("unit")):
-        return False
     after = _UNIT_AFTER.match(line, end)
-    if not after:
+    if not m or not after:
         return False
-    word = after.group()
+    unit, word = _t2s().convert(m.group("unit")), _t2s().convert(after.group())  # 縣發改辦: the unit ends alike
+    if not _AGENCY_END.search(unit):
+        return False
     return any(_AGENCY_END.search(word[:n]) for n in range(3, len(word) + 1))
 
 

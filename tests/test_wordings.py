@@ -358,3 +358,12 @@ def test_text_after_an_attribution_in_its_item_is_no_task(tmp_path):
     (item,) = [t for t in plan.tasks if "铸造企业" in t.text]
     assert item.names_none and not item.attributions
     assert _roles(plan, "燃煤锅炉") == {"leads": ["市市场监管局"]}
+
+
+def test_units_separated_by_spaces_in_traditional_characters(tmp_path):
+    text = (
+        "某某縣秋冬季大氣污染綜合治理方案\n\n一、重點任務\n1．開展建築垃圾運輸車輛專項檢查，查處未密閉運輸行為。\n"
+        "責任單位：縣城管局 縣公安局 縣發改辦\n"
+    )
+    plan = _plan(tmp_path, text)
+    assert _roles(plan, "建築垃圾") == {"implements": ["縣城管局", "縣公安局", "縣發改辦"]}
