@@ -211,3 +211,17 @@ def test_a_sections_introduction_over_agency_first_duties_is_no_task(tmp_path):
     )
     plan = load_plan(tmp_path / "introduced.txt")
     assert [s.reason for s in plan.skipped if "统一部署" in s.text] == ["introduction of a duty list"]
+
+
+CARRIES_OUT = """某某县2021年冬季清洁取暖工作方案
+
+二、重点任务
+县能源局负责实施农村清洁取暖“煤改电”工程，2021年10月底前完成改造。
+县财政局负责指导各乡镇做好补贴资金发放。
+"""
+
+
+def test_a_unit_that_carries_out_implements_one_that_guides_is_responsible(tmp_path):
+    got = tasks(tmp_path, "carries_out.txt", CARRIES_OUT)
+    assert got["农村清洁取暖“煤改电”工程，2021年10月底前完成改造。"] == ({(IMPLEMENTS, "县能源局")}, ["2021-10-31"])
+    assert [rs for text, (rs, _) in got.items() if "补贴资金" in text] == [{(RESPONSIBLE, "县财政局")}]
