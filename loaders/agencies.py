@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from importlib.resources import files
 
+from loaders.attributions import space_pieces
 from loaders.places import ETHNIC
 from loaders.records import Agency, Jurisdiction, Level
 
@@ -157,7 +158,9 @@ def _items(text: str) -> list[tuple[int, int]]:
 def split_agency_list(text: str, offset: int = 0) -> list[AgencyMention]:
     """Split an agency list ("市环保局、市发改委等") into mentions with elisions expanded."""
     mentions = []
-    for start, end in _items(text):
+    # units separated by spaces only ("市环保局 市公安局") are items of their own
+    spans = [(start + a, start + b) for start, end in _items(text) for a, b in space_pieces(text[start:end])]
+    for start, end in spans:
         raw = text[start:end]
         while (stripped := _TAIL.sub("", raw)) != raw:
             raw = stripped

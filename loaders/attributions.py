@@ -115,12 +115,53 @@ def split_top(text: str, seps: str) -> list[tuple[int, int]]:
     return spans
 
 
+_GAP = re.compile(r"\s+")
+
+
+def space_pieces(item: str) -> list[tuple[int, int]]:
+    """Spans of a list item's units when spaces separate them ("市环保局 市公安局 市住建局": each piece ends like an
+    agency, outside brackets); otherwise the whole item (a name broken by a stray space, "市 环保局", stays one)."""
+    core = item.strip()
+    lead = len(item) - len(item.lstrip())
+    if not _GAP.search(core):
+        return [(0, len(item))]
+    pieces = [(lead + a, lead + b) for a, b in _split_gaps(core)]
+    if len(pieces) < 2 or not all(
+        _AGENCY_END.search(_NOT_IN_ITEM.sub("", item[a:b])) and b - a >= 3 for a, b in pieces
+    ):
+        return [(0, len(item))]
+    return pieces
+
+
+def _split_gaps(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` between runs of spaces outside brackets."""
+    spans, depth, begin, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch.isspace() and depth == 0:
+            j = i
+            while j < len(text) and text[j].isspace():
+                j += 1
+            spans.append((begin, i))
+            begin = i = j
+            continue
+        i += 1
+    spans.append((begin, len(text)))
+    return [(a, b) for a, b in spans if a < b]
+
+
 def looks_like_agency_list(text: str) -> bool:
-    """Whether every item of a list (split on 、，,) looks like the name of an agency or a collective.
+    """Whether every item of a list (split on 、，, and on spaces between units) looks like the name of an agency or
+    a collective.
 
     Items before the last may be bare place names that share the last item's suffix (蒙自市、个旧市人民政府).
     """
-    items = [text[a:b].strip() for a, b in split_top(text, "、，,")]
+    items = [text[a:b] for a, b in split_top(text, "、，,")]
+    items = [it[c:d].strip() for it in items for c, d in space_pieces(it)]
     # 等/等部门 tails, quotes, and a bracketed other name (指挥部办公室（区生态环境分局）) do not count
     items = [_NOT_IN_ITEM.sub("", it) for it in items if it.strip()]
     if not items or any(len(it) > _MAX_ITEM or _NOT_AGENCY.search(it) for it in items):

@@ -3,7 +3,7 @@
 Input is a plan's matching copy (Simplified characters, ASCII digits, full-width Chinese punctuation); offsets
 are relative to the input string. Every date-like phrase becomes a DateMention of one kind:
 
-- deadline   2020年底前, 2018年12月底前, 到2020年, 截至2020年底, 于2020年3月30日前, 2019年底基本完成,
+- deadline   2020年内, 年内完成, 2020年底前, 2018年12月底前, 到2020年, 截至2020年底, 于2020年3月30日前, 2019年底基本完成,
              2020年上半年 / 年中 (→ 06-30), 一季度 (→ 03-31), 十月底前, 下旬; "3月底前" / "年底前" / "今年底"
              take the plan's year (no Deadline when it is unknown); dates listed with 、 before a closing 前
              ("于2019年6月10日、2019年12月5日前") are all deadlines
@@ -14,7 +14,8 @@ are relative to the input string. Every date-like phrase becomes a DateMention o
 - date       anything else: 2019年6月15日 on its own, 2020年决战计划, (2019年版)
 
 The due date is the last day of the stated period: a year → 12-31 (precision year), a month → its last day
-(precision month; "9月前" is read as "by the end of September", like "9月底前"), a day → that day (precision
+(precision month; "9月前" is read as "by the end of September", like "9月底前"; "2019年内" / "年内完成" as "by the end
+of the year", a span such as 三年内 not), a day → that day (precision
 day; "10月1日前" → 10-01 as written). 上旬/中旬 → the 10th/20th (day).
 
 Not handled (left as kind "date" or ignored): seasons and heating periods (2020年采暖季前, 秋冬季), relative
@@ -51,8 +52,10 @@ _MONTH_DAY = (
     + r"(?:(?P<{p}day>[12]\d|3[01]|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])"
     + _SP + r"[日号]|(?P<{p}mend>[底末]|份)|(?P<{p}xun>[上中下]旬))?"
 )  # fmt: skip
+# "2019年内", "年内完成", "本年度内": within the year, due by its end ("年内蒙古", "年内部" are words, not this)
+_WITHIN = r"度?内(?![蒙部容外河陆燃环涝])"
 _YEAR_TAIL = (
-    r"(?:(?P<{p}yend>年?[底末])|(?P<{p}half>上半年|下半年|年中(?="
+    r"(?:(?P<{p}yend>年?[底末]|年?" + _WITHIN + r")|(?P<{p}half>上半年|下半年|年中(?="
     + _SP
     + r"(?:之前|以前|前|完成|[，,。；;、]|$)))"
     r"|(?P<{p}quarter>第?[一二三四1-4]季度末?)|" + _MONTH_DAY + ")"
@@ -66,7 +69,7 @@ _DATE = re.compile(
     + _SP + r"年?[底末])?(?:" + _SP + r"(?:之前|以前|前))?)"
     + r"|(?P<dated>(?<![\d.〇零一二三四五六七八九十])(?:"
     + _YEAR.format(p="a_") + "(?:" + _YEAR_TAIL.format(p="a_") + ")?"
-    + r"|(?P<b_yend>(?<!每)年[底末])|(?P<b_half>上半年|下半年)|(?P<b_quarter>第?[一二三四]季度末?)|"
+    + r"|(?P<b_yend>(?<!每)年[底末]|(?<![每全近\d〇零一二三四五六七八九十两几数多半个])年" + _WITHIN + r")|(?P<b_half>上半年|下半年)|(?P<b_quarter>第?[一二三四]季度末?)|"
     + _MONTH_DAY.format(p="b_") + ")" + _ENDS + ")"
 )  # fmt: skip
 

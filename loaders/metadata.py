@@ -255,6 +255,22 @@ def _notice_number_after_title(paragraphs: list[Paragraph], title_end: int) -> s
     return ""
 
 
+_ISSUING_NOTICE = re.compile(r"^.*?关于印发|的通知$")
+
+
+def _forwarded_number(front: str, title: str) -> str:
+    """The 文号 a 转发 notice gives the plan it forwards ("现将《市政府办公室关于印发X的通知》（某市政办〔2024〕5号）转发给
+    你们" over X): the plan's own number, issued by the forwarded notice. '' when the notice cites it without one (a
+    department's draft approved and forwarded by its government: the forwarding notice issues it)."""
+    if not title:
+        return ""
+    for m in _CITED.finditer(front):
+        named = _ISSUING_NOTICE.sub("", m.group("title")).replace(" ", "")
+        if named == title.replace(" ", "") and m.group("no") and _DOCNO.search(m.group("no")):
+            return normalise_doc_number(m.group("no"))
+    return ""
+
+
 def _is_itself(cited: CitedPlan, meta: PlanMetadata) -> bool:
     """Whether a plan the preamble cites is the plan itself: its title, with no 文号 or the plan's own."""
     same_title = bool(meta.title) and cited.title.replace(" ", "") == meta.title.replace(" ", "")
@@ -311,6 +327,8 @@ def read_metadata(text: str, paragraphs: list[Paragraph]) -> PlanMetadata:
             meta.doc_number = normalise_doc_number(stripped)
     if not meta.doc_number and meta.title_start >= 0:
         meta.doc_number = _notice_number_after_title(paragraphs, meta.title_end)
+    if "转发" in front and (forwarded := _forwarded_number(front, meta.title)):
+        meta.doc_number = forwarded  # a notice forwarding another issuer's plan: the plan's own 文号, not the notice's
     dm = _DATE_CN.search(front) or _DATE_ISO.search(front)
     if dm:
         meta.date = f"{int(dm.group(1)):04d}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"

@@ -120,12 +120,17 @@ def load_plan(path: Path) -> Plan:
     for u in seg.unattributed:
         sec = u.paragraph.section
         intro = sec not in sections and any(s.startswith(sec + ".") for s in sections)
-        if not intro and (top_section(sec) in attributed_tops or any(d.covers(u.start, sec) for d in seg.defaults)):
-            units.append(u)  # a measure the plan left unattributed
+        covered = any(d.covers(u.start, sec) for d in seg.defaults)
+        if not intro and (covered or (not u.tail and top_section(sec) in attributed_tops)):
+            units.append(u)  # a measure the plan left unattributed (its default implementer, if any, still reaches it)
         elif targets := _evidence(text.match, u, plan.year)["TARGET"]:
             plan.targets.extend(targets)  # the plan's own goals
         else:
-            reason = "introduction of a section" if intro else "no responsibility attribution"
+            reason = (
+                "introduction of a section" if intro
+                else "text after an attribution, with none of its own" if u.tail
+                else "no responsibility attribution"
+            )
             plan.skipped.append(Skipped(u.start, u.end, text.display[u.start : u.end], reason))
     units.sort(key=lambda u: u.start)
     for unit in units:

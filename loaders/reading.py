@@ -26,6 +26,7 @@ from charset_normalizer import from_bytes
 from charset_normalizer.constant import FREQUENCIES
 from opencc import OpenCC
 
+from loaders.attributions import _AGENCY_END
 from loaders.tables import display_width, flatten_html_tables, recover_rows
 
 _FORMATS = {
@@ -402,12 +403,32 @@ def _drop_stray_spaces(line: str) -> str:
                 return space[0]
         if _CJK_PUNCT_CHAR.match(before) or _CJK_PUNCT_CHAR.match(after):
             return ""
+        if _between_units(line, space.start(), space.end()):
+            return space[0]  # "区城管局 区公安分局": units of a list separated by a space, split later
         beside_han = (_HAN_RE.match(before) and not _is_latin(after)) or (
             _HAN_RE.match(after) and not _is_latin(before)
         )
         return "" if beside_han else space[0]
 
     return _INNER_SPACES.sub(replace, line)
+
+
+# a unit's name right before a space, and one right after it (role words may follow it: "区交通局配合")
+_UNIT_BEFORE = re.compile(r"(?:^|[、，,；;：:（(〔\[ ])(?P<unit>[^、，,；;：:（(〔\[ ]{3,30})$")
+_UNIT_AFTER = re.compile(r"[^、，,；;：:（）()〔〕\[\] 。]{3,30}")
+
+
+def _between_units(line: str, start: int, end: int) -> bool:
+    """Whether the space line[start:end] separates two units' names ("市环保局 市公安局"): the text since the last
+    separator before it ends like an agency, and the text after it begins with one."""
+    m = _UNIT_BEFORE.search(line, 0, start)
+    after = _UNIT_AFTER.match(line, end)
+    if not m or not after:
+        return False
+    unit, word = _t2s().convert(m.group("unit")), _t2s().convert(after.group())  # 縣發改辦: the unit ends alike
+    if not _AGENCY_END.search(unit):
+        return False
+    return any(_AGENCY_END.search(word[:n]) for n in range(3, len(word) + 1))
 
 
 _ANY_SPACE = re.compile(f"[{_SPACES}]")

@@ -62,6 +62,9 @@ class Unit:
     appendix_row: tuple[int, int] | None = None  # the appendix row that attributed it
     # a table row's time cells, which give its deadlines
     time_cells: list[tuple[int, int]] = field(default_factory=list)
+    # left without an attribution after one that closed text of the same paragraph or numbered item ("…（A牵头）加快
+    # 退出…" and no attribution after it): the attribution covers only what precedes it
+    tail: bool = False
 
     @property
     def start(self) -> int:
@@ -141,27 +144,38 @@ def _cut(
 ) -> None:
     pending: list[tuple[int, int]] = []
     pending_para: Paragraph | None = None
+    pending_tail = False
     last_closed_by_line = False
+    item_level, closed_in_item = 0, False  # the level of the heading or item text is under; closed text there
     # a numbered item as short as a heading ("1．整治城区餐饮油烟。", "1．整治城区餐饮油烟"), read as a heading line: the
     # measure of an attribution line right after it
     item: Paragraph | None = None
     duties = {} if table else read_duties(paragraphs)  # agency-first layouts (loaders.duties)
 
     def flush() -> None:
-        nonlocal pending, pending_para
+        nonlocal pending, pending_para, pending_tail
         if pending:
-            open_.append(Unit(pending, pending_para))
-        pending, pending_para = [], None
+            open_.append(Unit(pending, pending_para, tail=pending_tail))
+        pending, pending_para, pending_tail = [], None, False
 
     reader = TableReader()
+    after_duty = False
     for n, p in enumerate(paragraphs):
         item, heading_item = None, item
+        if p.level > 0:
+            item_level, closed_in_item = p.level, False
         if (reading := duties.get(p.start)) is not None:
+            if pending and not after_duty and _introduces(pending_para, p):
+                # "（一）落实部门责任。各地政府、各有关部门要…" over "省环保厅负责…": the list's introduction, not a measure
+                seg.skipped.append(_skip(text, Unit(pending, pending_para), "introduction of a duty list"))
+                pending, pending_para = [], None
             flush()
+            after_duty = True
             last_closed_by_line = False
             closed.extend(Unit(d.spans, d.paragraph, d.clauses) for d in reading.duties)
             seg.skipped.extend([reading.skipped] if reading.skipped else [])
             continue
+        after_duty = False
         row = reader.feed(p.start, p.text, p.level)
         if row is not None:  # a table's header, row or note (loaders.tables): each row closes a unit
             if row == "header" and pending and _TABLE_INTRO.search(text[pending[-1][0] : pending[-1][1]]):
@@ -222,8 +236,9 @@ def _cut(
             clauses = found[0][2]
             if pending:
                 unit = Unit(pending, pending_para, [(c, p.start) for c in clauses], (p.start, p.end))
-                pending, pending_para = [], None
+                pending, pending_para, pending_tail = [], None, False
                 closed.append(unit)
+                closed_in_item = True
                 last_closed_by_line = True
             elif heading_item is not None:
                 a, b = _trim(text, heading_item.text_start, heading_item.end)
@@ -247,16 +262,28 @@ def _cut(
             if pending or a < p.start + s:
                 spans = pending + ([(a, b)] if a < b else [])
                 closed.append(Unit(spans, pending_para or p, [(c, p.start) for c in clauses]))
+                closed_in_item = True
             else:
                 seg.warnings.append(f"attribution with no task text before it: {line[s:e][:60]}")
-            pending, pending_para = [], None
+            pending, pending_para, pending_tail = [], None, False
             cursor = e
         rest_a, rest_b = _trim(text, p.start + cursor, p.end)
         if rest_a < rest_b and not _TRIVIAL.match(text[rest_a:rest_b]):
             if not pending:
                 pending_para = p
+                # after an attribution in this paragraph, or in the numbered item this text continues
+                pending_tail = not table and (bool(found) or (closed_in_item and item_level >= _ITEM_LEVEL))
             pending.append((rest_a, rest_b))
     flush()
+
+
+def _introduces(pending_para: Paragraph | None, duty: Paragraph) -> bool:
+    """Whether text pending since `pending_para` opens the section a run of agency-first duties stands in (the
+    section's own heading paragraph, or body text under its heading): the duties are its measures."""
+    if pending_para is None:
+        return False
+    sec = pending_para.section
+    return bool(sec) and (duty.section == sec or duty.section.startswith(sec + "."))
 
 
 def _is_table_title(text: str, pending: list[tuple[int, int]]) -> bool:

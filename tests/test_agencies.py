@@ -46,6 +46,18 @@ def test_split_on_every_separator_with_offsets():
     assert all(text[m.start - 40 : m.end - 40] == m.surface for m in mentions)
 
 
+def test_units_separated_by_spaces_are_split_with_offsets():
+    text = "县交通运输局  县公安局交警大队 县住建局、各乡镇人民政府等"
+    mentions = split_agency_list(text)
+    assert [m.surface for m in mentions] == ["县交通运输局", "县公安局交警大队", "县住建局", "各乡镇人民政府"]
+    assert all(text[m.start : m.end] == m.surface for m in mentions)
+
+
+@pytest.mark.parametrize("text", ["县 交通运输局", "县（市、区） 人民政府", "生态 环境局"])
+def test_a_space_inside_one_name_keeps_it_whole(text):
+    assert fulls(text) == [text.replace(" ", "")]
+
+
 @pytest.mark.parametrize(
     "text",
     ["县〔市、区〕政府", "县(市、区)政府", "县（市、区）人民政府", "县[市、区]政府", "县﹝市、区﹞政府"],

@@ -44,6 +44,8 @@ def deadline(text: str, plan_year: int | None = None) -> tuple[str, str, str]:
         ("2021年十月底前完成", "2021-10-31", "month"),
         ("2021年十二月二十日前完成", "2021-12-20", "day"),
         ("二〇二〇年底前完成", "2020-12-31", "year"),
+        ("2021年内完成全部老旧燃气锅炉改造", "2021-12-31", "year"),
+        ("砖瓦窑企业须于2022年度内完成深度治理", "2022-12-31", "year"),
     ],
 )
 def test_deadline_due_dates(text, due, precision):
@@ -60,6 +62,11 @@ def test_month_without_year_takes_the_plan_year():
     assert deadline("3月底前列出任务清单", 2020)[:2] == ("2020-03-31", "month")
     assert deadline("确保十月底前完成改造", 2019)[:2] == ("2019-10-31", "month")
     assert deadline("今年底前完成", 2019)[0] == "2019-12-31"
+    # within the year: by its end, the plan's year when none is written
+    assert deadline("城区燃煤茶浴炉年内全部清零", 2021)[:3] == ("2021-12-31", "year", "年内")
+    assert deadline("今年内建成县域监测网络", 2022)[:2] == ("2022-12-31", "year")
+    assert deadline("本年度内完成排查整治", 2023)[:2] == ("2023-12-31", "year")
+    assert find_deadlines("年内完成排查整治") == []
     assert find_deadlines("3月底前列出任务清单") == []
     (mention,) = find_date_mentions("3月底前列出任务清单")
     assert mention.kind == "deadline" and mention.due_date == ""
@@ -149,3 +156,11 @@ def test_seed_facts():
 
 def test_heating_season_is_not_read_as_a_date():
     assert find_deadlines("2020年采暖季前，关停整合燃煤锅炉") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["力争三年内基本消除重污染天气", "5年内不得新建同类项目", "全年内优良天数稳定在300天以上", "2021年内蒙古自治区下达的任务", "2022年内部考核"],
+)
+def test_spans_and_words_with_within_are_no_deadlines(text):
+    assert find_deadlines(text, 2021) == []

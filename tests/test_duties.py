@@ -147,7 +147,8 @@ def test_a_normal_plan_gains_no_duty_from_sentences_starting_with_a_unit(tmp_pat
     assert {(LEADS, "市住建局"), (SUPPORTS, "市城管局")} in roles
     assert not any(r == RESPONSIBLE for rs in roles for r, _ in rs)
     # "X要加强…" / "X等部门要…" are sentences about a unit, not its duty: no agency taken from them
-    assert [rs for text, (rs, _) in got.items() if text.startswith("市城管局要加强")] == [set()]
+    # (it follows the item's attribution with none of its own: no task at all, not even one naming no agency)
+    assert not [text for text in got if text.startswith("市城管局要加强")]
     assert not any("执法检查" in text for text in got)
 
 
@@ -186,3 +187,41 @@ def test_a_notices_addressees_are_no_duty_block_over_the_first_level_headings(tm
     assert [rs for text, (rs, _) in got.items() if "燃煤小锅炉" in text] == [
         {(LEADS, "省环境保护厅"), (SUPPORTS, "省质监局")}
     ]
+
+
+# agency-first sentences under a section whose heading paragraph exhorts everyone first; intro text under a heading
+INTRODUCED = """某某市挥发性有机物污染整治方案
+
+五、强化保障
+（一）压实部门责任。各区县政府、市直各有关部门要把挥发性有机物治理列入年度重点工作，统一部署、统一考核。
+市生态环境局负责涉VOCs企业的日常执法检查，建立重点企业排放清单。
+市工业和信息化局负责推动涂装、印刷企业低VOCs原辅材料替代。
+（二）加强资金支持
+各地要加大财政投入，拓宽融资渠道。
+市财政局负责统筹安排大气污染防治专项资金。
+"""
+
+
+def test_a_sections_introduction_over_agency_first_duties_is_no_task(tmp_path):
+    got = tasks(tmp_path, "introduced.txt", INTRODUCED)
+    # the duties are the section's measures; the exhortation before them names no measure of its own
+    assert not [text for text in got if "统一部署" in text or "拓宽融资渠道" in text]
+    assert sorted(rs for rs, _ in got.values()) == sorted(
+        [{(RESPONSIBLE, "市生态环境局")}, {(RESPONSIBLE, "市工业和信息化局")}, {(RESPONSIBLE, "市财政局")}]
+    )
+    plan = load_plan(tmp_path / "introduced.txt")
+    assert [s.reason for s in plan.skipped if "统一部署" in s.text] == ["introduction of a duty list"]
+
+
+CARRIES_OUT = """某某县2021年冬季清洁取暖工作方案
+
+二、重点任务
+县能源局负责实施农村清洁取暖“煤改电”工程，2021年10月底前完成改造。
+县财政局负责指导各乡镇做好补贴资金发放。
+"""
+
+
+def test_a_unit_that_carries_out_implements_one_that_guides_is_responsible(tmp_path):
+    got = tasks(tmp_path, "carries_out.txt", CARRIES_OUT)
+    assert got["农村清洁取暖“煤改电”工程，2021年10月底前完成改造。"] == ({(IMPLEMENTS, "县能源局")}, ["2021-10-31"])
+    assert [rs for text, (rs, _) in got.items() if "补贴资金" in text] == [{(RESPONSIBLE, "县财政局")}]

@@ -474,3 +474,30 @@ def test_a_repost_headed_by_the_plans_title_takes_the_number_under_the_notices_t
     assert plan.title == "癸山省打赢蓝天保卫战实施方案"
     assert plan.doc_number == "癸府发〔2019〕4号"
     assert plan.date == ""  # a posting time is no issue date
+
+
+def test_a_forwarding_notice_gives_the_forwarded_plans_own_number_when_it_states_one(tmp_path):
+    # another issuer's plan, forwarded with the number of the notice that issued it: that number is the plan's
+    plan = _front(
+        tmp_path,
+        "子川县人民政府办公室关于转发子川市扬尘污染防治攻坚方案的通知\n子政办〔2024〕12号\n各乡镇人民政府，县政府各部门：\n"
+        "现将《子川市人民政府办公室关于印发子川市扬尘污染防治攻坚方案的通知》（子市政办〔2024〕5号）转发给你们，"
+        "请结合实际认真贯彻落实。\n子川县人民政府办公室\n2024年2月1日\n子川市扬尘污染防治攻坚方案\n一、重点任务\n",
+    )
+    assert plan.title == "子川市扬尘污染防治攻坚方案"
+    assert plan.doc_number == "子市政办〔2024〕5号"
+    assert plan.jurisdiction.name == "子川市"
+
+
+def test_a_departments_plan_forwarded_by_its_government_takes_the_forwarding_notices_number(tmp_path):
+    # drafted by a department and approved by the county: the forwarding notice is what issues it (like 印发)
+    plan = _front(
+        tmp_path,
+        "丑水县人民政府办公室关于转发丑水县2024年散煤治理工作方案的通知\n丑政办函〔2024〕31号\n各乡镇人民政府，县政府有关部门：\n"
+        "县发展和改革局拟定的《丑水县2024年散煤治理工作方案》已经县人民政府同意，现转发给你们，请认真贯彻执行。\n"
+        "丑水县人民政府办公室\n2024年3月8日\n丑水县2024年散煤治理工作方案\n一、重点任务\n",
+    )
+    assert plan.title == "丑水县2024年散煤治理工作方案"
+    assert plan.doc_number == "丑政办函〔2024〕31号"
+    assert plan.date == "2024-03-08"
+    assert plan.cites == []

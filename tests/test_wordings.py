@@ -124,6 +124,36 @@ BY_AND_TAGS = """某某区大气污染防治工作方案
 """
 
 
+# units separated by spaces only, in a label line, a label in a bracket and a suffix list; a name broken by a space
+SPACE_LISTS = """某某区秋冬季大气污染综合治理方案
+
+一、重点任务
+1．开展建筑垃圾运输车辆专项检查，查处未密闭运输行为。
+责任单位：区城管局 区公安分局 区交通运输局
+2．推进加油站油气回收在线监控安装，年底前完成。（牵头单位：区商务局；配合单位：区市场监管局 区应急管理局）
+3．严禁城区露天焚烧树叶垃圾。（区城管局牵头，区 园林绿化局配合）
+"""
+
+# 负责指导 / 负责实施 / 负主体责任 / 负总责 closing a list
+MORE_VERBS = """某某县2020年大气污染防治攻坚方案
+
+二、主要任务
+1．完成燃气锅炉低氮燃烧改造，达到排放限值。（县生态环境局负责指导，各乡镇人民政府负责实施）
+2．清理整顿城郊露天砂石堆场，全部苫盖。（各乡镇人民政府负主体责任，县自然资源局负责督导）
+3．巩固散煤治理成果，严防散煤复烧。（县政府办公室负总责，县能源局负责组织实施）
+"""
+
+# text after an attribution in the same numbered item, with no attribution of its own; a wholly unattributed item
+AFTER_ATTRIBUTION = """某某市2022年大气污染防治攻坚方案
+
+三、主要任务
+（一）工业治理
+1．推进水泥行业超低排放改造。完成熟料生产线有组织排放治理。（市生态环境局牵头，市工业和信息化局配合）全面排查无组织排放环节。
+关停城区周边2家石灰窑，2022年10月底前完成。
+2．开展铸造企业分类整治。对全市铸造企业逐一评估，6月底前建立整治清单。
+3．淘汰35蒸吨以下燃煤锅炉。（市市场监管局牵头）
+"""
+
 def _plan(tmp_path: Path, text: str):
     path = tmp_path / "plan.txt"
     path.write_text(text, "utf-8")
@@ -299,3 +329,41 @@ def test_by_opening_a_bracket_a_tagged_lead_in_a_list_and_support_by_duty(tmp_pa
     # the tagged unit leads; the others keep the label's role
     assert _roles(plan, "清洁取暖") == {"implements": ["区住建局", "各街道办事处"], "leads": ["区发改局"]}
     assert _roles(plan, "渣土车") == {"leads": ["区城管局"], "supports": ["区公安分局", "区交通运输局"]}
+
+
+def test_units_separated_by_spaces_are_items_of_their_own(tmp_path):
+    plan = _plan(tmp_path, SPACE_LISTS)
+    assert _roles(plan, "建筑垃圾") == {"implements": ["区城管局", "区公安分局", "区交通运输局"]}
+    assert _roles(plan, "油气回收") == {"leads": ["区商务局"], "supports": ["区市场监管局", "区应急管理局"]}
+    # "区" alone names no unit: the space is a break inside one name
+    assert _roles(plan, "露天焚烧") == {"leads": ["区城管局"], "supports": ["区园林绿化局"]}
+
+
+def test_guiding_carrying_out_and_bearing_the_main_responsibility(tmp_path):
+    plan = _plan(tmp_path, MORE_VERBS)
+    # 负责 with its object and no 牵头: responsible; 负责实施, like 负责落实: implements
+    assert _roles(plan, "低氮燃烧") == {"responsibleFor": ["县生态环境局"], "implements": ["各乡镇人民政府"]}
+    assert _roles(plan, "砂石堆场") == {"responsibleFor": ["各乡镇人民政府", "县自然资源局"]}
+    assert _roles(plan, "散煤复烧") == {"responsibleFor": ["县政府办公室"], "implements": ["县能源局"]}
+
+
+def test_text_after_an_attribution_in_its_item_is_no_task(tmp_path):
+    plan = _plan(tmp_path, AFTER_ATTRIBUTION)
+    # the attribution closes only what precedes it; what follows it in the item names no attribution
+    assert _roles(plan, "超低排放") == {"leads": ["市生态环境局"], "supports": ["市工业和信息化局"]}
+    assert not [t for t in plan.tasks if "无组织排放环节" in t.text or "石灰窑" in t.text]
+    reasons = {s.reason for s in plan.skipped if "无组织排放环节" in s.text or "石灰窑" in s.text}
+    assert reasons == {"text after an attribution, with none of its own"}
+    # a whole numbered item with no attribution stays a measure the plan left unattributed
+    (item,) = [t for t in plan.tasks if "铸造企业" in t.text]
+    assert item.names_none and not item.attributions
+    assert _roles(plan, "燃煤锅炉") == {"leads": ["市市场监管局"]}
+
+
+def test_units_separated_by_spaces_in_traditional_characters(tmp_path):
+    text = (
+        "某某縣秋冬季大氣污染綜合治理方案\n\n一、重點任務\n1．開展建築垃圾運輸車輛專項檢查，查處未密閉運輸行為。\n"
+        "責任單位：縣城管局 縣公安局 縣發改辦\n"
+    )
+    plan = _plan(tmp_path, text)
+    assert _roles(plan, "建築垃圾") == {"implements": ["縣城管局", "縣公安局", "縣發改辦"]}
