@@ -513,6 +513,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "reason_appendix_row": {"zh": "附表中未写明责任单位的一行", "en": "appendix row without an attribution"},
     "reason_table_intro": {"zh": "表格的引言", "en": "introduction of a table"},
+    "reason_after_attribution": {
+        "zh": "责任分工之后、自身未写明责任单位的文字",
+        "en": "text after an attribution, with none of its own",
+    },
+    "reason_duty_list_intro": {"zh": "职责清单的引言", "en": "introduction of a duty list"},
     "reason_table_title": {"zh": "表格的标题", "en": "title of a table"},
     "reason_after_duty_list": {
         "zh": "职责清单之后、不属于某单位职责的段落",
@@ -712,6 +717,8 @@ REASONS = {
     "introduction of a table": "reason_table_intro",
     "title of a table": "reason_table_title",
     "after a duty list, not a duty of a unit": "reason_after_duty_list",
+    "text after an attribution, with none of its own": "reason_after_attribution",
+    "introduction of a duty list": "reason_duty_list_intro",
 }
 _NGRAM = re.compile(r"character (\d+)-gram containment")
 
