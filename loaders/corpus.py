@@ -87,6 +87,14 @@ def _plan_files(folder: Path) -> tuple[list[Path], list[PlanInputError]]:
 
     for root, folders, names in os.walk(folder, onerror=unreadable):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in [name for name in folders if Path(root, name).is_symlink()]:  # os.walk does not enter them
+            folders.remove(name)
+            problems.append(
+                PlanInputError(
+                    Path(root, name),
+                    f"a link to the folder {Path(root, name).resolve()}: not followed (name that folder to load it)",
+                )
+            )
         found += [Path(root, name) for name in names if is_plan_file(Path(name))]
     inside, outside = _within(sorted(f for f in found if _is_file(f)), folder)
     problems += [

@@ -208,6 +208,25 @@ def test_a_link_in_a_plans_folder_to_a_file_outside_it_is_not_read(tmp_path):
     assert result.exit_code == 0 and "秘密市" in result.stdout
 
 
+def test_a_link_to_a_folder_inside_a_plans_folder_is_named_not_passed_over(tmp_path):
+    # os.walk does not enter a linked folder: its plans were left out without a word
+    elsewhere = tmp_path / "more-plans"
+    elsewhere.mkdir()
+    (elsewhere / "other.txt").write_text(SECRET, encoding="utf-8")
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "plain.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    (plans / "linked").symlink_to(elsewhere, target_is_directory=True)
+    result = _build(tmp_path / "store", plans)
+    assert result.exit_code == 0, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(plans / "linked") in errors[0] and "not followed" in errors[0]
+    assert str(elsewhere) in errors[0]  # where it leads, so the user can name that folder
+    assert "平常市" in result.stdout and "秘密市" not in result.stdout
+    result = _build(tmp_path / "store2", elsewhere)  # the folder named itself is read
+    assert result.exit_code == 0 and "秘密市" in result.stdout
+
+
 def test_a_source_file_replaced_by_a_link_after_the_build_is_not_sent(tmp_path):
     elsewhere = tmp_path / "private.txt"
     elsewhere.write_text("PASSWORD=hunter2\n", encoding="utf-8")
