@@ -130,14 +130,16 @@ def _decode_replacing(raw: bytes, encoding: str, most: int) -> tuple[str, list[i
             at += error.end
 
 
-# control characters no text shows and XML (the XLSX, SVG and SPARQL XML downloads) cannot hold; the tab, the line
-# and page breaks (\n \r \v \f \x1c-\x1e) are kept: the lines are split at them
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
+# control characters no text shows and XML (the XLSX, SVG and SPARQL XML downloads) cannot hold, and the
+# text-direction controls (U+202A-U+202E, U+2066-U+2069: a right-to-left override shows "方案‮xcod.exe" as
+# "方案exe.docx"; a Chinese plan has no right-to-left text); the tab, the line and page breaks (\n \r \v \f
+# \x1c-\x1e) are kept: the lines are split at them
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def _replace_controls(text: str, warnings: list[str]) -> str:
-    """`text` with each control character (a stray ESC or STX in a file) replaced by U+FFFD, one for one (the
-    offsets stay), and a warning giving their character offsets."""
+    """`text` with each control character (a stray ESC or STX in a file, a text-direction override) replaced by
+    U+FFFD, one for one (the offsets stay), and a warning giving their character offsets."""
     offsets = [m.start() for m in _CONTROL_CHARS.finditer(text)]
     if not offsets:
         return text

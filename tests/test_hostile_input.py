@@ -258,6 +258,20 @@ def test_control_characters_in_a_plan_file_are_replaced_with_a_warning(hostile_s
     assert not any(ESC in name for name in names)
 
 
+def test_a_text_direction_override_in_a_plan_cannot_reorder_its_names(tmp_path):
+    from loaders.plan import load_plan
+
+    path = tmp_path / "plan.txt"
+    # U+202E would show the rest of the line reversed: 方向市环保局 as 局保环市向方 on every page naming it
+    text = PLAIN_PLAN.replace("平常市", "平常\u202e市").replace("牵头单位：市环保局", "牵头单位：市环\u2067保局")
+    path.write_text(text, encoding="utf-8")
+    plan = load_plan(path)
+    assert "\u202e" not in plan.title and "平常\ufffd市" in plan.title
+    surfaces = [a.agency.surface for t in plan.tasks for a in t.attributions]
+    assert "市环\ufffd保局" in surfaces and not any("\u2067" in s for s in surfaces)
+    assert any("control character(s) replaced by U+FFFD" in w for w in plan.warnings)
+
+
 def test_the_chart_and_the_sparql_xml_of_a_plan_with_control_characters_are_well_formed_xml(client):
     from xml.etree import ElementTree
 
