@@ -615,11 +615,16 @@ def given_lines(sparql: str, values: dict[str, str]) -> str:
     )
 
 
+def _a_page(sparql: str, values: dict[str, str]) -> bool:
+    """Whether `values` ask `sparql` for a page: a limit, written into its ``# page:`` line."""
+    return values.get("limit") is not None and "limit" in page_parameters(sparql)
+
+
 def _paged(sparql: str, values: dict[str, str]) -> str:
     """`sparql` with each ``# page:`` line made the LIMIT/OFFSET clauses of the parameters given (the line
     stays a comment when none is: every row); with no limit given (the whole answer, or all after an
     offset), its ``# whole:`` lines made code (`whole_lines`)."""
-    if values.get("limit") is None or "limit" not in page_parameters(sparql):
+    if not _a_page(sparql, values):
         sparql = whole_lines(sparql)
 
     def clauses(line: re.Match) -> str:
@@ -695,7 +700,7 @@ def bind_parameters(sparql: str, values: dict[str, str], texts: TaskTexts | None
         if not _uses(sparql, name):
             raise ValueError(f"the query has no variable ?{name} to bind")
     paging = page_parameters(sparql)
-    a_page = values.get("limit") is not None and "limit" in paging
+    a_page = _a_page(sparql, values)
     sparql = _paged(given_lines(sparql, values), values)
     values = {name: value for name, value in values.items() if name not in paging}
     # blank out whole-line comments (keeping offsets) so a WHERE in a comment is not taken
