@@ -181,21 +181,31 @@ def test_a_source_file_name_with_a_right_to_left_override_downloads_without_it(t
 SECRET = "秘密市打赢蓝天保卫战方案\n\n一、主要任务\n\n1. 整治企业。2019年底前完成。（牵头单位：市环保局）\nPASSWORD=hunter2\n"
 
 
-def test_a_link_in_a_plans_folder_to_a_file_outside_it_is_not_read(tmp_path):
-    # a folder of plans from elsewhere (an unpacked archive) holding a link to a file of this machine: the build
-    # read it as a plan and the explorer offered it for download as the plan's source
-    elsewhere = tmp_path / "private"
+def _plans_and_elsewhere(tmp_path, folder: str, name: str) -> tuple[Path, Path]:
+    """A folder `folder` holding the plan SECRET as `name`, and a plans folder holding PLAIN_PLAN."""
+    elsewhere = tmp_path / folder
     elsewhere.mkdir()
-    (elsewhere / "notes.txt").write_text(SECRET, encoding="utf-8")
+    (elsewhere / name).write_text(SECRET, encoding="utf-8")
     plans = tmp_path / "plans"
     plans.mkdir()
     (plans / "plain.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    return elsewhere, plans
+
+
+def _errors(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
+
+
+def test_a_link_in_a_plans_folder_to_a_file_outside_it_is_not_read(tmp_path):
+    # a folder of plans from elsewhere (an unpacked archive) holding a link to a file of this machine: the build
+    # read it as a plan and the explorer offered it for download as the plan's source
+    elsewhere, plans = _plans_and_elsewhere(tmp_path, "private", "notes.txt")
     (plans / "link.txt").symlink_to(elsewhere / "notes.txt")
     (plans / "inside.txt").symlink_to(plans / "plain.txt")  # a link within the folder is the same plan
     store = tmp_path / "store"
     result = _build(store, plans)
     assert result.exit_code == 0, result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    errors = _errors(result)
     assert len(errors) == 1
     assert str(plans / "link.txt") in errors[0] and "outside the folder" in errors[0]
     assert "平常市" in result.stdout and "秘密市" not in result.stdout
@@ -210,16 +220,11 @@ def test_a_link_in_a_plans_folder_to_a_file_outside_it_is_not_read(tmp_path):
 
 def test_a_link_to_a_folder_inside_a_plans_folder_is_named_not_passed_over(tmp_path):
     # os.walk does not enter a linked folder: its plans were left out without a word
-    elsewhere = tmp_path / "more-plans"
-    elsewhere.mkdir()
-    (elsewhere / "other.txt").write_text(SECRET, encoding="utf-8")
-    plans = tmp_path / "plans"
-    plans.mkdir()
-    (plans / "plain.txt").write_text(PLAIN_PLAN, encoding="utf-8")
+    elsewhere, plans = _plans_and_elsewhere(tmp_path, "more-plans", "other.txt")
     (plans / "linked").symlink_to(elsewhere, target_is_directory=True)
     result = _build(tmp_path / "store", plans)
     assert result.exit_code == 0, result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    errors = _errors(result)
     assert len(errors) == 1 and str(plans / "linked") in errors[0] and "not followed" in errors[0]
     assert str(elsewhere) in errors[0]  # where it leads, so the user can name that folder
     assert "平常市" in result.stdout and "秘密市" not in result.stdout
@@ -310,7 +315,7 @@ def test_a_sidecar_field_holding_a_control_character_is_refused_naming_the_field
     (tmp_path / "other.txt").write_text(CONTROL_PLAN.replace(ESC, ""), encoding="utf-8")
     result = _build(tmp_path / "store", tmp_path)
     assert result.exit_code == 0, result.output
-    error = next(line for line in result.stderr.splitlines() if line.startswith("error:"))
+    error = _errors(result)[0]
     assert "plain.yaml" in error and f"field '{field}'" in error and "control characters" in error
     assert "控制市" in result.stdout  # the other plan loads
 
@@ -447,7 +452,7 @@ def test_a_plan_whose_names_the_graph_refuses_is_named_and_the_others_load(tmp_p
     store = tmp_path / "store"
     result = CliRunner().invoke(main, ["build", "--store", str(store), "--jobs", "1", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    [error] = _errors(result)
     assert str(tmp_path / "bad.txt") in error and "could not be written to the graph" in error
     assert "Invalid IRI" in error
     client = create_app({"STORE": store, "TESTING": True}).test_client()
@@ -471,7 +476,7 @@ def test_a_sidecar_placing_a_plan_of_no_place_is_refused_naming_the_field(tmp_pa
     store = tmp_path / "store"
     result = _build(store, tmp_path)
     assert result.exit_code == 0, result.output
-    [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    [error] = _errors(result)
     assert "noplace.yaml" in error and f"field '{field}'" in error and "set 'jurisdiction' too" in error
     client = create_app({"STORE": store, "TESTING": True}).test_client()
     agencies = client.get("/agencies.json").get_json()["agencies"]
