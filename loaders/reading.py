@@ -639,15 +639,6 @@ def _simplify_char(char: str) -> str:
 _SIMPLIFIED: set[str] = set()  # characters seen to stay as they are in Simplified
 
 
-def _all_simplified(line: str) -> bool:
-    """True when no character of `line` changes in Simplified (each new character is asked once)."""
-    for c in set(line) - _SIMPLIFIED:
-        if _simplify_char(c) != c:
-            return False
-        _SIMPLIFIED.add(c)
-    return True
-
-
 def changing_characters(chars: Iterable[str]) -> set[str]:
     """The characters among `chars` that Simplified writes otherwise (each new character is asked once)."""
     changing = set()
@@ -669,7 +660,7 @@ def _simplify(text: str) -> str:
     """Traditional → Simplified without changing the length (char by char where a phrase would)."""
     out = []
     for line in text.split("\n"):
-        if _all_simplified(line):
+        if not changing_characters(line):
             out.append(line)  # nothing Traditional here: skip the (slow) phrase conversion
             continue
         simplified = _t2s().convert(line)
