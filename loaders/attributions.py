@@ -234,18 +234,22 @@ def _tagged(clause: Clause) -> list[Clause]:
         return [clause]
     out: list[Clause] = []
     run: tuple[int, int] | None = None
+
+    def close_run() -> None:  # the untagged items so far, in the label's role
+        if run:
+            a, b = run
+            out.append(Clause(clause.role, text[a:b], clause.start + a, clause.start + b, clause.from_label))
+
     for a, b in spans:
         tag = _ITEM_TAG.search(text[a:b])
         if tag:
-            if run:
-                out.append(Clause(clause.role, text[run[0] : run[1]], clause.start + run[0], clause.start + run[1], clause.from_label))
-                run = None
+            close_run()
+            run = None
             end = a + tag.start()
             out.append(Clause(_TAGS[tag.group(1)], text[a:end], clause.start + a, clause.start + end))
         else:
             run = (run[0] if run else a, b)
-    if run:
-        out.append(Clause(clause.role, text[run[0] : run[1]], clause.start + run[0], clause.start + run[1], clause.from_label))
+    close_run()
     return out
 
 
